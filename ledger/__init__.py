@@ -1,0 +1,1 @@
+"""The programme ledger: domain model and application (no web, no SQL)."""

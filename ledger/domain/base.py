@@ -1,0 +1,29 @@
+"""What every ledger event carries: who recorded it and, where it differs from the recorded time, when it took
+effect. The recorded time is the library's event timestamp."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from eventsourcing.domain import Aggregate
+
+NAMESPACE = uuid.UUID("6f1c2b1e-8d7a-4f4e-9a51-2d7c0b8e5a10")
+
+
+def stable_id(*parts: object) -> uuid.UUID:
+    """Deterministic ids make uniqueness (one programme per slug, one company per number) a storage fact."""
+    return uuid.uuid5(NAMESPACE, ":".join(str(p) for p in parts))
+
+
+class LedgerAggregate(Aggregate):
+    class Event(Aggregate.Event):
+        actor: str
+        effective_on: date | None
+
+    class Created(Event, Aggregate.Created):
+        pass
+
+    @property
+    def version_after_save(self) -> int:
+        return self.version

@@ -1,0 +1,48 @@
+"""A company, registered once by organisation number; it may take part in several programmes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.domain import event
+
+from ledger.domain.base import LedgerAggregate, stable_id
+
+
+class Company(LedgerAggregate):
+    @staticmethod
+    def create_id(org_number: str) -> Any:
+        return stable_id("company", org_number)
+
+    @event("CompanyRegistered", topic="ledger:CompanyRegistered")
+    def __init__(
+        self,
+        org_number: str,
+        country: str,
+        name: str,
+        region: str,
+        sector: str,
+        size: str,
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self.org_number = org_number
+        self.country = country
+        self.name = name
+        self.region = region
+        self.sector = sector
+        self.size = size
+
+    def correct_details(
+        self, name: str, region: str, sector: str, size: str, actor: str, effective_on: date | None
+    ) -> None:
+        self._details_corrected(
+            name=name, region=region, sector=sector, size=size, actor=actor, effective_on=effective_on
+        )
+
+    @event("CompanyDetailsCorrected", topic="ledger:CompanyDetailsCorrected")
+    def _details_corrected(
+        self, name: str, region: str, sector: str, size: str, actor: str, effective_on: date | None
+    ) -> None:
+        self.name, self.region, self.sector, self.size = name, region, sector, size

@@ -1,0 +1,417 @@
+"""A programme's money as a double-entry ledger in integer minor units.
+
+Every money event moves an amount between two accounts (`postings`):
+  funder:<name>        -> grant:<grant_id>          a grant is awarded (the funder's account may go negative)
+  grant:<grant_id>     -> allocation:<id>           funds are allocated to a recipient by a decision
+  allocation:<a>       -> allocation:<b>            funds are reallocated
+  allocation:<id>      -> disbursed:<id>            an advance or payment is made
+Expenditure reports are memo entries against an allocation (spent never exceeds what was allocated).
+A reversal posts the reversed entry's movement back. Every account but a funder's stays >= 0, and the
+balances of all accounts always sum to zero: money is conserved.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.domain import event
+
+from ledger.domain.base import LedgerAggregate, stable_id
+from ledger.errors import RuleViolated
+
+Posting = tuple[str, str, int]  # (from account, to account, amount)
+
+
+def funder_account(funder: str) -> str:
+    return f"funder:{funder}"
+
+
+def grant_account(grant_id: str) -> str:
+    return f"grant:{grant_id}"
+
+
+def allocation_account(allocation_id: str) -> str:
+    return f"allocation:{allocation_id}"
+
+
+def disbursed_account(allocation_id: str) -> str:
+    return f"disbursed:{allocation_id}"
+
+
+def is_external(account: str) -> bool:
+    return account.startswith("funder:")
+
+
+class Funds(LedgerAggregate):
+    @staticmethod
+    def create_id(programme_id: Any) -> Any:
+        return stable_id("funds", programme_id)
+
+    @event("FundsOpened", topic="ledger:FundsOpened")
+    def __init__(self, programme_id: str, currency: str, actor: str, effective_on: date | None) -> None:
+        self.programme_id = programme_id
+        self.currency = currency
+        self.balances: dict[str, int] = {}
+        self.grants: dict[str, dict[str, Any]] = {}
+        self.allocations: dict[str, dict[str, Any]] = {}
+        self.budget_lines: dict[str, int] = {}
+        self.entries: dict[str, dict[str, Any]] = {}  # entry_id -> {kind, postings, spent, reversed}
+
+    # --- derived -------------------------------------------------------------------------------------------
+
+    def balance(self, account: str) -> int:
+        return self.balances.get(account, 0)
+
+    def allocated_total(self, allocation_id: str) -> int:
+        """What the allocation holds now: outstanding plus disbursed."""
+        return self.balance(allocation_account(allocation_id)) + self.balance(disbursed_account(allocation_id))
+
+    def allocated_in_category(self, category: str) -> int:
+        return sum(self.allocated_total(a) for a, info in self.allocations.items() if info["category"] == category)
+
+    def spent(self, allocation_id: str) -> int:
+        return int(self.allocations[allocation_id]["spent"])
+
+    def _require_new_entry(self, entry_id: str) -> None:
+        if entry_id in self.entries:
+            raise RuleViolated("entry_exists", f"money entry {entry_id} is already recorded")
+
+    def _require_funds(self, account: str, amount: int, rule: str, what: str) -> None:
+        available = self.balance(account)
+        if amount > available:
+            raise RuleViolated(rule, f"{what}: {amount} exceeds the available {available} {self.currency} minor units")
+
+    def _require_allocation(self, allocation_id: str) -> None:
+        if allocation_id not in self.allocations:
+            raise RuleViolated("allocation_unknown", f"allocation {allocation_id} does not exist")
+
+    def _require_category_room(self, category: str, amount: int) -> None:
+        line = self.budget_lines.get(category)
+        if line is not None and self.allocated_in_category(category) + amount > line:
+            raise RuleViolated(
+                "budget_line_exceeded",
+                f"allocating {amount} to {category!r} exceeds its budget line of {line}",
+            )
+
+    # --- the one place where postings move balances (assignment only) --------------------------------------
+
+    def _post(self, entry_id: str, kind: str, postings: list[Posting], **extra: Any) -> None:
+        for source, target, value in postings:
+            self.balances[source] = self.balances.get(source, 0) - value
+            self.balances[target] = self.balances.get(target, 0) + value
+        self.entries[entry_id] = {
+            "kind": kind,
+            "postings": [list(p) for p in postings],
+            "reversed": False,
+            **extra,
+        }
+
+    # --- commands ------------------------------------------------------------------------------------------
+
+    def award_grant(
+        self,
+        entry_id: str,
+        grant_id: str,
+        funder: str,
+        amount: int,
+        co_financing_share_bp: int,
+        decision: dict[str, str],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self._require_new_entry(entry_id)
+        if grant_id in self.grants:
+            raise RuleViolated("grant_exists", f"grant {grant_id} is already awarded")
+        self._grant_awarded(
+            entry_id=entry_id,
+            grant_id=grant_id,
+            funder=funder,
+            amount=amount,
+            co_financing_share_bp=co_financing_share_bp,
+            decision=decision,
+            actor=actor,
+            effective_on=effective_on,
+        )
+
+    @event("GrantAwarded", topic="ledger:GrantAwarded")
+    def _grant_awarded(
+        self,
+        entry_id: str,
+        grant_id: str,
+        funder: str,
+        amount: int,
+        co_financing_share_bp: int,
+        decision: dict[str, str],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self.grants[grant_id] = {"funder": funder, "co_financing_share_bp": co_financing_share_bp}
+        self._post(entry_id, "grant", [(funder_account(funder), grant_account(grant_id), amount)])
+
+    def set_budget_line(
+        self, category: str, amount: int, decision: dict[str, str], actor: str, effective_on: date | None
+    ) -> None:
+        allocated = self.allocated_in_category(category)
+        if amount < allocated:
+            raise RuleViolated("budget_line_below_allocated", f"{category!r} already has {allocated} allocated")
+        self._budget_line_set(
+            category=category, amount=amount, decision=decision, actor=actor, effective_on=effective_on
+        )
+
+    @event("BudgetLineSet", topic="ledger:BudgetLineSet")
+    def _budget_line_set(
+        self, category: str, amount: int, decision: dict[str, str], actor: str, effective_on: date | None
+    ) -> None:
+        self.budget_lines[category] = amount
+
+    def allocate(
+        self,
+        entry_id: str,
+        allocation_id: str,
+        grant_id: str,
+        recipient_kind: str,
+        recipient: str,
+        category: str,
+        amount: int,
+        decision: dict[str, str],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self._require_new_entry(entry_id)
+        if grant_id not in self.grants:
+            raise RuleViolated("grant_unknown", f"grant {grant_id} does not exist")
+        if allocation_id in self.allocations:
+            raise RuleViolated("allocation_exists", f"allocation {allocation_id} already exists")
+        self._require_funds(grant_account(grant_id), amount, "insufficient_grant_balance", f"grant {grant_id}")
+        self._require_category_room(category, amount)
+        self._funds_allocated(
+            entry_id=entry_id,
+            allocation_id=allocation_id,
+            grant_id=grant_id,
+            recipient_kind=recipient_kind,
+            recipient=recipient,
+            category=category,
+            amount=amount,
+            decision=decision,
+            actor=actor,
+            effective_on=effective_on,
+        )
+
+    @event("FundsAllocated", topic="ledger:FundsAllocated")
+    def _funds_allocated(
+        self,
+        entry_id: str,
+        allocation_id: str,
+        grant_id: str,
+        recipient_kind: str,
+        recipient: str,
+        category: str,
+        amount: int,
+        decision: dict[str, str],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self.allocations[allocation_id] = {
+            "grant_id": grant_id,
+            "recipient_kind": recipient_kind,
+            "recipient": recipient,
+            "category": category,
+            "spent": 0,
+        }
+        self._post(entry_id, "allocation", [(grant_account(grant_id), allocation_account(allocation_id), amount)])
+
+    def reallocate(
+        self,
+        entry_id: str,
+        from_allocation_id: str,
+        to_allocation_id: str,
+        amount: int,
+        reason: str,
+        decision: dict[str, str],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        """Moves outstanding (not yet disbursed) funds from one allocation to another, by a decision."""
+        self._require_new_entry(entry_id)
+        self._require_allocation(from_allocation_id)
+        self._require_allocation(to_allocation_id)
+        if from_allocation_id == to_allocation_id:
+            raise RuleViolated("same_allocation", "cannot reallocate an allocation to itself")
+        self._require_funds(
+            allocation_account(from_allocation_id),
+            amount,
+            "insufficient_allocation_balance",
+            f"outstanding on allocation {from_allocation_id}",
+        )
+        target_category = self.allocations[to_allocation_id]["category"]
+        if target_category != self.allocations[from_allocation_id]["category"]:
+            self._require_category_room(target_category, amount)
+        self._funds_reallocated(
+            entry_id=entry_id,
+            from_allocation_id=from_allocation_id,
+            to_allocation_id=to_allocation_id,
+            amount=amount,
+            reason=reason,
+            decision=decision,
+            actor=actor,
+            effective_on=effective_on,
+        )
+
+    @event("FundsReallocated", topic="ledger:FundsReallocated")
+    def _funds_reallocated(
+        self,
+        entry_id: str,
+        from_allocation_id: str,
+        to_allocation_id: str,
+        amount: int,
+        reason: str,
+        decision: dict[str, str],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self._post(
+            entry_id,
+            "reallocation",
+            [(allocation_account(from_allocation_id), allocation_account(to_allocation_id), amount)],
+        )
+
+    def disburse(
+        self,
+        entry_id: str,
+        allocation_id: str,
+        amount: int,
+        kind: str,
+        decision: dict[str, str] | None,
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self._require_new_entry(entry_id)
+        self._require_allocation(allocation_id)
+        self._require_funds(
+            allocation_account(allocation_id),
+            amount,
+            "insufficient_allocation_balance",
+            f"outstanding on allocation {allocation_id}",
+        )
+        self._funds_disbursed(
+            entry_id=entry_id,
+            allocation_id=allocation_id,
+            amount=amount,
+            kind=kind,
+            decision=decision,
+            actor=actor,
+            effective_on=effective_on,
+        )
+
+    @event("FundsDisbursed", topic="ledger:FundsDisbursed")
+    def _funds_disbursed(
+        self,
+        entry_id: str,
+        allocation_id: str,
+        amount: int,
+        kind: str,
+        decision: dict[str, str] | None,
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self._post(
+            entry_id,
+            "disbursement",
+            [(allocation_account(allocation_id), disbursed_account(allocation_id), amount)],
+        )
+
+    def report_expenditure(
+        self,
+        entry_id: str,
+        allocation_id: str,
+        amount: int,
+        period: str,
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self._require_new_entry(entry_id)
+        self._require_allocation(allocation_id)
+        room = self.allocated_total(allocation_id) - self.spent(allocation_id)
+        if amount > room:
+            raise RuleViolated(
+                "expenditure_exceeds_allocation",
+                f"reporting {amount} on allocation {allocation_id} exceeds the unspent {room}",
+            )
+        self._expenditure_reported(
+            entry_id=entry_id,
+            allocation_id=allocation_id,
+            amount=amount,
+            period=period,
+            actor=actor,
+            effective_on=effective_on,
+        )
+
+    @event("ExpenditureReported", topic="ledger:ExpenditureReported")
+    def _expenditure_reported(
+        self,
+        entry_id: str,
+        allocation_id: str,
+        amount: int,
+        period: str,
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self.allocations[allocation_id]["spent"] += amount
+        self._post(entry_id, "expenditure", [], allocation_id=allocation_id, spent=amount)
+
+    def reverse(
+        self,
+        entry_id: str,
+        reversed_entry_id: str,
+        reason: str,
+        decision: dict[str, str],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        """Posts an earlier entry's movement back; refused if that would take any account below zero."""
+        self._require_new_entry(entry_id)
+        original = self.entries.get(reversed_entry_id)
+        if original is None:
+            raise RuleViolated("entry_unknown", f"money entry {reversed_entry_id} does not exist")
+        if original["kind"] == "reversal":
+            raise RuleViolated("reversal_of_reversal", "a reversal cannot be reversed; record the entry again")
+        if original["reversed"]:
+            raise RuleViolated("already_reversed", f"money entry {reversed_entry_id} is already reversed")
+        for source, target, value in original["postings"]:
+            if not is_external(target) and self.balance(target) < value:
+                raise RuleViolated(
+                    "reversal_exceeds_balance",
+                    f"reversing {reversed_entry_id} needs {value} on {target}, which holds {self.balance(target)}",
+                )
+            if target.startswith("allocation:") and not source.startswith("disbursed:"):
+                allocation_id = target.split(":", 1)[1]
+                if self.allocated_total(allocation_id) - value < self.spent(allocation_id):
+                    raise RuleViolated(
+                        "reversal_below_expenditure",
+                        f"allocation {allocation_id} would hold less than its reported expenditure",
+                    )
+        self._entry_reversed(
+            entry_id=entry_id,
+            reversed_entry_id=reversed_entry_id,
+            reason=reason,
+            decision=decision,
+            actor=actor,
+            effective_on=effective_on,
+        )
+
+    @event("EntryReversed", topic="ledger:EntryReversed")
+    def _entry_reversed(
+        self,
+        entry_id: str,
+        reversed_entry_id: str,
+        reason: str,
+        decision: dict[str, str],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        original = self.entries[reversed_entry_id]
+        original["reversed"] = True
+        if original["kind"] == "expenditure":
+            self.allocations[original["allocation_id"]]["spent"] -= original["spent"]
+        self._post(entry_id, "reversal", [(t, s, v) for s, t, v in original["postings"]], reverses=reversed_entry_id)

@@ -1,0 +1,140 @@
+"""A course module offered by one or more providers: its sessions, enrolments, attendance and completions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.domain import event
+
+from ledger.domain.base import LedgerAggregate
+from ledger.errors import RuleViolated
+
+SCHEDULED, HELD, CANCELLED = "scheduled", "held", "cancelled"
+
+
+class CourseModule(LedgerAggregate):
+    @event("ModuleOffered", topic="ledger:ModuleOffered")
+    def __init__(
+        self,
+        programme_id: str,
+        title: str,
+        providers: list[str],
+        theme: str,
+        region: str,
+        competence_areas: list[str],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self.programme_id = programme_id
+        self.title = title
+        self.providers = list(providers)
+        self.theme = theme
+        self.region = region
+        self.competence_areas = list(competence_areas)
+        self.sessions: dict[str, dict[str, Any]] = {}
+        self.enrolled: dict[str, bool] = {}  # participant id -> completed
+        self.attended: dict[str, list[str]] = {}  # session id -> participant ids
+
+    def _require_session(self, session_id: str) -> dict[str, Any]:
+        session = self.sessions.get(session_id)
+        if session is None:
+            raise RuleViolated("session_unknown", f"session {session_id} is not part of module {self.title!r}")
+        return session
+
+    def schedule_session(
+        self, session_id: str, starts_on: date, place: str, online: bool, minutes: int, actor: str
+    ) -> None:
+        if session_id in self.sessions:
+            raise RuleViolated("session_exists", f"session {session_id} is already scheduled")
+        self._session_scheduled(
+            session_id=session_id,
+            starts_on=starts_on,
+            place=place,
+            online=online,
+            minutes=minutes,
+            actor=actor,
+            effective_on=None,
+        )
+
+    @event("SessionScheduled", topic="ledger:SessionScheduled")
+    def _session_scheduled(
+        self,
+        session_id: str,
+        starts_on: date,
+        place: str,
+        online: bool,
+        minutes: int,
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self.sessions[session_id] = {"starts_on": starts_on, "minutes": minutes, "status": SCHEDULED}
+        self.attended[session_id] = []
+
+    def hold_session(self, session_id: str, actor: str, effective_on: date | None) -> None:
+        session = self._require_session(session_id)
+        if session["status"] != SCHEDULED:
+            raise RuleViolated("session_not_scheduled", f"session {session_id} is {session['status']}")
+        self._session_held(session_id=session_id, actor=actor, effective_on=effective_on)
+
+    @event("SessionHeld", topic="ledger:SessionHeld")
+    def _session_held(self, session_id: str, actor: str, effective_on: date | None) -> None:
+        self.sessions[session_id]["status"] = HELD
+
+    def cancel_session(self, session_id: str, reason: str, actor: str, effective_on: date | None) -> None:
+        session = self._require_session(session_id)
+        if session["status"] != SCHEDULED:
+            raise RuleViolated("session_not_scheduled", f"session {session_id} is {session['status']}")
+        self._session_cancelled(session_id=session_id, reason=reason, actor=actor, effective_on=effective_on)
+
+    @event("SessionCancelled", topic="ledger:SessionCancelled")
+    def _session_cancelled(self, session_id: str, reason: str, actor: str, effective_on: date | None) -> None:
+        self.sessions[session_id]["status"] = CANCELLED
+
+    def enrol(self, participant_id: str, actor: str, effective_on: date | None) -> None:
+        if participant_id in self.enrolled:
+            raise RuleViolated("already_enrolled", f"participant {participant_id} is already enrolled")
+        self._participant_enrolled(participant_id=participant_id, actor=actor, effective_on=effective_on)
+
+    @event("ParticipantEnrolled", topic="ledger:ParticipantEnrolled")
+    def _participant_enrolled(self, participant_id: str, actor: str, effective_on: date | None) -> None:
+        self.enrolled[participant_id] = False
+
+    def record_attendance(
+        self, session_id: str, participant_id: str, minutes: int, actor: str, effective_on: date | None
+    ) -> None:
+        session = self._require_session(session_id)
+        if session["status"] != HELD:
+            raise RuleViolated("session_not_held", f"session {session_id} is {session['status']}, not held")
+        if participant_id not in self.enrolled:
+            raise RuleViolated("not_enrolled", f"participant {participant_id} is not enrolled in this module")
+        if participant_id in self.attended[session_id]:
+            raise RuleViolated("attendance_exists", f"attendance of {participant_id} is already recorded")
+        if minutes > session["minutes"]:
+            raise RuleViolated(
+                "attendance_exceeds_session", f"{minutes} minutes exceed the session's {session['minutes']}"
+            )
+        self._attendance_recorded(
+            session_id=session_id,
+            participant_id=participant_id,
+            minutes=minutes,
+            actor=actor,
+            effective_on=effective_on,
+        )
+
+    @event("AttendanceRecorded", topic="ledger:AttendanceRecorded")
+    def _attendance_recorded(
+        self, session_id: str, participant_id: str, minutes: int, actor: str, effective_on: date | None
+    ) -> None:
+        self.attended[session_id].append(participant_id)
+
+    def record_completion(self, participant_id: str, actor: str, effective_on: date | None) -> None:
+        if participant_id not in self.enrolled:
+            raise RuleViolated("not_enrolled", f"participant {participant_id} is not enrolled in this module")
+        if self.enrolled[participant_id]:
+            raise RuleViolated("already_completed", f"participant {participant_id} has already completed")
+        self._completion_recorded(participant_id=participant_id, actor=actor, effective_on=effective_on)
+
+    @event("ModuleCompleted", topic="ledger:ModuleCompleted")
+    def _completion_recorded(self, participant_id: str, actor: str, effective_on: date | None) -> None:
+        self.enrolled[participant_id] = True

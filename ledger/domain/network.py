@@ -1,0 +1,37 @@
+"""A network group of companies in one programme, formed by geography, production or theme."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from eventsourcing.domain import event
+
+from ledger.domain.base import LedgerAggregate
+from ledger.errors import RuleViolated
+
+
+class NetworkGroup(LedgerAggregate):
+    @event("NetworkGroupFormed", topic="ledger:NetworkGroupFormed")
+    def __init__(self, programme_id: str, name: str, basis: str, actor: str, effective_on: date | None) -> None:
+        self.programme_id = programme_id
+        self.name = name
+        self.basis = basis
+        self.members: list[str] = []
+
+    def add_company(self, org_number: str, actor: str, effective_on: date | None) -> None:
+        if org_number in self.members:
+            raise RuleViolated("already_member", f"company {org_number} is already in group {self.name!r}")
+        self._company_added(org_number=org_number, actor=actor, effective_on=effective_on)
+
+    @event("CompanyAddedToGroup", topic="ledger:CompanyAddedToGroup")
+    def _company_added(self, org_number: str, actor: str, effective_on: date | None) -> None:
+        self.members.append(org_number)
+
+    def remove_company(self, org_number: str, actor: str, effective_on: date | None) -> None:
+        if org_number not in self.members:
+            raise RuleViolated("not_member", f"company {org_number} is not in group {self.name!r}")
+        self._company_removed(org_number=org_number, actor=actor, effective_on=effective_on)
+
+    @event("CompanyRemovedFromGroup", topic="ledger:CompanyRemovedFromGroup")
+    def _company_removed(self, org_number: str, actor: str, effective_on: date | None) -> None:
+        self.members.remove(org_number)

@@ -1,0 +1,309 @@
+"""A programme: its frame (owner, funders, period, caps, targets), the companies in its recruitment pipeline and
+its roster of participants (pseudonymous ids only; identifying details live in the identity vault)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.domain import event
+
+from ledger.domain.base import LedgerAggregate, stable_id
+from ledger.errors import InvalidInput, RuleViolated
+
+# Pipeline stages a company passes through in one programme.
+PRESENTED, JOINED, ONBOARDED, WITHDRAWN, COMPLETED = (
+    "presented",
+    "joined",
+    "onboarded",
+    "withdrawn",
+    "completed",
+)
+ACTIVE_STAGES = frozenset({JOINED, ONBOARDED})
+
+
+class Programme(LedgerAggregate):
+    @staticmethod
+    def create_id(slug: str) -> Any:
+        """One programme per slug: a second launch collides in the store."""
+        return stable_id("programme", slug)
+
+    @event("ProgrammeLaunched", topic="ledger:ProgrammeLaunched")
+    def __init__(
+        self,
+        slug: str,
+        name: str,
+        owner: str,
+        funders: list[str],
+        starts_on: date,
+        ends_on: date,
+        currency: str,
+        regions: list[str],
+        themes: list[str],
+        caps: dict[str, int],
+        targets: dict[str, int],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self.slug = slug
+        self.name = name
+        self.owner = owner
+        self.funders = list(funders)
+        self.starts_on = starts_on
+        self.ends_on = ends_on
+        self.currency = currency
+        self.regions = list(regions)
+        self.themes = list(themes)
+        self.caps = dict(caps)
+        self.targets = dict(targets)
+        self.closed = False
+        self.companies: dict[str, dict[str, Any]] = {}
+        self.participants: dict[str, dict[str, Any]] = {}
+
+    # --- derived state -------------------------------------------------------------------------------------
+
+    def stage_of(self, org_number: str) -> str | None:
+        company = self.companies.get(org_number)
+        return None if company is None else company["stage"]
+
+    @property
+    def active_company_count(self) -> int:
+        return sum(1 for c in self.companies.values() if c["stage"] in ACTIVE_STAGES)
+
+    @property
+    def participant_count(self) -> int:
+        return len(self.participants)
+
+    def has_participant(self, participant_id: str) -> bool:
+        return participant_id in self.participants
+
+    def participant_erased(self, participant_id: str) -> bool:
+        return bool(self.participants.get(participant_id, {}).get("erased"))
+
+    # --- commands ------------------------------------------------------------------------------------------
+
+    def check_open(self) -> None:
+        if self.closed:
+            raise RuleViolated("programme_closed", f"programme {self.slug} is closed")
+
+    def revise_cap(
+        self, name: str, value: int, decision: dict[str, str], actor: str, effective_on: date | None
+    ) -> None:
+        self.check_open()
+        current = self.active_company_count if name == "companies" else self.participant_count
+        if value < current:
+            raise RuleViolated("cap_below_current", f"cap {name}={value} is below the current {current}")
+        self._cap_revised(name=name, value=value, decision=decision, actor=actor, effective_on=effective_on)
+
+    @event("CapRevised", topic="ledger:CapRevised")
+    def _cap_revised(
+        self, name: str, value: int, decision: dict[str, str], actor: str, effective_on: date | None
+    ) -> None:
+        self.caps[name] = value
+
+    def revise_target(
+        self, name: str, value: int, decision: dict[str, str], actor: str, effective_on: date | None
+    ) -> None:
+        self.check_open()
+        self._target_revised(name=name, value=value, decision=decision, actor=actor, effective_on=effective_on)
+
+    @event("TargetRevised", topic="ledger:TargetRevised")
+    def _target_revised(
+        self, name: str, value: int, decision: dict[str, str], actor: str, effective_on: date | None
+    ) -> None:
+        self.targets[name] = value
+
+    def close(self, decision: dict[str, str], actor: str, effective_on: date | None) -> None:
+        self.check_open()
+        self._closed(decision=decision, actor=actor, effective_on=effective_on)
+
+    @event("ProgrammeClosed", topic="ledger:ProgrammeClosed")
+    def _closed(self, decision: dict[str, str], actor: str, effective_on: date | None) -> None:
+        self.closed = True
+
+    # Companies ---------------------------------------------------------------------------------------------
+
+    class CompanyPresented(LedgerAggregate.Event):
+        """Version 2 added the channel (on site, Teams...); version 1 events read as 'unspecified'."""
+
+        TOPIC = "ledger:CompanyPresented"
+        class_version = 2
+        org_number: str
+        channel: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["channel"] = "unspecified"
+
+    def present_company(self, org_number: str, channel: str, actor: str, effective_on: date | None) -> None:
+        self.check_open()
+        stage = self.stage_of(org_number)
+        if stage in ACTIVE_STAGES or stage == COMPLETED:
+            raise RuleViolated("already_joined", f"company {org_number} has already joined")
+        self._company_presented(org_number=org_number, channel=channel, actor=actor, effective_on=effective_on)
+
+    @event(CompanyPresented)
+    def _company_presented(self, org_number: str, channel: str, actor: str, effective_on: date | None) -> None:
+        company = self.companies.setdefault(org_number, {"stage": PRESENTED, "presentations": 0})
+        company["presentations"] += 1
+
+    def join_company(self, org_number: str, actor: str, effective_on: date | None) -> None:
+        self.check_open()
+        stage = self.stage_of(org_number)
+        if stage in ACTIVE_STAGES or stage == COMPLETED:
+            raise RuleViolated("already_joined", f"company {org_number} has already joined")
+        cap = self.caps.get("companies")
+        if cap is not None and self.active_company_count >= cap:
+            raise RuleViolated("company_cap_reached", f"the programme's cap of {cap} companies is reached")
+        self._company_joined(org_number=org_number, actor=actor, effective_on=effective_on)
+
+    @event("CompanyJoined", topic="ledger:CompanyJoined")
+    def _company_joined(self, org_number: str, actor: str, effective_on: date | None) -> None:
+        company = self.companies.setdefault(org_number, {"stage": PRESENTED, "presentations": 0})
+        company["stage"] = JOINED
+
+    def _require_active(self, org_number: str) -> None:
+        if self.stage_of(org_number) not in ACTIVE_STAGES:
+            raise RuleViolated("company_not_active", f"company {org_number} has not joined this programme")
+
+    def hold_onboarding(self, org_number: str, actor: str, effective_on: date | None) -> None:
+        self.check_open()
+        self._require_active(org_number)
+        if self.stage_of(org_number) == ONBOARDED:
+            raise RuleViolated("already_onboarded", f"company {org_number} has had its onboarding meeting")
+        self._onboarding_held(org_number=org_number, actor=actor, effective_on=effective_on)
+
+    @event("OnboardingMeetingHeld", topic="ledger:OnboardingMeetingHeld")
+    def _onboarding_held(self, org_number: str, actor: str, effective_on: date | None) -> None:
+        self.companies[org_number]["stage"] = ONBOARDED
+
+    def set_goals(self, org_number: str, goals: list[str], actor: str, effective_on: date | None) -> None:
+        self.check_open()
+        self._require_active(org_number)
+        if not goals:
+            raise InvalidInput("goals", "must name at least one goal")
+        self._goals_set(org_number=org_number, goals=goals, actor=actor, effective_on=effective_on)
+
+    @event("CompanyGoalsSet", topic="ledger:CompanyGoalsSet")
+    def _goals_set(self, org_number: str, goals: list[str], actor: str, effective_on: date | None) -> None:
+        self.companies[org_number]["goals"] = list(goals)
+
+    def analyse_needs(
+        self, org_number: str, competence_areas: list[str], actor: str, effective_on: date | None
+    ) -> None:
+        self.check_open()
+        if self.stage_of(org_number) is None:
+            raise RuleViolated("company_not_in_programme", f"company {org_number} was neither presented nor joined")
+        if not competence_areas:
+            raise InvalidInput("competence_areas", "must name at least one competence area")
+        self._needs_analysed(
+            org_number=org_number, competence_areas=competence_areas, actor=actor, effective_on=effective_on
+        )
+
+    @event("CompanyNeedsAnalysed", topic="ledger:CompanyNeedsAnalysed")
+    def _needs_analysed(
+        self, org_number: str, competence_areas: list[str], actor: str, effective_on: date | None
+    ) -> None:
+        self.companies[org_number]["competence_areas"] = list(competence_areas)
+
+    def withdraw_company(self, org_number: str, reason: str, actor: str, effective_on: date | None) -> None:
+        self.check_open()
+        self._require_active(org_number)
+        self._company_withdrew(org_number=org_number, reason=reason, actor=actor, effective_on=effective_on)
+
+    @event("CompanyWithdrew", topic="ledger:CompanyWithdrew")
+    def _company_withdrew(self, org_number: str, reason: str, actor: str, effective_on: date | None) -> None:
+        self.companies[org_number]["stage"] = WITHDRAWN
+
+    def complete_company(self, org_number: str, actor: str, effective_on: date | None) -> None:
+        self.check_open()
+        self._require_active(org_number)
+        self._company_completed(org_number=org_number, actor=actor, effective_on=effective_on)
+
+    @event("CompanyCompleted", topic="ledger:CompanyCompleted")
+    def _company_completed(self, org_number: str, actor: str, effective_on: date | None) -> None:
+        self.companies[org_number]["stage"] = COMPLETED
+
+    # Participants ------------------------------------------------------------------------------------------
+
+    def register_participant(
+        self,
+        participant_id: str,
+        org_number: str,
+        target_group: str,
+        attributes: dict[str, str | None],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        """A first entry records the ESF attributes; a re-entry keeps those of the first entry."""
+        self.check_open()
+        self._require_active(org_number)
+        if participant_id in self.participants:
+            raise RuleViolated("participant_exists", f"participant {participant_id} is already registered")
+        cap = self.caps.get("participants")
+        if cap is not None and self.participant_count >= cap:
+            raise RuleViolated("participant_cap_reached", f"the programme's cap of {cap} participants is reached")
+        self._participant_registered(
+            participant_id=participant_id,
+            org_number=org_number,
+            target_group=target_group,
+            attributes=attributes,
+            actor=actor,
+            effective_on=effective_on,
+        )
+
+    @event("ParticipantRegistered", topic="ledger:ParticipantRegistered")
+    def _participant_registered(
+        self,
+        participant_id: str,
+        org_number: str,
+        target_group: str,
+        attributes: dict[str, str | None],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self.participants[participant_id] = {
+            "org_number": org_number,
+            "target_group": target_group,
+            "entries": 1,
+            "left": False,
+            "erased": False,
+        }
+
+    def record_participant_left(self, participant_id: str, actor: str, effective_on: date | None) -> None:
+        self.check_open()
+        self._require_participant(participant_id)
+        if self.participants[participant_id]["left"]:
+            raise RuleViolated("participant_already_left", f"participant {participant_id} has already left")
+        self._participant_left(participant_id=participant_id, actor=actor, effective_on=effective_on)
+
+    @event("ParticipantLeft", topic="ledger:ParticipantLeft")
+    def _participant_left(self, participant_id: str, actor: str, effective_on: date | None) -> None:
+        self.participants[participant_id]["left"] = True
+
+    def reenter_participant(self, participant_id: str, actor: str, effective_on: date | None) -> None:
+        self.check_open()
+        self._require_participant(participant_id)
+        if not self.participants[participant_id]["left"]:
+            raise RuleViolated("participant_not_left", f"participant {participant_id} has not left")
+        self._participant_reentered(participant_id=participant_id, actor=actor, effective_on=effective_on)
+
+    @event("ParticipantReentered", topic="ledger:ParticipantReentered")
+    def _participant_reentered(self, participant_id: str, actor: str, effective_on: date | None) -> None:
+        self.participants[participant_id]["left"] = False
+        self.participants[participant_id]["entries"] += 1
+
+    def _require_participant(self, participant_id: str) -> None:
+        if participant_id not in self.participants:
+            raise RuleViolated("participant_unknown", f"participant {participant_id} is not in this programme")
+        if self.participants[participant_id]["erased"]:
+            raise RuleViolated("participant_erased", f"participant {participant_id} was erased")
+
+    def erase_participant(self, participant_id: str, actor: str, effective_on: date | None) -> None:
+        """Erasure is allowed on a closed programme too: the GDPR does not wait for the programme's end."""
+        self._require_participant(participant_id)
+        self._participant_erased(participant_id=participant_id, actor=actor, effective_on=effective_on)
+
+    @event("ParticipantErased", topic="ledger:ParticipantErased")
+    def _participant_erased(self, participant_id: str, actor: str, effective_on: date | None) -> None:
+        self.participants[participant_id]["erased"] = True

@@ -1,0 +1,75 @@
+"""Domain errors. Each names the field or the rule, so an entry point can say exactly what is wrong."""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """A command was rejected; nothing was written."""
+
+    code = "ledger_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def as_dict(self) -> dict[str, str]:
+        return {"error": self.code, "message": self.message}
+
+
+class InvalidInput(LedgerError):
+    """An argument is malformed or out of range."""
+
+    code = "invalid_input"
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+    def as_dict(self) -> dict[str, str]:
+        return {"error": self.code, "field": self.field, "message": self.reason}
+
+
+class NotFound(LedgerError):
+    """An id names nothing the ledger knows."""
+
+    code = "not_found"
+
+    def __init__(self, what: str, identifier: object) -> None:
+        super().__init__(f"unknown {what}: {identifier}")
+        self.what = what
+        self.identifier = str(identifier)
+
+
+class RuleViolated(LedgerError):
+    """The command is well formed but a rule of the programme forbids it (cap full, balance too low...)."""
+
+    code = "rule_violated"
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(f"{rule}: {message}")
+        self.rule = rule
+
+    def as_dict(self) -> dict[str, str]:
+        return {"error": self.code, "rule": self.rule, "message": self.message}
+
+
+class VersionConflict(LedgerError):
+    """The caller's expected version is stale: someone else changed the aggregate first."""
+
+    code = "version_conflict"
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"expected version {expected}, but the current version is {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
+class IdempotencyConflict(LedgerError):
+    """An idempotency key was reused with a different command or input."""
+
+    code = "idempotency_conflict"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"idempotency key {key!r} was already used with a different command or input")
+        self.key = key

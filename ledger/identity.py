@@ -1,0 +1,53 @@
+"""Participants' identifying details, kept out of the events and encrypted under a key per participant.
+
+Destroying a participant's key erases the person everywhere (crypto-shredding): any copy of the sealed
+details, in a backup or an export, can no longer be read. The key store is an adapter (see storage/)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from typing import Protocol
+
+import orjson
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    email: str | None = None
+    personal_number: str | None = None
+
+
+class KeyStore(Protocol):
+    """Where keys and sealed details live; `destroy` must leave no readable trace of either."""
+
+    def put(self, participant_id: str, key: bytes, sealed: bytes) -> None: ...
+
+    def get(self, participant_id: str) -> tuple[bytes, bytes] | None: ...
+
+    def destroy(self, participant_id: str) -> None: ...
+
+
+class IdentityVault:
+    def __init__(self, store: KeyStore) -> None:
+        self.store = store
+
+    def seal(self, participant_id: str, identity: Identity) -> None:
+        key = AESGCM.generate_key(bit_length=256)
+        nonce = os.urandom(12)
+        plaintext = orjson.dumps(asdict(identity))
+        sealed = nonce + AESGCM(key).encrypt(nonce, plaintext, participant_id.encode())
+        self.store.put(participant_id, key, sealed)
+
+    def open(self, participant_id: str) -> Identity | None:
+        found = self.store.get(participant_id)
+        if found is None:
+            return None
+        key, sealed = found
+        plaintext = AESGCM(key).decrypt(sealed[:12], sealed[12:], participant_id.encode())
+        return Identity(**orjson.loads(plaintext))
+
+    def erase(self, participant_id: str) -> None:
+        self.store.destroy(participant_id)

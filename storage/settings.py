@@ -1,0 +1,68 @@
+"""One setting selects the store: LEDGER_DATABASE_URL, a SQLite file (default) or a PostgreSQL database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEDGER_")
+
+    # sqlite:///var/ledger.sqlite3 (relative path) or sqlite:////abs/path, or
+    # postgresql://user:password@host:5432/dbname?schema=ledger
+    database_url: str = "sqlite:///var/ledger.sqlite3"
+
+
+class StoreLocation:
+    """The parsed database URL, with what the event store, the key store and the read models each need."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parsed = urlparse(url)
+        self.kind = "postgres" if parsed.scheme in ("postgres", "postgresql") else parsed.scheme
+        if self.kind not in ("sqlite", "postgres"):
+            raise ValueError(f"LEDGER_DATABASE_URL: unsupported scheme {parsed.scheme!r} (sqlite or postgresql)")
+        self.parsed = parsed
+        query = parse_qs(parsed.query)
+        self.schema = query.get("schema", [""])[0]
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.parsed.path[1:] if self.parsed.path.startswith("/") else self.parsed.path)
+
+    def event_store_env(self) -> dict[str, str]:
+        if self.kind == "sqlite":
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.parsed.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": self.parsed.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(self.parsed.port or 5432),
+            "POSTGRES_USER": self.parsed.username or "postgres",
+            "POSTGRES_PASSWORD": self.parsed.password or "",
+            "POSTGRES_POOL_SIZE": "10",
+            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_LOCK_TIMEOUT": "10",
+        }
+        if self.schema:
+            env["POSTGRES_SCHEMA"] = self.schema
+        return env
+
+    def postgres_dsn(self) -> str:
+        parsed = self.parsed
+        auth = parsed.username or "postgres"
+        if parsed.password:
+            auth += f":{parsed.password}"
+        return f"postgresql://{auth}@{parsed.hostname or '127.0.0.1'}:{parsed.port or 5432}{parsed.path}"
+
+    def key_store_path(self) -> Path:
+        """The SQLite key store is a file of its own beside the events, with secure delete on."""
+        return self.sqlite_path.with_name(self.sqlite_path.name + ".keys")
