@@ -1,0 +1,624 @@
+"""Benchmark of the programme ledger (issue 5): ledger speed over the raw speed of the same storage operation.
+
+Each metric prints one JSON line on stdout:
+    {"metric": ..., "value": ..., "unit": ..., "limit": ..., "ratio": ..., "target": ...}
+`limit` is measured in the same run as `value` (raw sqlite3/psycopg doing the same storage work, or the same
+ledger work on a fresh aggregate), so `ratio = value / limit` stays meaningful on a noisy machine. Progress goes
+to stderr. Benchmarks measure; they never gate tests.
+
+Adding a metric: write `def my_metric(scale: Scale, progress: Progress, options: Options) -> dict` returning
+`result(...)` (or `skipped(...)`), and register it with `@metric("my_metric")`. See PLANNED_METRICS below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from stdnum.no import orgnr as no_orgnr
+
+from ledger.application import Ctx, Ledger
+from storage.open import open_ledger
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+CTX = Ctx(actor="bench@ledger")
+DECISION = {"reference": "bench-1", "body": "programme board"}
+ATTENDANCE_TOPIC = "ledger:AttendanceRecorded"
+
+
+# --- scales --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    mixed_commands: int  # timed commands of the mixed workload (a third each: joins, allocations, attendance)
+    mixed_participants: int  # participants attending in the mixed workload
+    long_participants: int  # the long module: participants x sessions attendance events behind it
+    long_sessions: int
+    stream_commands: int  # timed commands on each of the fresh and the long module
+    bulk_participants: int  # attendance entries in one record_attendance
+    bulk_repeats: int
+
+
+SCALES = {
+    # tiny is for the smoke test only: it checks that everything runs, its figures mean nothing.
+    "tiny": Scale("tiny", 30, 5, 20, 3, 24, 50, 1),
+    "small": Scale("small", 1500, 50, 500, 19, 480, 5000, 2),  # ~10,000 events behind the long module
+    "full": Scale("full", 6000, 100, 2000, 49, 1200, 5000, 3),  # ~100,000 events behind the long module
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    postgres_url: str = DEFAULT_POSTGRES_URL
+    workdir: Path | None = None  # where the SQLite files go (a fresh temporary directory per metric by default)
+
+
+# --- the metric registry (hooks for further metrics) ---------------------------------------------------------
+
+MetricFunction = Callable[[Scale, "Reporter", Options], dict[str, Any]]
+METRICS: dict[str, MetricFunction] = {}
+
+# Planned by issue 5, not implemented yet: add each with @metric(name) and it runs with the others.
+#   rebuild_rate         events/s rebuilding the read models from the log, over raw reading of the log
+#   rebuild_peak_rss_mb  peak resident memory while rebuilding (limit: a stated budget)
+#   as_of_isolation      an as-of query's speed with later events present, over without them
+#   api_read_ratio       API read latency/throughput over reading the read model table directly
+PLANNED_METRICS = ("rebuild_rate", "rebuild_peak_rss_mb", "as_of_isolation", "api_read_ratio")
+
+
+def metric(name: str) -> Callable[[MetricFunction], MetricFunction]:
+    def register(function: MetricFunction) -> MetricFunction:
+        if name in METRICS:
+            raise ValueError(f"metric {name} is registered twice")
+        METRICS[name] = function
+        return function
+
+    return register
+
+
+def result(name: str, value: float, unit: str, limit: float, target: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "metric": name,
+        "value": round(value, 1),
+        "unit": unit,
+        "limit": round(limit, 1),
+        "ratio": round(value / limit, 3) if limit else None,
+        "target": target,
+        **extra,
+    }
+
+
+def skipped(name: str, unit: str, target: float, reason: str) -> dict[str, Any]:
+    return {"metric": name, "value": None, "unit": unit, "limit": None, "ratio": None, "target": target,
+            "skipped": reason}  # fmt: skip
+
+
+# --- progress on stderr --------------------------------------------------------------------------------------
+
+
+class Reporter:
+    """Rich progress bars on stderr, or nothing (quiet, e.g. in tests)."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.progress: Progress | None = None
+        if not quiet:
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=False,
+            )
+
+    def __enter__(self) -> Reporter:
+        if self.progress is not None:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    @contextmanager
+    def task(self, description: str, total: int) -> Iterator[Callable[[int], None]]:
+        if self.progress is None:
+            yield lambda _n=1: None
+            return
+        task_id = self.progress.add_task(description, total=total)
+        yield lambda n=1: self.progress.advance(task_id, n) if self.progress else None
+        self.progress.update(task_id, completed=total)
+
+    def note(self, text: str) -> None:
+        if self.progress is not None:
+            self.progress.console.print(text)
+
+
+# --- test data -----------------------------------------------------------------------------------------------
+
+
+def org_numbers(count: int, start: int = 91_000_000) -> list[str]:
+    """Valid Norwegian organisation numbers (MOD11), deterministic."""
+    numbers: list[str] = []
+    prefix = start
+    while len(numbers) < count:
+        for digit in range(10):
+            candidate = f"{prefix}{digit}"
+            if no_orgnr.is_valid(candidate):
+                numbers.append(candidate)
+                break
+        prefix += 1
+    return numbers
+
+
+class LedgerFixture:
+    """A programme with companies, a grant and participants, built through the ledger's commands."""
+
+    def __init__(self, app: Ledger, reporter: Reporter, slug: str = "bench") -> None:
+        self.app = app
+        self.reporter = reporter
+        self.slug = slug
+        app.launch_programme(
+            CTX,
+            slug=slug,
+            name="Benchmark programme",
+            owner="Bench owner",
+            funders=["Bench funder"],
+            starts_on="2024-01-01",
+            ends_on="2027-12-31",
+            currency="NOK",
+        )
+        self.grant_id = app.award_grant(
+            CTX, programme=slug, funder="Bench funder", amount=10**14, decision=DECISION
+        ).ids["grant_id"]
+        self.anchor = org_numbers(1, start=99_000_000)[0]
+        app.register_company(CTX, org_number=self.anchor, name="Anchor AS", region="Agder", sector="food", size="small")
+        app.join_company(CTX, programme=slug, org_number=self.anchor)
+
+    def register_companies(self, numbers: list[str]) -> None:
+        with self.reporter.task(f"setup: register {len(numbers)} companies", len(numbers)) as advance:
+            for number in numbers:
+                self.app.register_company(
+                    CTX, org_number=number, name=f"Company {number}", region="Agder", sector="food", size="small"
+                )
+                advance(1)
+
+    def register_participants(self, count: int) -> list[str]:
+        pids = [str(uuid.uuid4()) for _ in range(count)]
+        with self.reporter.task(f"setup: register {count} participants", count) as advance:
+            for pid in pids:
+                self.app.register_participant(
+                    CTX, programme=self.slug, org_number=self.anchor, target_group="employed", participant_id=pid
+                )
+                advance(1)
+        return pids
+
+    def offer_module(self, title: str, pids: list[str]) -> str:
+        module_id = self.app.offer_module(
+            CTX, programme=self.slug, title=title, providers=["Bench provider"], theme="automation", region="Agder"
+        ).ids["module_id"]
+        for start in range(0, len(pids), 10_000):
+            self.app.enrol_participants(CTX, module_id=module_id, participant_ids=pids[start : start + 10_000])
+        return module_id
+
+    def held_session(self, module_id: str, minutes: int = 360) -> str:
+        session_id = self.app.schedule_session(
+            CTX, module_id=module_id, starts_on="2024-03-01", place="Bench hall", minutes=minutes
+        ).ids["session_id"]
+        self.app.hold_session(CTX, module_id=module_id, session_id=session_id)
+        return session_id
+
+
+# --- storage helpers -----------------------------------------------------------------------------------------
+
+
+def events_table(app: Ledger) -> str:
+    """The name of the table the ledger's events are stored in (it differs between the stores)."""
+    return str(getattr(app.recorder, "events_table_name", "stored_events"))
+
+
+@contextmanager
+def workdir(options: Options) -> Iterator[Path]:
+    if options.workdir is not None:
+        path = Path(tempfile.mkdtemp(prefix="bench-", dir=options.workdir))
+    else:
+        path = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def sqlite_event_size(path: Path, table: str, after_rowid: int, topic: str | None = None) -> tuple[int, int]:
+    """Typical (median) size of the stored events' state and topic written after a position."""
+    db = sqlite3.connect(path)
+    try:
+        query = f"SELECT length(state), length(topic) FROM {table} WHERE rowid > ?"
+        params: list[Any] = [after_rowid]
+        if topic is not None:
+            query += " AND topic = ?"
+            params.append(topic)
+        rows = db.execute(query, params).fetchall()
+    finally:
+        db.close()
+    return int(statistics.median(r[0] for r in rows)), int(statistics.median(r[1] for r in rows))
+
+
+def raw_sqlite_connection(path: Path) -> sqlite3.Connection:
+    """The library's SQLite recorder settings: autocommit mode with explicit BEGIN, WAL, the same table."""
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, cached_statements=True)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS raw_events (originator_id TEXT, originator_version INTEGER, topic TEXT, "
+        "state BLOB, PRIMARY KEY (originator_id, originator_version))"
+    )
+    return db
+
+
+def raw_rows(count: int, state_size: int, topic_size: int, streams: int = 3) -> list[tuple[str, int, str, bytes]]:
+    """Rows shaped like the ledger's: a few aggregates with rising versions, states of the measured size."""
+    ids = [uuid.uuid4().hex for _ in range(streams)]
+    topic = ("ledger:" + "E" * topic_size)[:topic_size]
+    state = os.urandom(state_size // 2).hex().encode()[:state_size].ljust(state_size, b"0")
+    return [(ids[i % streams], i // streams + 1, topic, state) for i in range(count)]
+
+
+def raw_sqlite_single_rate(path: Path, rows: list[tuple[str, int, str, bytes]]) -> float:
+    """Rows per second, one transaction each (BEGIN, INSERT, COMMIT), as the recorder does for one event."""
+    db = raw_sqlite_connection(path)
+    try:
+        started = time.perf_counter()
+        for row in rows:
+            db.execute("BEGIN")
+            db.execute("INSERT INTO raw_events VALUES (?,?,?,?)", row)
+            db.execute("COMMIT")
+        elapsed = time.perf_counter() - started
+    finally:
+        db.close()
+    return len(rows) / elapsed
+
+
+def raw_sqlite_batch_seconds(path: Path, rows: list[tuple[str, int, str, bytes]]) -> float:
+    """Seconds for one transaction with one executemany of all rows."""
+    db = raw_sqlite_connection(path)
+    try:
+        started = time.perf_counter()
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO raw_events VALUES (?,?,?,?)", rows)
+        db.execute("COMMIT")
+        return time.perf_counter() - started
+    finally:
+        db.close()
+
+
+# --- the mixed command workload ------------------------------------------------------------------------------
+
+
+@dataclass
+class MixedWorkload:
+    """Company joins, fund allocations and attendance recordings in turn, each a separate command."""
+
+    fixture: LedgerFixture
+    companies: list[str]
+    attendance: list[tuple[str, str, str]]  # (module id, session id, participant id), each recordable once
+
+    @classmethod
+    def prepare(cls, app: Ledger, scale: Scale, reporter: Reporter) -> MixedWorkload:
+        fixture = LedgerFixture(app, reporter)
+        per_kind = -(-scale.mixed_commands // 3)
+        companies = org_numbers(per_kind)
+        fixture.register_companies(companies)
+        pids = fixture.register_participants(scale.mixed_participants)
+        module_id = fixture.offer_module("Mixed workload module", pids)
+        sessions = [fixture.held_session(module_id) for _ in range(-(-per_kind // len(pids)))]
+        attendance = [(module_id, sid, pid) for sid in sessions for pid in pids][:per_kind]
+        return cls(fixture, companies, attendance)
+
+    def command(self, i: int) -> Callable[[], Any]:
+        app, slug, kind, n = self.fixture.app, self.fixture.slug, i % 3, i // 3
+        if kind == 0:
+            return lambda: app.join_company(CTX, programme=slug, org_number=self.companies[n])
+        if kind == 1:
+            return lambda: app.allocate_funds(
+                CTX,
+                programme=slug,
+                grant_id=self.fixture.grant_id,
+                recipient_kind="company",
+                recipient=self.companies[n],
+                amount=100_000,
+                decision=DECISION,
+            )
+        module_id, session_id, pid = self.attendance[n]
+        return lambda: app.record_attendance(
+            CTX, module_id=module_id, session_id=session_id, attendance=[{"participant_id": pid, "minutes": 300}]
+        )
+
+    def run(self, count: int, reporter: Reporter, label: str) -> float:
+        """Runs `count` commands; returns commands per second."""
+        commands = [self.command(i) for i in range(count)]
+        with reporter.task(label, count) as advance:
+            started = time.perf_counter()
+            for i, command in enumerate(commands):
+                command()
+                if i % 50 == 49:
+                    advance(50)
+            elapsed = time.perf_counter() - started
+        return count / elapsed
+
+
+# --- metrics -------------------------------------------------------------------------------------------------
+
+
+@metric("command_rate_sqlite")
+def command_rate_sqlite(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    with workdir(options) as directory:
+        path = directory / "ledger.sqlite3"
+        app = open_ledger(f"sqlite:///{path}")
+        try:
+            workload = MixedWorkload.prepare(app, scale, reporter)
+            before = app.recorder.max_notification_id() or 0
+            rate = workload.run(scale.mixed_commands, reporter, "command_rate_sqlite: ledger commands")
+            table = events_table(app)
+        finally:
+            app.close()
+        state_size, topic_size = sqlite_event_size(path, table, before)
+        rows = raw_rows(scale.mixed_commands, state_size, topic_size)
+        # Raw limit measured before and after a warm-up-free ledger run would favour neither: take the mean of two.
+        with reporter.task("command_rate_sqlite: raw sqlite3 inserts", 2) as advance:
+            raw = []
+            for attempt in range(2):
+                raw.append(raw_sqlite_single_rate(directory / f"raw-{attempt}.sqlite3", rows))
+                advance(1)
+    return result(
+        "command_rate_sqlite",
+        rate,
+        "commands/s",
+        statistics.mean(raw),
+        0.5,
+        scale=scale.name,
+        commands=scale.mixed_commands,
+        event_bytes=state_size,
+    )
+
+
+def postgres_unreachable(url: str) -> str | None:
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.Error as error:
+        return f"PostgreSQL at {url} is unreachable: {str(error).strip()}"
+    return None
+
+
+@contextmanager
+def fresh_schema(url: str) -> Iterator[str]:
+    """A new schema in the database, dropped afterwards; yields the ledger URL for it."""
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        yield schema
+    finally:
+        with psycopg.connect(url, autocommit=True) as db:
+            db.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+def raw_postgres_single_rate(url: str, schema: str, rows: list[tuple[str, int, str, bytes]]) -> float:
+    """Rows per second, one transaction each (autocommit INSERT ... RETURNING), on a table like the library's."""
+    table = sql.Identifier(schema, "raw_events")
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(
+            sql.SQL(
+                "CREATE TABLE {} (originator_id uuid NOT NULL, originator_version bigint NOT NULL, topic text, "
+                "state bytea, notification_id bigserial, PRIMARY KEY (originator_id, originator_version))"
+            ).format(table)
+        )
+        db.execute(sql.SQL("CREATE UNIQUE INDEX ON {} (notification_id)").format(table))
+        insert = sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s) RETURNING notification_id").format(table)
+        params = [(uuid.UUID(r[0]), r[1], r[2], r[3]) for r in rows]
+        with db.cursor() as cursor:
+            started = time.perf_counter()
+            for row in params:
+                cursor.execute(insert, row, prepare=True)
+                cursor.fetchone()
+            elapsed = time.perf_counter() - started
+        db.execute(sql.SQL("DROP TABLE {}").format(table))
+    return len(rows) / elapsed
+
+
+@metric("command_rate_postgres")
+def command_rate_postgres(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    name, unit, target = "command_rate_postgres", "commands/s", 0.4
+    reason = postgres_unreachable(options.postgres_url)
+    if reason is not None:
+        return skipped(name, unit, target, reason)
+    with fresh_schema(options.postgres_url) as schema:
+        separator = "&" if "?" in options.postgres_url else "?"
+        app = open_ledger(f"{options.postgres_url}{separator}schema={schema}")
+        try:
+            workload = MixedWorkload.prepare(app, scale, reporter)
+            before = app.recorder.max_notification_id() or 0
+            rate = workload.run(scale.mixed_commands, reporter, f"{name}: ledger commands")
+            table = events_table(app)
+        finally:
+            app.close()
+        with psycopg.connect(options.postgres_url) as db:
+            state_size, topic_size = db.execute(
+                sql.SQL(
+                    "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY octet_length(state)),"
+                    " percentile_disc(0.5) WITHIN GROUP (ORDER BY length(topic)) FROM {} WHERE notification_id > %s"
+                ).format(sql.Identifier(schema, table)),
+                (before,),
+            ).fetchone() or (0, 0)
+        rows = raw_rows(scale.mixed_commands, int(state_size), int(topic_size))
+        with reporter.task(f"{name}: raw psycopg inserts", 2) as advance:
+            raw = []
+            for _ in range(2):
+                raw.append(raw_postgres_single_rate(options.postgres_url, schema, rows))
+                advance(1)
+    return result(
+        name,
+        rate,
+        unit,
+        statistics.mean(raw),
+        target,
+        scale=scale.name,
+        commands=scale.mixed_commands,
+        event_bytes=int(state_size),
+    )
+
+
+@metric("command_cost_long_stream")
+def command_cost_long_stream(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    """The same single-event module commands on a module with a long stream and on a fresh one, in alternating
+    blocks (so machine noise hits both alike): schedule a session, hold it, record ten attendances one by one."""
+    name = "command_cost_long_stream"
+    with workdir(options) as directory:
+        app = open_ledger(f"sqlite:///{directory / 'ledger.sqlite3'}")
+        try:
+            fixture = LedgerFixture(app, reporter)
+            pids = fixture.register_participants(scale.long_participants)
+            long_module = fixture.offer_module("Long module", pids)
+            with reporter.task(f"{name}: build the long stream", scale.long_sessions) as advance:
+                for _ in range(scale.long_sessions):
+                    session_id = fixture.held_session(long_module)
+                    app.record_attendance(
+                        CTX,
+                        module_id=long_module,
+                        session_id=session_id,
+                        attendance=[{"participant_id": pid, "minutes": 300} for pid in pids],
+                    )
+                    advance(1)
+            long_events = app.module(long_module).version
+            attendees = pids[:10]
+            fresh_module = fixture.offer_module("Fresh module", attendees)
+
+            def block(module_id: str) -> float:
+                started = time.perf_counter()
+                session_id = fixture.held_session(module_id)
+                for pid in attendees:
+                    app.record_attendance(
+                        CTX,
+                        module_id=module_id,
+                        session_id=session_id,
+                        attendance=[{"participant_id": pid, "minutes": 300}],
+                    )
+                return time.perf_counter() - started
+
+            per_block = 2 + len(attendees)
+            blocks = max(1, scale.stream_commands // per_block)
+            seconds = {"fresh": 0.0, "long": 0.0}
+            with reporter.task(f"{name}: fresh and long module commands", 2 * blocks * per_block) as advance:
+                for _ in range(blocks):
+                    seconds["fresh"] += block(fresh_module)
+                    seconds["long"] += block(long_module)
+                    advance(2 * per_block)
+        finally:
+            app.close()
+    commands = blocks * per_block
+    return result(
+        name,
+        commands / seconds["long"],
+        "commands/s",
+        commands / seconds["fresh"],
+        0.8,
+        scale=scale.name,
+        commands=commands,
+        stream_events=long_events,
+    )
+
+
+@metric("bulk_import_rate")
+def bulk_import_rate(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    """Attendance of many participants at one session in one record_attendance (one save), against one
+    executemany of as many rows of the same size in one transaction."""
+    name = "bulk_import_rate"
+    count = scale.bulk_participants
+    with workdir(options) as directory:
+        path = directory / "ledger.sqlite3"
+        app = open_ledger(f"sqlite:///{path}")
+        ledger_seconds = 0.0
+        try:
+            fixture = LedgerFixture(app, reporter)
+            pids = fixture.register_participants(count)
+            before = app.recorder.max_notification_id() or 0
+            with reporter.task(f"{name}: record_attendance of {count}", scale.bulk_repeats) as advance:
+                for repeat in range(scale.bulk_repeats):
+                    module_id = fixture.offer_module(f"Bulk module {repeat}", pids)  # enrolment is not timed
+                    session_id = fixture.held_session(module_id)
+                    attendance = [{"participant_id": pid, "minutes": 300} for pid in pids]
+                    started = time.perf_counter()
+                    app.record_attendance(CTX, module_id=module_id, session_id=session_id, attendance=attendance)
+                    ledger_seconds += time.perf_counter() - started
+                    advance(1)
+            table = events_table(app)
+        finally:
+            app.close()
+        state_size, topic_size = sqlite_event_size(path, table, before, ATTENDANCE_TOPIC)
+        raw_seconds = 0.0
+        for repeat in range(scale.bulk_repeats):
+            rows = raw_rows(count, state_size, topic_size, streams=1)
+            raw_seconds += raw_sqlite_batch_seconds(directory / f"raw-{repeat}.sqlite3", rows)
+    events = count * scale.bulk_repeats
+    return result(
+        name,
+        events / ledger_seconds,
+        "events/s",
+        events / raw_seconds,
+        0.25,
+        scale=scale.name,
+        events=events,
+        event_bytes=state_size,
+    )
+
+
+# --- command line --------------------------------------------------------------------------------------------
+
+
+def run(names: list[str], scale: Scale, options: Options, reporter: Reporter) -> Iterator[dict[str, Any]]:
+    for name in names:
+        started = time.perf_counter()
+        line = METRICS[name](scale, reporter, options)
+        reporter.note(f"{name}: done in {time.perf_counter() - started:.1f}s")
+        yield line
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="small", metavar="{small,full}")
+    parser.add_argument(
+        "--only", action="append", choices=sorted(METRICS), metavar="METRIC", help="run only this metric (repeatable)"
+    )
+    parser.add_argument(
+        "--postgres-url", default=os.environ.get("LEDGER_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL), metavar="URL"
+    )
+    parser.add_argument("--workdir", type=Path, default=None, help="directory for the SQLite files (default: tmp)")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    args = parser.parse_args(argv)
+    options = Options(postgres_url=args.postgres_url, workdir=args.workdir)
+    with Reporter(quiet=args.quiet) as reporter:
+        for line in run(args.only or list(METRICS), SCALES[args.scale], options, reporter):
+            print(json.dumps(line), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
