@@ -331,6 +331,27 @@ class Ledger(Application[uuid.UUID]):
 
         return self._run(ctx, "register_company", inputs, None, action)
 
+    def correct_company(
+        self, ctx: Ctx, *, org_number: str, name: str, region: str, sector: str, size: str
+    ) -> CommandResult:
+        """Corrects a registered company's details; the earlier details stay in its history."""
+        number = str(v.org_number("org_number", org_number))
+        inputs: dict[str, Any] = {
+            "org_number": number,
+            "name": v.text("name", name),
+            "region": v.text("region", region),
+            "sector": v.text("sector", sector),
+            "size": v.choice(v.CompanySize, "size", size).value,
+        }
+
+        def action(company: Company) -> tuple[list[Aggregate], dict[str, str]]:
+            company.correct_details(
+                inputs["name"], inputs["region"], inputs["sector"], inputs["size"], ctx.actor, ctx.effective_on
+            )
+            return [company], {"org_number": number}
+
+        return self._run(ctx, "correct_company", inputs, Company.create_id(number), action, "company")
+
     def _registered(self, org_number: str) -> str:
         number = str(v.org_number("org_number", org_number))
         if not self._exists(Company.create_id(number)):

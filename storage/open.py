@@ -1,18 +1,48 @@
-"""Open the ledger on the configured store."""
+"""Open the ledger, its read models and its projector on the configured store."""
 
 from __future__ import annotations
 
+from sqlalchemy import Engine, create_engine, event
+
 from ledger.application import Ledger
 from ledger.identity import IdentityVault
+from projections.projector import Projector
 from storage.keystore import PostgresKeyStore, SqliteKeyStore
 from storage.settings import Settings, StoreLocation
 
 
+def location(url: str | None = None) -> StoreLocation:
+    return StoreLocation(url or Settings().database_url)
+
+
 def open_ledger(url: str | None = None) -> Ledger:
-    location = StoreLocation(url or Settings().database_url)
+    where = location(url)
     key_store: SqliteKeyStore | PostgresKeyStore
-    if location.kind == "sqlite":
-        key_store = SqliteKeyStore(location.key_store_path())
+    if where.kind == "sqlite":
+        key_store = SqliteKeyStore(where.key_store_path())
     else:
-        key_store = PostgresKeyStore(location.postgres_dsn(), location.schema)
-    return Ledger(env=location.event_store_env(), vault=IdentityVault(key_store))
+        key_store = PostgresKeyStore(where.postgres_dsn(), where.schema)
+    return Ledger(env=where.event_store_env(), vault=IdentityVault(key_store))
+
+
+def views_engine(url: str | None = None) -> Engine:
+    where = location(url)
+    if where.kind == "sqlite":
+        engine = create_engine(where.views_url(), connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection, _record):  # type: ignore[no-untyped-def]
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+
+        return engine
+    engine = create_engine(where.views_url(), pool_size=5, max_overflow=5, pool_pre_ping=True)
+    if where.schema:
+        engine = engine.execution_options(schema_translate_map={None: where.schema})
+    return engine
+
+
+def open_projector(ledger: Ledger, url: str | None = None, read_models: list[str] | None = None) -> Projector:
+    where = location(url)
+    listen = where.postgres_dsn() if where.kind == "postgres" else None
+    return Projector(ledger, views_engine(url), read_models, listen_dsn=listen)

@@ -66,3 +66,10 @@ class StoreLocation:
     def key_store_path(self) -> Path:
         """The SQLite key store is a file of its own beside the events, with secure delete on."""
         return self.sqlite_path.with_name(self.sqlite_path.name + ".keys")
+
+    def views_url(self) -> str:
+        """Where the read models live: a SQLite file beside the events (so the projector never waits for the
+        command writers' lock), or the same PostgreSQL schema."""
+        if self.kind == "sqlite":
+            return f"sqlite:///{self.sqlite_path}.views"
+        return "postgresql+psycopg://" + self.postgres_dsn().split("://", 1)[1]

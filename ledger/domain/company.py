@@ -38,11 +38,17 @@ class Company(LedgerAggregate):
         self, name: str, region: str, sector: str, size: str, actor: str, effective_on: date | None
     ) -> None:
         self._details_corrected(
-            name=name, region=region, sector=sector, size=size, actor=actor, effective_on=effective_on
+            org_number=self.org_number,
+            name=name,
+            region=region,
+            sector=sector,
+            size=size,
+            actor=actor,
+            effective_on=effective_on,
         )
 
     @event("CompanyDetailsCorrected", topic="ledger:CompanyDetailsCorrected")
     def _details_corrected(
-        self, name: str, region: str, sector: str, size: str, actor: str, effective_on: date | None
+        self, org_number: str, name: str, region: str, sector: str, size: str, actor: str, effective_on: date | None
     ) -> None:
         self.name, self.region, self.sector, self.size = name, region, sector, size

@@ -1,0 +1,177 @@
+"""Keeps the read models caught up with the event store, exactly once.
+
+Each batch of events is folded into the read models' rows and, in the same transaction, each read model's
+position is advanced with a conditional update (it must still be where this projector read it), so a crash at
+any point leaves rows and positions consistent, and two projectors never apply one event twice. Events a read
+model ignores still advance its position. SQLite has no subscriptions: the projector polls. On PostgreSQL it
+also LISTENs to the store's notifications, with the poll as the fallback when a notification is lost."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+
+from ledger.application import Ledger
+from projections import audit, evaluation, integrity, status
+from projections.facts import Fact, facts_from
+from projections.folding import ReadModel
+from projections.rows import SqlRows
+from projections.schema import TABLES, metadata, positions
+
+READ_MODELS: dict[str, ReadModel] = {
+    m.name: m for m in (status.READ_MODEL, audit.READ_MODEL, evaluation.READ_MODEL, integrity.READ_MODEL)
+}
+BATCH_SIZE = 1000
+
+Progress = Callable[[int, int], None]  # (position reached, log head)
+
+
+class ConcurrentProjection(Exception):
+    """Another projector advanced a read model first; this batch was rolled back and will be re-read."""
+
+
+class Projector:
+    def __init__(
+        self,
+        ledger: Ledger,
+        engine: Engine,
+        read_models: Iterable[str] | None = None,
+        batch_size: int = BATCH_SIZE,
+        listen_dsn: str | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.listen_dsn = listen_dsn
+        self.engine = engine
+        self.models = [READ_MODELS[name] for name in (read_models or READ_MODELS)]
+        self.batch_size = batch_size
+        self._stop = threading.Event()
+        metadata.create_all(engine)
+        with engine.begin() as db:
+            known = {r.read_model for r in db.execute(select(positions.c.read_model))}
+            for model in READ_MODELS.values():
+                if model.name not in known:
+                    db.execute(insert(positions).values(read_model=model.name, position=0))
+
+    # --- positions and lag ---------------------------------------------------------------------------------
+
+    def positions(self) -> dict[str, int]:
+        with self.engine.connect() as db:
+            return {r.read_model: r.position for r in db.execute(select(positions))}
+
+    def head(self) -> int:
+        return self.ledger.recorder.max_notification_id() or 0
+
+    def lag(self) -> dict[str, int]:
+        """How many events each read model is behind the log head."""
+        head = self.head()
+        return {name: head - position for name, position in self.positions().items()}
+
+    # --- catching up ---------------------------------------------------------------------------------------
+
+    def run_once(self, progress: Progress | None = None) -> int:
+        """Fold every event not yet applied, batch by batch; returns how many events were read."""
+        done = 0
+        while True:
+            count = self._batch()
+            done += count
+            if progress is not None:
+                current = self.positions()
+                progress(min(current[m.name] for m in self.models), self.head())
+            if count < self.batch_size:
+                return done
+
+    def _batch(self) -> int:
+        start = min(self.positions()[m.name] for m in self.models)
+        notifications = self.ledger.recorder.select_notifications(
+            start=start, limit=self.batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            return 0
+        facts = list(facts_from(self.ledger.mapper, notifications))
+        last = notifications[-1].id
+        with self.engine.begin() as db:
+            self.apply(db, facts, last)
+        return len(notifications)
+
+    def apply(self, db: Connection, facts: list[Fact], last: int) -> None:
+        """Fold facts into each read model still behind them and advance its position, in the caller's
+        transaction."""
+        current = {r.read_model: r.position for r in db.execute(select(positions))}
+        rows = SqlRows(db)
+        for model in self.models:
+            behind = current[model.name]
+            if behind >= last:
+                continue
+            for fact in facts:
+                if fact.position > behind:
+                    model.apply(fact, rows)
+            advanced = db.execute(
+                update(positions)
+                .where(positions.c.read_model == model.name, positions.c.position == behind)
+                .values(position=last)
+            )
+            if advanced.rowcount != 1:
+                raise ConcurrentProjection(model.name)
+        rows.flush()
+
+    def wait_for(self, position: int, timeout: float = 5.0, interval: float = 0.05) -> bool:
+        """Wait (bounded) until every read model has reached the position: read-your-writes."""
+        deadline = threading.Event()
+        waited = 0.0
+        while min(self.positions()[m.name] for m in self.models) < position:
+            if waited >= timeout:
+                return False
+            deadline.wait(interval)
+            waited += interval
+        return True
+
+    # --- running -------------------------------------------------------------------------------------------
+
+    def run_forever(self, poll_interval: float = 0.5) -> None:
+        """Catch up, then wait for news: a PostgreSQL notification or, failing that, the next poll."""
+        listener = self._listener()
+        try:
+            while not self._stop.is_set():
+                try:
+                    self.run_once()
+                except ConcurrentProjection:
+                    continue
+                if listener is not None:
+                    try:
+                        next(listener.notifies(timeout=poll_interval, stop_after=1), None)
+                    except Exception:  # a dropped LISTEN connection falls back to polling
+                        listener = None
+                else:
+                    self._stop.wait(poll_interval)
+        finally:
+            if listener is not None:
+                listener.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _listener(self) -> Any:
+        channel = getattr(self.ledger.recorder, "channel_name", None)
+        if channel is None or self.listen_dsn is None:
+            return None
+        import psycopg
+        from psycopg import sql
+
+        connection = psycopg.connect(self.listen_dsn, autocommit=True)
+        connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        return connection
+
+    # --- rebuilding ----------------------------------------------------------------------------------------
+
+    def rebuild(self, name: str, progress: Progress | None = None) -> int:
+        """Drop a read model's rows and position, then replay the whole log into it in batches."""
+        model = READ_MODELS[name]
+        with self.engine.begin() as db:
+            for table in model.tables:
+                db.execute(delete(TABLES[table]))
+            db.execute(update(positions).where(positions.c.read_model == name).values(position=0))
+        solo = Projector(self.ledger, self.engine, [name], self.batch_size)
+        return solo.run_once(progress)

@@ -1,0 +1,282 @@
+"""The read models' tables. Every table names its key columns; folds address rows by key only."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+
+def _table(name: str, *columns: Column, indexes: tuple[tuple[str, ...], ...] = ()) -> Table:
+    table = Table(name, metadata, *columns)
+    for i, cols in enumerate(indexes):
+        Index(f"ix_{name}_{i}", *[table.c[c] for c in cols])
+    return table
+
+
+def _counters(*names: str) -> list[Column]:
+    return [Column(n, BigInteger, nullable=False, default=0) for n in names]
+
+
+def _key(name: str) -> Column:
+    return Column(name, String(80), primary_key=True)
+
+
+# --- tracking: one row per read model, advanced in the same transaction as its rows -------------------------
+positions = _table("view_positions", _key("read_model"), Column("position", BigInteger, nullable=False))
+
+
+def _owners(name: str) -> Table:
+    """Which programme each aggregate belongs to; each read model keeps its own, so it rebuilds alone."""
+    return _table(name, _key("originator_id"), Column("programme_id", String(80)), indexes=(("programme_id",),))
+
+
+status_owners = _owners("view_owners")
+audit_owners = _owners("audit_owners")
+eval_owners = _owners("eval_owners")
+integrity_owners = _owners("integrity_owners")
+
+# --- programme status (coordinators) ------------------------------------------------------------------------
+programmes = _table(
+    "view_programmes",
+    _key("programme_id"),
+    Column("slug", String(80), unique=True),
+    Column("name", Text),
+    Column("owner", Text),
+    Column("currency", String(3)),
+    Column("starts_on", Date),
+    Column("ends_on", Date),
+    Column("funders", JSON),
+    Column("regions", JSON),
+    Column("themes", JSON),
+    Column("caps", JSON),
+    Column("targets", JSON),
+    Column("closed", Boolean),
+    *_counters(
+        "presentations",
+        "stage_presented",
+        "stage_joined",
+        "stage_onboarded",
+        "stage_withdrawn",
+        "stage_completed",
+        "ever_joined",
+        "participants",
+        "participants_erased",
+        "network_groups",
+        "modules",
+        "sessions_scheduled",
+        "sessions_held",
+        "sessions_cancelled",
+        "enrolments",
+        "completions",
+        "attendances",
+        "training_minutes",
+        "activities_planned",
+        "activities_held",
+        "activities_cancelled",
+        "activity_minutes",
+        "activity_participants",
+        "forum_meetings",
+        "education_offers",
+    ),
+)
+programme_companies = _table(
+    "view_programme_companies",
+    _key("programme_id"),
+    _key("org_number"),
+    Column("stage", String(20)),
+    Column("presentations", Integer),
+    Column("presented_on", Date),
+    Column("joined_on", Date),
+    Column("onboarded_on", Date),
+    Column("withdrawn_on", Date),
+    Column("completed_on", Date),
+    Column("goals", JSON),
+    Column("competence_areas", JSON),
+)
+companies = _table(
+    "view_companies",
+    _key("org_number"),
+    Column("country", String(2)),
+    Column("name", Text),
+    Column("region", Text),
+    Column("sector", Text),
+    Column("size", String(10)),
+)
+network_groups = _table(
+    "view_network_groups",
+    _key("group_id"),
+    Column("programme_id", String(80)),
+    Column("name", Text),
+    Column("basis", String(20)),
+    Column("members", JSON),
+    indexes=(("programme_id",),),
+)
+modules = _table(
+    "view_modules",
+    _key("module_id"),
+    Column("programme_id", String(80)),
+    Column("title", Text),
+    Column("providers", JSON),
+    Column("theme", Text),
+    Column("region", Text),
+    Column("competence_areas", JSON),
+    *_counters("enrolled", "completed", "sessions_held", "training_minutes"),
+    indexes=(("programme_id",),),
+)
+sessions = _table(
+    "view_sessions",
+    _key("session_id"),
+    Column("module_id", String(80)),
+    Column("programme_id", String(80)),
+    Column("starts_on", Date),
+    Column("place", Text),
+    Column("online", Boolean),
+    Column("minutes", Integer),
+    Column("status", String(20)),
+    Column("held_on", Date),
+    *_counters("attendees", "attended_minutes"),
+    indexes=(("programme_id",), ("module_id",)),
+)
+activities = _table(
+    "view_activities",
+    _key("activity_id"),
+    Column("programme_id", String(80)),
+    Column("title", Text),
+    Column("kind", String(20)),
+    Column("competence_area", Text),
+    Column("region", Text),
+    Column("provider", Text),
+    Column("planned_on", Date),
+    Column("status", String(20)),
+    Column("held_on", Date),
+    *_counters("minutes", "participants"),
+    indexes=(("programme_id",),),
+)
+participants = _table(
+    "view_participants",
+    _key("participant_id"),
+    Column("programme_id", String(80)),
+    Column("org_number", String(20)),
+    Column("target_group", String(20)),
+    Column("gender", String(20)),
+    Column("age_band", String(20)),
+    Column("employment_status", String(30)),
+    Column("education_level", String(20)),
+    Column("entered_on", Date),
+    Column("entries", Integer),
+    Column("left", Boolean),
+    Column("erased", Boolean),
+    *_counters("attended_minutes"),
+    indexes=(("programme_id",),),
+)
+forum_items = _table(
+    "view_forum_items",
+    _key("item_id"),
+    Column("programme_id", String(80)),
+    Column("kind", String(20)),
+    Column("title", Text),
+    Column("detail", JSON),
+    Column("held_on", Date),
+    indexes=(("programme_id",),),
+)
+
+# --- funding audit (funders) --------------------------------------------------------------------------------
+audit_entries = _table(
+    "audit_entries",
+    _key("entry_id"),
+    Column("position", BigInteger, nullable=False),
+    Column("programme_id", String(80)),
+    Column("event", String(40)),
+    Column("kind", String(20)),
+    Column("grant_id", String(80)),
+    Column("allocation_id", String(80)),
+    Column("from_account", Text),
+    Column("to_account", Text),
+    Column("amount", BigInteger),
+    Column("from_balance", BigInteger),
+    Column("to_balance", BigInteger),
+    Column("funder", Text),
+    Column("recipient_kind", String(20)),
+    Column("recipient", Text),
+    Column("category", Text),
+    Column("period", String(40)),
+    Column("decision_reference", Text),
+    Column("decision_body", Text),
+    Column("reason", Text),
+    Column("actor", Text),
+    Column("effective_on", Date),
+    Column("recorded_at", String(40)),
+    Column("reverses_entry_id", String(80)),
+    Column("reversed_by_entry_id", String(80)),
+    indexes=(("programme_id", "position"),),
+)
+audit_accounts = _table(
+    "audit_accounts",
+    _key("programme_id"),
+    Column("account", String(120), primary_key=True),
+    *_counters("balance", "credits", "debits"),
+)
+audit_allocations = _table(
+    "audit_allocations",
+    _key("allocation_id"),
+    Column("programme_id", String(80)),
+    Column("grant_id", String(80)),
+    Column("recipient_kind", String(20)),
+    Column("recipient", Text),
+    Column("category", Text),
+    *_counters("spent"),
+    indexes=(("programme_id",),),
+)
+audit_grants = _table(
+    "audit_grants",
+    _key("grant_id"),
+    Column("programme_id", String(80)),
+    Column("funder", Text),
+    Column("co_financing_share_bp", Integer),
+    indexes=(("programme_id",),),
+)
+audit_budget_lines = _table(
+    "audit_budget_lines",
+    _key("programme_id"),
+    Column("category", String(120), primary_key=True),
+    Column("amount", BigInteger),
+)
+
+# --- evaluation (analysts) ----------------------------------------------------------------------------------
+weekly = _table(
+    "eval_weekly",
+    _key("programme_id"),
+    Column("week", Date, primary_key=True),
+    *_counters(
+        "presentations",
+        "joins",
+        "withdrawals",
+        "sessions_held",
+        "participants_registered",
+        "attendance_minutes",
+        "activities_held",
+        "activity_minutes",
+    ),
+)
+
+# --- integrity: the event index and the SHA-256 hash chain --------------------------------------------------
+event_index = _table(
+    "integrity_events",
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("originator_id", String(80), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("programme_id", String(80)),
+    Column("recorded_at", String(40)),
+    Column("effective_on", Date),
+    Column("digest", String(64)),
+    Column("chain", String(64)),
+    indexes=(("programme_id", "position"), ("originator_id", "version"), ("recorded_at",)),
+)
+integrity_head = _table("integrity_head", _key("name"), Column("position", BigInteger), Column("chain", String(64)))
+
+TABLES: dict[str, Table] = {t.name: t for t in metadata.sorted_tables}
+
+
+def key_columns(table: str) -> tuple[str, ...]:
+    return tuple(c.name for c in TABLES[table].primary_key.columns)
