@@ -29,7 +29,7 @@ def blank(table: str, **values: Any) -> Row:
     """A new row with every column present: counters at zero, everything else empty."""
     row: Row = {}
     for column in TABLES[table].columns:
-        default = column.default.arg if column.default is not None else None
+        default = getattr(column.default, "arg", None)
         row[column.name] = default
     row.update(values)
     return row

@@ -1,0 +1,138 @@
+"""Any read model as of a past moment, by the same fold: the events up to a log position (or a recorded time)
+or with an effective date up to a day are folded into a throw-away in-memory database with the read models'
+tables, and the same queries answer from it.
+
+For one programme only that programme's events are read (through the event index), plus those of the companies
+it deals with, so the cost does not grow with other programmes' events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Engine, create_engine, select
+from sqlalchemy.pool import StaticPool
+
+from ledger.application import Ledger
+from ledger.domain.company import Company
+from projections.facts import Fact, fact_from, facts_from
+from projections.projector import READ_MODELS
+from projections.rows import SqlRows
+from projections.schema import event_index, metadata, programme_companies
+
+AS_OF_MODELS = ("status", "audit", "evaluation")
+
+
+def fold_into_memory(facts: Iterable[Fact], models: Iterable[str] = AS_OF_MODELS) -> Engine:
+    """Fold facts into a fresh in-memory SQLite database with every read model table."""
+    engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    metadata.create_all(engine)
+    chosen = [READ_MODELS[name] for name in models]
+    batch: list[Fact] = []
+
+    def flush() -> None:
+        with engine.begin() as db:
+            rows = SqlRows(db)
+            for fact in batch:
+                for model in chosen:
+                    model.apply(fact, rows)
+            rows.flush()
+        batch.clear()
+
+    for fact in facts:
+        batch.append(fact)
+        if len(batch) >= 1000:
+            flush()
+    flush()
+    return engine
+
+
+def position_at(views: Engine, recorded_at: datetime) -> int:
+    """The last log position recorded at or before a time."""
+    with views.connect() as db:
+        found = db.execute(
+            select(event_index.c.position)
+            .where(event_index.c.recorded_at <= recorded_at.isoformat())
+            .order_by(event_index.c.position.desc())
+            .limit(1)
+        ).scalar()
+    return int(found or 0)
+
+
+def programme_facts(ledger: Ledger, views: Engine, programme_id: str, upto: int | None = None) -> list[Fact]:
+    """One programme's facts (and its companies') in log order, up to a position, read per aggregate."""
+    with views.connect() as db:
+        query = select(event_index.c.originator_id, event_index.c.version, event_index.c.position).where(
+            event_index.c.programme_id == programme_id
+        )
+        if upto is not None:
+            query = query.where(event_index.c.position <= upto)
+        located = list(db.execute(query))
+        org_numbers = [
+            r.org_number
+            for r in db.execute(
+                select(programme_companies.c.org_number).where(programme_companies.c.programme_id == programme_id)
+            )
+        ]
+        company_ids = [str(Company.create_id(n)) for n in org_numbers]
+        if company_ids:
+            query = select(event_index.c.originator_id, event_index.c.version, event_index.c.position).where(
+                event_index.c.originator_id.in_(company_ids)
+            )
+            if upto is not None:
+                query = query.where(event_index.c.position <= upto)
+            located += list(db.execute(query))
+    positions: dict[tuple[str, int], int] = {(r.originator_id, r.version): r.position for r in located}
+    newest: dict[str, int] = {}
+    for originator_id, version in positions:
+        newest[originator_id] = max(newest.get(originator_id, 0), version)
+    facts: list[Fact] = []
+    for originator_id, version in newest.items():
+        for stored in ledger.recorder.select_events(UUID(originator_id), lte=version):
+            position = positions.get((originator_id, stored.originator_version))
+            if position is not None:
+                facts.append(fact_from(ledger.mapper, stored, position))
+    facts.sort(key=lambda f: f.position)
+    return facts
+
+
+def programme_as_of(
+    ledger: Ledger,
+    views: Engine,
+    programme_id: str,
+    *,
+    position: int | None = None,
+    recorded_at: datetime | None = None,
+    effective_on: date | None = None,
+) -> Engine:
+    """The read models of one programme as they were: at a log position, at a recorded time, or as of an
+    effective date (everything known now that took effect on or before that day)."""
+    if recorded_at is not None:
+        position = position_at(views, recorded_at)
+    facts = programme_facts(ledger, views, programme_id, position)
+    if effective_on is not None:
+        facts = [f for f in facts if f.effective_date <= effective_on]
+    return fold_into_memory(facts)
+
+
+def store_as_of(ledger: Ledger, position: int, models: Iterable[str] = AS_OF_MODELS) -> Engine:
+    """Every programme's read models as they were at a log position (reads the log up to it)."""
+
+    def upto() -> Iterable[Fact]:
+        start = 0
+        while start < position:
+            batch = ledger.recorder.select_notifications(
+                start=start, limit=1000, stop=position, inclusive_of_start=False
+            )
+            if not batch:
+                return
+            yield from facts_from(ledger.mapper, batch)
+            start = batch[-1].id
+
+    return fold_into_memory(upto(), models)
+
+
+def dispose(engine: Any) -> None:
+    engine.dispose()
