@@ -202,10 +202,10 @@ def load(ledger: Ledger) -> Loaded:
 
     # Forum meetings across sectors, and the education offers they co-created.
     meeting_ids = []
-    for day, title, sectors, fmt in MEETINGS:
+    for met_on, title, sectors, fmt in MEETINGS:
         meeting_ids.append(
             ledger.hold_forum_meeting(
-                on(COORDINATOR, day), programme=SLUG, title=title, sectors=sectors, format=fmt
+                on(COORDINATOR, met_on), programme=SLUG, title=title, sectors=sectors, format=fmt
             ).ids["meeting_id"]
         )
     for title, provider, meeting in OFFERS:
