@@ -244,6 +244,11 @@ class Funds(LedgerAggregate):
             "insufficient_allocation_balance",
             f"outstanding on allocation {from_allocation_id}",
         )
+        if self.allocated_total(from_allocation_id) - amount < self.spent(from_allocation_id):
+            raise RuleViolated(
+                "reallocation_below_expenditure",
+                f"allocation {from_allocation_id} would hold less than its reported expenditure",
+            )
         target_category = self.allocations[to_allocation_id]["category"]
         if target_category != self.allocations[from_allocation_id]["category"]:
             self._require_category_room(target_category, amount)
@@ -391,6 +396,10 @@ class Funds(LedgerAggregate):
                         "reversal_below_expenditure",
                         f"allocation {allocation_id} would hold less than its reported expenditure",
                     )
+            if source.startswith("allocation:") and target.startswith("allocation:"):
+                back_to = self.allocations[source.split(":", 1)[1]]["category"]
+                if back_to != self.allocations[target.split(":", 1)[1]]["category"]:
+                    self._require_category_room(back_to, value)
         self._entry_reversed(
             entry_id=entry_id,
             reversed_entry_id=reversed_entry_id,
