@@ -580,7 +580,7 @@ class Ledger(Application[uuid.UUID]):
             ctx,
             "award_grant",
             programme,
-            inputs,
+            {**inputs, "grant_id": grant_id and inputs["grant_id"]},  # a generated id is not part of the request
             lambda f: f.award_grant(entry_id=entry_id, **inputs, actor=ctx.actor, effective_on=ctx.effective_on),
             {"entry_id": entry_id, "grant_id": inputs["grant_id"]},
         )
@@ -627,7 +627,7 @@ class Ledger(Application[uuid.UUID]):
             ctx,
             "allocate_funds",
             programme,
-            inputs,
+            {**inputs, "allocation_id": allocation_id and inputs["allocation_id"]},  # generated ids are not input
             lambda f: f.allocate(entry_id=entry_id, **inputs, actor=ctx.actor, effective_on=ctx.effective_on),
             {"entry_id": entry_id, "allocation_id": inputs["allocation_id"]},
         )
