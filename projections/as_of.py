@@ -117,8 +117,13 @@ def programme_as_of(
     return fold_into_memory(facts)
 
 
-def store_as_of(ledger: Ledger, position: int, models: Iterable[str] = AS_OF_MODELS) -> Engine:
-    """Every programme's read models as they were at a log position (reads the log up to it)."""
+def store_as_of(
+    ledger: Ledger, position: int | None = None, models: Iterable[str] = AS_OF_MODELS, effective_on: date | None = None
+) -> Engine:
+    """Every programme's read models as they were at a log position (reads the log up to it), or as of an
+    effective date (every event known now that took effect on or before it)."""
+    if position is None:
+        position = ledger.recorder.max_notification_id() or 0
 
     def upto() -> Iterable[Fact]:
         start = 0
@@ -128,7 +133,9 @@ def store_as_of(ledger: Ledger, position: int, models: Iterable[str] = AS_OF_MOD
             )
             if not batch:
                 return
-            yield from facts_from(ledger.mapper, batch)
+            for fact in facts_from(ledger.mapper, batch):
+                if effective_on is None or fact.effective_date <= effective_on:
+                    yield fact
             start = batch[-1].id
 
     return fold_into_memory(upto(), models)

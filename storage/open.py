@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Engine, create_engine, event
 
 from ledger.application import Ledger
@@ -31,7 +33,7 @@ def views_engine(url: str | None = None) -> Engine:
         engine = create_engine(where.views_url(), connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _pragmas(connection, _record):  # type: ignore[no-untyped-def]
+        def _pragmas(connection: Any, _record: Any) -> None:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
 

@@ -14,6 +14,12 @@ class Settings(BaseSettings):
     # sqlite:///var/ledger.sqlite3 (relative path) or sqlite:////abs/path, or
     # postgresql://user:password@host:5432/dbname?schema=ledger
     database_url: str = "sqlite:///var/ledger.sqlite3"
+    # Run the projector inside the API process (the embedded default). With several API processes on
+    # PostgreSQL, set it to false and run `ledger project` once beside them.
+    run_projector: bool = True
+    max_body_bytes: int = 1_048_576
+    host: str = "127.0.0.1"
+    port: int = 8000
 
 
 class StoreLocation:

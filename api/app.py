@@ -1,0 +1,133 @@
+"""The FastAPI application: the ledger's commands and read models over HTTP, and the web pages."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api import errors
+from api.deps import Services
+from api.routes import companies, funds, participants, programmes, reads, tokens, training
+from api.tokens import TokenStore
+from storage.open import open_ledger, open_projector
+from storage.settings import Settings
+
+STATIC = Path(__file__).parent / "static"
+
+
+class BodyLimit:
+    """Refuses bodies over the limit with a 422 naming the body, before any of it reaches a route."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
+                await self._refuse(send)
+                return
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send: Send) -> None:
+        payload = orjson.dumps(
+            {"error": "invalid_input", "field": "body", "message": f"the body is larger than {self.max_bytes} bytes"}
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 422,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+
+def build_services(settings: Settings) -> Services:
+    ledger = open_ledger(settings.database_url)
+    projector = open_projector(ledger, settings.database_url)
+    return Services(
+        settings=settings,
+        ledger=ledger,
+        views=projector.engine,
+        projector=projector,
+        tokens=TokenStore(projector.engine),
+    )
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or Settings()
+    services = services or build_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        thread = None
+        if settings.run_projector:
+            services.projector.run_once()
+            thread = threading.Thread(
+                target=services.projector.run_forever, kwargs={"poll_interval": 0.1}, name="projector", daemon=True
+            )
+            thread.start()
+        yield
+        services.projector.stop()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    app = FastAPI(
+        title="Programme ledger",
+        version="0.1.0",
+        description="An event-sourced ledger for regional competence-development programmes. Commands are POST "
+        "(PUT where they replace); every read model is a GET with as_of_position, as_of_time or as_of_date. "
+        'Send `Authorization: Bearer <token>`; guard changes with `If-Match: "<version>"` and retries with '
+        "`Idempotency-Key`.",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    errors.install(app)
+    for module in (programmes, companies, participants, funds, training, reads, tokens):
+        app.include_router(module.router)
+    from api import pages
+
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_factory() -> Any:
+    """For uvicorn --factory."""
+    return create_app()

@@ -1,0 +1,179 @@
+"""What routes depend on: the services, the caller, the as-of moment, and the command context."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Query, Request
+from sqlalchemy import Connection, Engine
+
+from api.tokens import Principal, Role, TokenStore
+from ledger.application import Ctx, Ledger
+from ledger.errors import InvalidInput, NotFound
+from projections import queries
+from projections.as_of import programme_as_of, store_as_of
+from projections.projector import Projector
+from storage.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    ledger: Ledger
+    views: Engine
+    projector: Projector
+    tokens: TokenStore
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def current_principal(
+    request: Request,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header(description="Bearer <token>")] = None,
+) -> Principal:
+    token = None
+    if authorization and authorization.lower().startswith("bearer "):
+        token = authorization[7:].strip()
+    token = token or request.cookies.get("ledger_token")
+    if not token:
+        raise HTTPException(
+            401, "a token is required: Authorization: Bearer <token>", headers={"WWW-Authenticate": "Bearer"}
+        )
+    principal = services.tokens.authenticate(token)
+    if principal is None:
+        raise HTTPException(401, "the token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def allow(principal: Principal, *roles: Role, programme: str | None = None) -> None:
+    """403 unless the caller has one of the roles and, for a programme, covers it (admin covers all)."""
+    if principal.role == Role.ADMIN:
+        return
+    if principal.role not in roles:
+        raise HTTPException(403, f"role {principal.role.value} may not do this")
+    if programme is not None and not principal.covers(programme):
+        raise HTTPException(403, f"this token does not cover programme {programme}")
+
+
+def may_write(principal: Principal, programme: str) -> None:
+    allow(principal, Role.COORDINATOR, programme=programme)
+
+
+def may_read(principal: Principal, programme: str) -> None:
+    allow(principal, Role.COORDINATOR, Role.FUNDER, Role.ANALYST, programme=programme)
+
+
+def command_context(
+    principal: PrincipalDep,
+    if_match: Annotated[str | None, Header(description='Expected version, e.g. "3"; 409 if stale')] = None,
+    idempotency_key: Annotated[
+        str | None, Header(description="Retry key; same key and body give the first answer")
+    ] = None,
+) -> Ctx:
+    expected = None
+    if if_match is not None:
+        raw = if_match.strip().removeprefix("W/").strip('"')
+        if not raw.isdigit():
+            raise InvalidInput("If-Match", 'must be a version number, e.g. "3"')
+        expected = int(raw)
+    return Ctx(actor=principal.actor, expected_version=expected, idempotency_key=idempotency_key)
+
+
+CtxDep = Annotated[Ctx, Depends(command_context)]
+
+
+@dataclass(frozen=True)
+class AsOf:
+    position: int | None
+    time: datetime | None
+    day: date | None
+    wait_for: int | None
+
+    @property
+    def now(self) -> bool:
+        return self.position is None and self.time is None and self.day is None
+
+
+def as_of(
+    as_of_position: Annotated[int | None, Query(ge=0, description="As of this log position")] = None,
+    as_of_time: Annotated[datetime | None, Query(description="As of this recorded time (ISO 8601)")] = None,
+    as_of_date: Annotated[date | None, Query(description="As of this effective date")] = None,
+    wait_for: Annotated[
+        int | None, Query(ge=0, description="Wait (up to 5 s) until the read models reach this log position")
+    ] = None,
+) -> AsOf:
+    chosen = [x for x in (as_of_position, as_of_time, as_of_date) if x is not None]
+    if len(chosen) > 1:
+        raise InvalidInput("as_of", "give at most one of as_of_position, as_of_time, as_of_date")
+    if as_of_time is not None and as_of_time.tzinfo is None:
+        raise InvalidInput("as_of_time", "must carry a time zone, e.g. 2021-06-23T12:00:00Z")
+    return AsOf(as_of_position, as_of_time, as_of_date, wait_for)
+
+
+AsOfDep = Annotated[AsOf, Depends(as_of)]
+
+
+def _caught_up(services: Services, moment: AsOf) -> None:
+    if moment.wait_for is not None and not services.projector.wait_for(moment.wait_for, timeout=5.0):
+        raise HTTPException(503, f"the read models have not reached position {moment.wait_for} yet; retry")
+
+
+@contextmanager
+def programme_view(services: Services, slug: str, moment: AsOf) -> Iterator[tuple[Connection, str]]:
+    """A connection to one programme's read models, now or as of a moment, and the programme's id."""
+    _caught_up(services, moment)
+    with services.views.connect() as live:
+        programme_id = queries.programme_id_for(live, slug)
+    if programme_id is None:
+        raise NotFound("programme", slug)
+    if moment.now:
+        with services.views.connect() as db:
+            yield db, programme_id
+        return
+    engine = programme_as_of(
+        services.ledger,
+        services.views,
+        programme_id,
+        position=moment.position,
+        recorded_at=moment.time,
+        effective_on=moment.day,
+    )
+    try:
+        with engine.connect() as db:
+            yield db, programme_id
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def store_view(services: Services, moment: AsOf) -> Iterator[Connection]:
+    _caught_up(services, moment)
+    if moment.now:
+        with services.views.connect() as db:
+            yield db
+        return
+    from projections.as_of import position_at
+
+    position = moment.position
+    if moment.time is not None:
+        position = position_at(services.views, moment.time)
+    engine = store_as_of(services.ledger, position, effective_on=moment.day)
+    try:
+        with engine.connect() as db:
+            yield db
+    finally:
+        engine.dispose()

@@ -1,0 +1,293 @@
+"""Web pages for coordinators and funders: server-rendered HTML with inline SVG charts, so they work with no
+network access and no scripts. Every page takes ?as_of_date= and shows the ledger as of that day."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.deps import AsOf, ServicesDep, current_principal, may_read, programme_view, store_view
+from api.tokens import Principal
+from projections import queries
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(title: str, body: str) -> HTMLResponse:
+    return HTMLResponse(
+        f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)} · Programme ledger</title>
+<link rel="stylesheet" href="/static/ledger.css"></head><body>
+<header><a href="/">Programme ledger</a><span class="muted">{escape(title)}</span>
+<a href="/logout" style="margin-left:auto;font-weight:400">Log out</a></header><main>{body}</main></body></html>"""
+    )
+
+
+def _principal(request: Request, services: Any) -> Principal | None:
+    try:
+        return current_principal(request, services, request.headers.get("authorization"))
+    except HTTPException:
+        return None
+
+
+def _money(minor: int, currency: str) -> str:
+    return f"{minor / 100:,.0f} {currency}".replace(",", " ")
+
+
+def _as_of_form(action: str, day: date | None) -> str:
+    value = day.isoformat() if day else ""
+    note = (
+        f'<span class="muted" id="as-of-note">Showing the ledger as of {value}</span>'
+        if day
+        else ('<span class="muted" id="as-of-note">Showing the ledger now</span>')
+    )
+    return (
+        f'<form class="as-of" method="get" action="{escape(action)}"><label for="as_of_date">As of</label>'
+        f'<input type="date" id="as_of_date" name="as_of_date" value="{value}">'
+        f'<button type="submit">Show</button><a href="{escape(action)}">Now</a>{note}</form>'
+    )
+
+
+def _card(label: str, figure: str, test_id: str) -> str:
+    return f'<div class="card"><div class="figure" data-testid="{test_id}">{escape(figure)}</div><div class="label">{escape(label)}</div></div>'
+
+
+# --- charts (inline SVG) -------------------------------------------------------------------------------------
+
+
+def bar_chart(title: str, bars: list[tuple[str, float]], chart_id: str, unit: str = "") -> str:
+    width, row = 360, 26
+    height = 30 + row * max(len(bars), 1)
+    top = max([v for _, v in bars] + [1])
+    parts = [
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" data-chart="{chart_id}">',
+        f'<text x="0" y="16" font-size="13" font-weight="600">{escape(title)}</text>',
+    ]
+    for i, (label, value) in enumerate(bars):
+        y = 26 + i * row
+        w = 0 if top == 0 else (value / top) * (width - 170)
+        parts.append(
+            f'<text x="0" y="{y + 15}" font-size="12">{escape(label)}</text>'
+            f'<rect x="110" y="{y + 3}" width="{w:.1f}" height="16" fill="#1f6feb" data-value="{value}"/>'
+            f'<text x="{114 + w:.1f}" y="{y + 15}" font-size="12">{value:,.0f}{escape(unit)}</text>'
+        )
+    if not bars:
+        parts.append('<text x="0" y="44" font-size="12" fill="#5b6b7b">Nothing recorded yet</text>')
+    parts.append("</svg>")
+    return f'<div class="card">{"".join(parts)}</div>'
+
+
+def line_chart(title: str, points: list[tuple[str, int]], chart_id: str, cap: int | None, target: int | None) -> str:
+    width, height, left, bottom = 360, 200, 30, 170
+    top_value = max([v for _, v in points] + [cap or 0, target or 0, 1])
+    scale = (bottom - 30) / top_value
+    step = (width - left - 10) / max(len(points) - 1, 1)
+    coords = [(left + i * step, bottom - v * scale) for i, (_, v) in enumerate(points)]
+    parts = [
+        f'<svg viewBox="0 0 {width} {height + 10}" role="img" aria-label="{escape(title)}" data-chart="{chart_id}">',
+        f'<text x="0" y="16" font-size="13" font-weight="600">{escape(title)}</text>',
+        f'<line x1="{left}" y1="{bottom}" x2="{width - 10}" y2="{bottom}" stroke="#d8dee6"/>',
+    ]
+    for label, value, colour in (("cap", cap, "#b35900"), ("target", target, "#1a7f37")):
+        if value:
+            y = bottom - value * scale
+            parts.append(
+                f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="{colour}" '
+                f'stroke-dasharray="4 3"/><text x="{width - 60}" y="{y - 3:.1f}" font-size="11" '
+                f'fill="{colour}">{label} {value}</text>'
+            )
+    if coords:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="#1f6feb" stroke-width="2"/>')
+        parts.append(
+            f'<text x="{left}" y="{height + 5}" font-size="11">{escape(points[0][0])}</text>'
+            f'<text x="{width - 80}" y="{height + 5}" font-size="11">{escape(points[-1][0])}</text>'
+        )
+    else:
+        parts.append('<text x="40" y="100" font-size="12" fill="#5b6b7b">Nothing recorded yet</text>')
+    parts.append("</svg>")
+    return f'<div class="card">{"".join(parts)}</div>'
+
+
+# --- pages ---------------------------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(error: str = "") -> HTMLResponse:
+    note = f'<p class="warn">{escape(error)}</p>' if error else ""
+    return _page(
+        "Log in",
+        f"""<h1>Log in</h1>{note}<form method="post" action="/login">
+<label for="token">Token</label> <input id="token" name="token" type="password" size="40" autocomplete="off">
+<button type="submit">Log in</button></form><p class="muted">Tokens are printed by <code>scripts/run</code>.</p>""",
+    )
+
+
+@router.post("/login")
+def login(services: ServicesDep, token: Annotated[str, Form()] = "") -> Response:
+    if services.tokens.authenticate(token) is None:
+        return RedirectResponse("/login?error=Unknown+or+revoked+token", status_code=303)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie("ledger_token", token, httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie("ledger_token")
+    return response
+
+
+def _moment(as_of_date: date | None) -> AsOf:
+    return AsOf(position=None, time=None, day=as_of_date, wait_for=None)
+
+
+@router.get("/", response_class=HTMLResponse)
+def programme_list(
+    request: Request, services: ServicesDep, as_of_date: Annotated[date | None, Query()] = None
+) -> Response:
+    principal = _principal(request, services)
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    with store_view(services, _moment(as_of_date)) as db:
+        found = [p for p in queries.list_programmes(db) if principal.covers(p["slug"])]
+    suffix = f"?as_of_date={as_of_date.isoformat()}" if as_of_date else ""
+    rows = "".join(
+        f'<tr><td><a href="/programmes/{escape(p["slug"])}{suffix}">{escape(p["name"])}</a></td>'
+        f"<td>{escape(p['owner'])}</td><td>{p['starts_on']} – {p['ends_on']}</td>"
+        f'<td class="num">{p["companies_active"]}{" / " + str(p["caps"]["companies"]) if "companies" in p["caps"] else ""}</td>'
+        f'<td class="num">{p["participants"]}</td><td class="num">{_money(p["funds"]["granted"], p["currency"])}</td>'
+        f'<td class="num">{_money(p["funds"]["allocated"], p["currency"])}</td></tr>'
+        for p in found
+    )
+    table = (
+        f'<div class="table-wrap"><table data-testid="programmes"><thead><tr><th>Programme</th><th>Owner</th>'
+        f'<th>Period</th><th class="num">Companies</th><th class="num">Participants</th><th class="num">Granted</th>'
+        f'<th class="num">Allocated</th></tr></thead><tbody>{rows}</tbody></table></div>'
+    )
+    return _page("Programmes", f"<h1>Programmes</h1>{_as_of_form('/', as_of_date)}{table}")
+
+
+@router.get("/programmes/{slug}", response_class=HTMLResponse)
+def programme_page(
+    slug: str, request: Request, services: ServicesDep, as_of_date: Annotated[date | None, Query()] = None
+) -> Response:
+    principal = _principal(request, services)
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    may_read(principal, slug)
+    with programme_view(services, slug, _moment(as_of_date)) as (db, programme_id):
+        status = queries.programme_status(db, programme_id)
+        weekly = queries.weekly_series(db, programme_id)
+    if status is None:
+        body = f"<h1>{escape(slug)}</h1>{_as_of_form(f'/programmes/{slug}', as_of_date)}<p>The programme did not exist on that date.</p>"
+        return _page(slug, body)
+    programme, pipeline, money = status["programme"], status["pipeline"], status["funds"]
+    currency = programme["currency"]
+    cap = pipeline["cap"]
+    cards = "".join(
+        [
+            _card(
+                f"companies joined{f' of a cap of {cap}' if cap else ''}", f"{pipeline['active']}", "companies-active"
+            ),
+            _card("presentations held", str(pipeline["presentations"]), "presentations"),
+            _card("participants", str(status["participants"]["total"]), "participants"),
+            _card("sessions held", str(len(status["sessions"]["held"])), "sessions-held"),
+            _card("granted", _money(money["granted"], currency), "granted"),
+            _card("remaining to allocate", _money(money["remaining"], currency), "remaining"),
+        ]
+    )
+    recruitment = line_chart(
+        "Companies joined (cumulative)",
+        [(w["week"], w["cumulative"]["joins"] - w["cumulative"]["withdrawals"]) for w in weekly],
+        "recruitment",
+        cap,
+        pipeline["target"],
+    )
+    funds_chart = bar_chart(
+        f"Funds ({currency})", [(k, money[k] / 100) for k in ("granted", "allocated", "disbursed", "spent")], "funds"
+    )
+    sessions_chart = bar_chart(
+        "Sessions and attendance",
+        [
+            ("held", len(status["sessions"]["held"])),
+            ("upcoming", len(status["sessions"]["upcoming"])),
+            ("attendances", status["training"]["attendances"]),
+            ("hours", status["training"]["training_hours"]),
+        ],
+        "sessions",
+    )
+    groups_chart = bar_chart(
+        "Participants by target group", list(status["participants"]["by_target_group"].items()), "target-groups"
+    )
+    stage_rows = "".join(
+        f"<tr><td>{s}</td><td class='num'>{pipeline[s]}</td></tr>"
+        for s in ("presented", "joined", "onboarded", "withdrawn", "completed")
+    )
+    upcoming = (
+        "".join(
+            f"<tr><td>{escape(str(s['starts_on']))}</td><td>{escape(s['place'] or '')}</td></tr>"
+            for s in status["sessions"]["upcoming"][:10]
+        )
+        or "<tr><td colspan=2 class='muted'>none</td></tr>"
+    )
+    groups = (
+        "".join(
+            f"<tr><td>{escape(g['name'])}</td><td>{escape(g['basis'])}</td><td class='num'>{len(g['members'])}</td></tr>"
+            for g in status["network_groups"]
+        )
+        or "<tr><td colspan=3 class='muted'>none</td></tr>"
+    )
+    suffix = f"?as_of_date={as_of_date.isoformat()}" if as_of_date else ""
+    body = f"""<h1 data-testid="programme-name">{escape(programme["name"])}</h1>
+<nav class="tabs"><a href="/programmes/{escape(slug)}{suffix}">Status</a><a href="/programmes/{escape(slug)}/audit{suffix}">Funding audit</a></nav>
+{_as_of_form(f"/programmes/{slug}", as_of_date)}
+<p class="muted">{escape(programme["owner"])} · {programme["starts_on"]} – {programme["ends_on"]} · funded by {escape(", ".join(programme["funders"]))}</p>
+<div class="cards">{cards}</div>
+<h2>Charts</h2><div class="charts">{recruitment}{funds_chart}{sessions_chart}{groups_chart}</div>
+<h2>Pipeline</h2><div class="table-wrap"><table><tbody>{stage_rows}</tbody></table></div>
+<h2>Network groups</h2><div class="table-wrap"><table><thead><tr><th>Group</th><th>Basis</th><th class="num">Members</th></tr></thead><tbody>{groups}</tbody></table></div>
+<h2>Upcoming sessions</h2><div class="table-wrap"><table><tbody>{upcoming}</tbody></table></div>"""
+    return _page(programme["name"], body)
+
+
+@router.get("/programmes/{slug}/audit", response_class=HTMLResponse)
+def audit_page(
+    slug: str, request: Request, services: ServicesDep, as_of_date: Annotated[date | None, Query()] = None
+) -> Response:
+    principal = _principal(request, services)
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    may_read(principal, slug)
+    with programme_view(services, slug, _moment(as_of_date)) as (db, programme_id):
+        audit = queries.funding_audit(db, programme_id)
+        status = queries.programme_status(db, programme_id)
+    currency = status["programme"]["currency"] if status else ""
+    rows = "".join(
+        f"<tr><td class='num'>{e['position']}</td><td>{escape(str(e['effective_on']))}</td><td>{escape(e['kind'])}</td>"
+        f"<td>{escape(e['recipient'] or e['funder'] or '')}</td><td class='num'>{_money(e['amount'] or 0, currency)}</td>"
+        f"<td>{escape(e['from_account'] or '')}</td><td class='num'>{'' if e['from_balance'] is None else _money(e['from_balance'], currency)}</td>"
+        f"<td>{escape(e['to_account'] or '')}</td><td class='num'>{'' if e['to_balance'] is None else _money(e['to_balance'], currency)}</td>"
+        f"<td>{escape(e['decision_reference'] or '')}</td><td>{escape(e['decision_body'] or '')}</td><td>{escape(e['actor'])}</td>"
+        f"<td>{escape(e['recorded_at'][:19])}</td></tr>"
+        for e in audit["entries"]
+    )
+    balanced = audit["reconciliation"]["balanced"]
+    verdict = (
+        '<p class="ok" data-testid="reconciliation">Reconciled: granted = allocated + unallocated, allocated = disbursed + outstanding</p>'
+        if balanced
+        else '<p class="warn" data-testid="reconciliation">Not reconciled</p>'
+    )
+    suffix = f"?as_of_date={as_of_date.isoformat()}" if as_of_date else ""
+    body = f"""<h1>Funding audit</h1>
+<nav class="tabs"><a href="/programmes/{escape(slug)}{suffix}">Status</a><a href="/programmes/{escape(slug)}/audit{suffix}">Funding audit</a></nav>
+{_as_of_form(f"/programmes/{slug}/audit", as_of_date)}{verdict}
+<div class="table-wrap"><table data-testid="audit"><thead><tr><th class="num">#</th><th>Effective</th><th>Kind</th><th>Party</th>
+<th class="num">Amount</th><th>From</th><th class="num">Balance</th><th>To</th><th class="num">Balance</th><th>Decision</th>
+<th>Body</th><th>Actor</th><th>Recorded</th></tr></thead><tbody>{rows}</tbody></table></div>"""
+    return _page("Funding audit", body)

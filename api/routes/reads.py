@@ -1,0 +1,164 @@
+"""Read models over HTTP: the funding audit, the evaluation, the catalogue, exports, integrity, lag."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel
+
+from api.deps import AsOfDep, PrincipalDep, ServicesDep, allow, may_read, programme_view, store_view
+from api.routes.common import READ_ERRORS, errors
+from api.tokens import Role
+from projections import queries
+from projections.facts import facts_from
+from projections.verification import Receipt, take_receipt, verify
+
+router = APIRouter(prefix="/api", tags=["read models"])
+
+
+def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {k: (orjson.dumps(v).decode() if isinstance(v, dict | list) else v) for k, v in row.items()}
+            )
+    return Response(
+        out.getvalue(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@router.get("/programmes/{slug}/audit", responses=READ_ERRORS)
+def funding_audit(
+    slug: str,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    moment: AsOfDep,
+    funder: Annotated[str | None, Query(description="Only this funder's grants")] = None,
+) -> dict[str, Any]:
+    """Every money event in order with running balances, decisions, actors, times; the reconciliation."""
+    may_read(principal, slug)
+    with programme_view(services, slug, moment) as (db, programme_id):
+        return queries.funding_audit(db, programme_id, funder)
+
+
+@router.get("/programmes/{slug}/audit.csv", responses=READ_ERRORS, response_class=Response)
+def funding_audit_csv(slug: str, services: ServicesDep, principal: PrincipalDep, moment: AsOfDep) -> Response:
+    may_read(principal, slug)
+    with programme_view(services, slug, moment) as (db, programme_id):
+        entries = queries.funding_audit(db, programme_id)["entries"]
+    return _csv(entries, f"{slug}-audit.csv")
+
+
+@router.get("/programmes/{slug}/evaluation", responses=READ_ERRORS)
+def evaluation(slug: str, services: ServicesDep, principal: PrincipalDep, moment: AsOfDep) -> dict[str, Any]:
+    """Time series, funnel, participation, costs and ESF indicators per reporting period."""
+    may_read(principal, slug)
+    with programme_view(services, slug, moment) as (db, programme_id):
+        return queries.evaluation(db, programme_id)
+
+
+@router.get("/programmes/{slug}/evaluation.csv", responses=READ_ERRORS, response_class=Response)
+def evaluation_csv(slug: str, services: ServicesDep, principal: PrincipalDep, moment: AsOfDep) -> Response:
+    """The weekly series (with cumulative columns) as CSV."""
+    allow(principal, Role.ANALYST, Role.COORDINATOR, Role.FUNDER, programme=slug)
+    with programme_view(services, slug, moment) as (db, programme_id):
+        series = queries.weekly_series(db, programme_id)
+    flat = [
+        {
+            **{k: v for k, v in w.items() if k != "cumulative"},
+            **{f"cumulative_{k}": v for k, v in w["cumulative"].items()},
+        }
+        for w in series
+    ]
+    return _csv(flat, f"{slug}-evaluation-weekly.csv")
+
+
+@router.get("/catalogue", responses=READ_ERRORS)
+def catalogue(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    moment: AsOfDep,
+    theme: str | None = None,
+    region: str | None = None,
+    provider: str | None = None,
+) -> dict[str, Any]:
+    """All modules and activities across the programmes the token may read, by theme, region, provider."""
+    with store_view(services, moment) as db:
+        found = queries.catalogue(db, theme, region, provider)
+    return {
+        kind: [item for item in items if item["programme"] and principal.covers(item["programme"])]
+        for kind, items in found.items()
+    }
+
+
+@router.get("/events", responses=errors(401, 403, 422), response_class=StreamingResponse)
+def export_events(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    after: Annotated[int, Query(ge=0, description="Start after this log position")] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> StreamingResponse:
+    """The raw event stream as JSON lines, one page at a time (analysts). The next page starts after the last
+    line's position."""
+    allow(principal, Role.ANALYST)
+
+    def lines() -> Iterator[bytes]:
+        notifications = services.ledger.recorder.select_notifications(
+            start=after, limit=limit, inclusive_of_start=False
+        )
+        for fact in facts_from(services.ledger.mapper, notifications):
+            record = {
+                "position": fact.position,
+                "event": fact.name,
+                "aggregate_id": fact.originator_id,
+                "version": fact.version,
+                "recorded_at": fact.recorded_at,
+                "actor": fact.actor,
+                "effective_on": fact.effective_on,
+                "data": fact.data,
+            }
+            yield orjson.dumps(record, default=str) + b"\n"
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
+class ReceiptBody(BaseModel):
+    position: int
+    chain: str
+    issued_at: str
+
+
+@router.get("/integrity/receipt", responses=errors(401, 403))
+def receipt(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    """A receipt for the history so far: keep it, and verify later that nothing before it changed."""
+    allow(principal, Role.FUNDER, Role.ANALYST, Role.COORDINATOR)
+    services.projector.run_once()
+    return take_receipt(services.views).__dict__
+
+
+@router.post("/integrity/verification", responses=errors(401, 403, 422))
+def verification(body: ReceiptBody, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Recompute the hash chain up to the receipt; names the first position that differs, if any."""
+    allow(principal, Role.FUNDER, Role.ANALYST, Role.COORDINATOR)
+    return verify(services.ledger, services.views, Receipt(**body.model_dump())).as_dict()
+
+
+@router.get("/lag", responses=errors(401))
+def lag(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    """How far each read model is behind the log head."""
+    return {"head": services.projector.head(), "lag": services.projector.lag()}
+
+
+@router.get("/health", tags=["health"])
+def health() -> dict[str, str]:
+    """A trivial endpoint (no auth, no database)."""
+    return {"status": "ok"}

@@ -1,0 +1,37 @@
+"""Tokens (admin): create with a role and programmes, revoke."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import PrincipalDep, ServicesDep, allow
+from api.routes.common import errors
+from api.tokens import Role
+
+router = APIRouter(prefix="/api/tokens", tags=["tokens"])
+
+
+class NewToken(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Role
+    actor: str = Field(min_length=1, max_length=200, examples=["kari.nordmann@fremtid"])
+    programmes: list[str] = Field([], examples=[["fremtid"]])
+
+
+@router.post("", status_code=201, responses=errors(401, 403, 422))
+def create_token(body: NewToken, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Create a token; the token itself is shown once here and only its hash is stored."""
+    allow(principal)
+    token_id, token = services.tokens.create(body.role, body.actor, body.programmes)
+    return {"token_id": token_id, "token": token, "role": body.role, "programmes": body.programmes}
+
+
+@router.post("/{token_id}/revocation", responses=errors(401, 403, 404))
+def revoke_token(token_id: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    allow(principal)
+    if not services.tokens.revoke(token_id):
+        raise HTTPException(404, f"unknown or already revoked token: {token_id}")
+    return {"token_id": token_id, "revoked": True}

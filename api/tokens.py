@@ -1,0 +1,94 @@
+"""API tokens: a role and the programmes it covers. Only a SHA-256 hash of each token is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, Engine, MetaData, String, Table, Text, insert, select, update
+
+token_metadata = MetaData()
+tokens_table = Table(
+    "api_tokens",
+    token_metadata,
+    Column("token_id", String(40), primary_key=True),
+    Column("token_hash", String(64), unique=True, nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("programmes", JSON, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("revoked_at", String(40)),
+)
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    FUNDER = "funder"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    token_id: str
+    role: Role
+    programmes: tuple[str, ...]
+    actor: str
+
+    def covers(self, slug: str) -> bool:
+        return self.role in (Role.ADMIN, Role.ANALYST) or slug in self.programmes
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        token_metadata.create_all(engine)
+
+    def create(self, role: Role, actor: str, programmes: list[str] | None = None) -> tuple[str, str]:
+        """Returns (token id, token). The token itself is shown once and never stored."""
+        token = "pl_" + secrets.token_urlsafe(24)
+        token_id = str(uuid.uuid4())
+        with self.engine.begin() as db:
+            db.execute(
+                insert(tokens_table).values(
+                    token_id=token_id,
+                    token_hash=_hash(token),
+                    role=role.value,
+                    programmes=list(programmes or []),
+                    actor=actor,
+                    created_at=datetime.now(UTC).isoformat(),
+                )
+            )
+        return token_id, token
+
+    def revoke(self, token_id: str) -> bool:
+        with self.engine.begin() as db:
+            result = db.execute(
+                update(tokens_table)
+                .where(tokens_table.c.token_id == token_id, tokens_table.c.revoked_at.is_(None))
+                .values(revoked_at=datetime.now(UTC).isoformat())
+            )
+        return result.rowcount == 1
+
+    def authenticate(self, token: str) -> Principal | None:
+        with self.engine.connect() as db:
+            row = (
+                db.execute(
+                    select(tokens_table).where(
+                        tokens_table.c.token_hash == _hash(token), tokens_table.c.revoked_at.is_(None)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        if row is None:
+            return None
+        return Principal(row["token_id"], Role(row["role"]), tuple(row["programmes"]), row["actor"])
