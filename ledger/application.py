@@ -858,7 +858,7 @@ class Ledger(Application[uuid.UUID]):
         session_id = str(uuid.uuid4())
 
         def apply(module: CourseModule, _: Programme) -> dict[str, str]:
-            module.schedule_session(session_id=session_id, **inputs, actor=ctx.actor)
+            module.schedule_session(session_id=session_id, **inputs, actor=ctx.actor, effective_on=ctx.effective_on)
             return {"session_id": session_id}
 
         return self._module_command(ctx, "schedule_session", module_id, inputs, apply)

@@ -43,7 +43,14 @@ class CourseModule(LedgerAggregate):
         return session
 
     def schedule_session(
-        self, session_id: str, starts_on: date, place: str, online: bool, minutes: int, actor: str
+        self,
+        session_id: str,
+        starts_on: date,
+        place: str,
+        online: bool,
+        minutes: int,
+        actor: str,
+        effective_on: date | None = None,
     ) -> None:
         if session_id in self.sessions:
             raise RuleViolated("session_exists", f"session {session_id} is already scheduled")
@@ -54,7 +61,7 @@ class CourseModule(LedgerAggregate):
             online=online,
             minutes=minutes,
             actor=actor,
-            effective_on=None,
+            effective_on=effective_on,
         )
 
     @event("SessionScheduled", topic="ledger:SessionScheduled")
