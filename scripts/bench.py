@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from psycopg import sql
@@ -41,6 +41,7 @@ DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CTX = Ctx(actor="bench@ledger")
 DECISION = {"reference": "bench-1", "body": "programme board"}
 ATTENDANCE_TOPIC = "ledger:AttendanceRecorded"
+CHUNK = 30  # commands (and raw rows) per alternating block: small enough that noise hits both alike
 
 
 # --- scales --------------------------------------------------------------------------------------------------
@@ -282,19 +283,22 @@ def raw_rows(count: int, state_size: int, topic_size: int, streams: int = 3) -> 
     return [(ids[i % streams], i // streams + 1, topic, state) for i in range(count)]
 
 
-def raw_sqlite_single_rate(path: Path, rows: list[tuple[str, int, str, bytes]]) -> float:
-    """Rows per second, one transaction each (BEGIN, INSERT, COMMIT), as the recorder does for one event."""
-    db = raw_sqlite_connection(path)
-    try:
+class RawSqliteInserter:
+    """Raw sqlite3, one row per transaction (BEGIN, INSERT, COMMIT), as the recorder does for one event."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = raw_sqlite_connection(path)
+
+    def insert(self, rows: list[tuple[str, int, str, bytes]]) -> float:
         started = time.perf_counter()
         for row in rows:
-            db.execute("BEGIN")
-            db.execute("INSERT INTO raw_events VALUES (?,?,?,?)", row)
-            db.execute("COMMIT")
-        elapsed = time.perf_counter() - started
-    finally:
-        db.close()
-    return len(rows) / elapsed
+            self.db.execute("BEGIN")
+            self.db.execute("INSERT INTO raw_events VALUES (?,?,?,?)", row)
+            self.db.execute("COMMIT")
+        return time.perf_counter() - started
+
+    def close(self) -> None:
+        self.db.close()
 
 
 def raw_sqlite_batch_seconds(path: Path, rows: list[tuple[str, int, str, bytes]]) -> float:
@@ -322,9 +326,9 @@ class MixedWorkload:
     attendance: list[tuple[str, str, str]]  # (module id, session id, participant id), each recordable once
 
     @classmethod
-    def prepare(cls, app: Ledger, scale: Scale, reporter: Reporter) -> MixedWorkload:
+    def prepare(cls, app: Ledger, scale: Scale, reporter: Reporter, commands: int) -> MixedWorkload:
         fixture = LedgerFixture(app, reporter)
-        per_kind = -(-scale.mixed_commands // 3)
+        per_kind = -(-commands // 3)
         companies = org_numbers(per_kind)
         fixture.register_companies(companies)
         pids = fixture.register_participants(scale.mixed_participants)
@@ -352,17 +356,53 @@ class MixedWorkload:
             CTX, module_id=module_id, session_id=session_id, attendance=[{"participant_id": pid, "minutes": 300}]
         )
 
-    def run(self, count: int, reporter: Reporter, label: str) -> float:
-        """Runs `count` commands; returns commands per second."""
-        commands = [self.command(i) for i in range(count)]
+    def run_untimed(self, first: int, count: int) -> None:
+        for i in range(first, first + count):
+            self.command(i)()
+
+    def run_interleaved(
+        self, first: int, count: int, rows: list[Any], raw: RawInserter, reporter: Reporter, label: str
+    ) -> tuple[float, float]:
+        """Runs `count` commands and inserts as many raw rows in alternating chunks, so that machine noise hits
+        both alike; returns (ledger commands/s, raw rows/s)."""
+        commands = [self.command(i) for i in range(first, first + count)]
+        ledger_seconds = raw_seconds = 0.0
         with reporter.task(label, count) as advance:
-            started = time.perf_counter()
-            for i, command in enumerate(commands):
-                command()
-                if i % 50 == 49:
-                    advance(50)
-            elapsed = time.perf_counter() - started
-        return count / elapsed
+            for start in range(0, count, CHUNK):
+                chunk = commands[start : start + CHUNK]
+                started = time.perf_counter()
+                for command in chunk:
+                    command()
+                ledger_seconds += time.perf_counter() - started
+                raw_seconds += raw.insert(rows[start : start + CHUNK])
+                advance(len(chunk))
+        return count / ledger_seconds, len(rows) / raw_seconds
+
+
+class RawInserter(Protocol):
+    def insert(self, rows: list[tuple[str, int, str, bytes]]) -> float: ...
+
+
+def measure_command_rate(
+    app: Ledger,
+    scale: Scale,
+    reporter: Reporter,
+    name: str,
+    event_size: Callable[[int], tuple[int, int]],
+    raw: RawInserter,
+) -> tuple[float, float, int]:
+    """Warm up (which also shows the typical event size), then the ledger's mixed commands interleaved with raw
+    single-row transactions of that size. Returns (ledger commands/s, raw rows/s, event bytes)."""
+    warmup = 3 * max(1, min(30, scale.mixed_commands // 30))
+    workload = MixedWorkload.prepare(app, scale, reporter, warmup + scale.mixed_commands)
+    before = app.recorder.max_notification_id() or 0
+    workload.run_untimed(0, warmup)
+    state_size, topic_size = event_size(before)
+    rows = raw_rows(scale.mixed_commands, state_size, topic_size)
+    rate, raw_rate = workload.run_interleaved(
+        warmup, scale.mixed_commands, rows, raw, reporter, f"{name}: ledger commands and raw inserts"
+    )
+    return rate, raw_rate, state_size
 
 
 # --- metrics -------------------------------------------------------------------------------------------------
@@ -370,33 +410,21 @@ class MixedWorkload:
 
 @metric("command_rate_sqlite")
 def command_rate_sqlite(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    name = "command_rate_sqlite"
     with workdir(options) as directory:
         path = directory / "ledger.sqlite3"
         app = open_ledger(f"sqlite:///{path}")
+        raw = RawSqliteInserter(directory / "raw.sqlite3")
         try:
-            workload = MixedWorkload.prepare(app, scale, reporter)
-            before = app.recorder.max_notification_id() or 0
-            rate = workload.run(scale.mixed_commands, reporter, "command_rate_sqlite: ledger commands")
             table = events_table(app)
+            rate, raw_rate, size = measure_command_rate(
+                app, scale, reporter, name, lambda after: sqlite_event_size(path, table, after), raw
+            )
         finally:
+            raw.close()
             app.close()
-        state_size, topic_size = sqlite_event_size(path, table, before)
-        rows = raw_rows(scale.mixed_commands, state_size, topic_size)
-        # Raw limit measured before and after a warm-up-free ledger run would favour neither: take the mean of two.
-        with reporter.task("command_rate_sqlite: raw sqlite3 inserts", 2) as advance:
-            raw = []
-            for attempt in range(2):
-                raw.append(raw_sqlite_single_rate(directory / f"raw-{attempt}.sqlite3", rows))
-                advance(1)
     return result(
-        "command_rate_sqlite",
-        rate,
-        "commands/s",
-        statistics.mean(raw),
-        0.5,
-        scale=scale.name,
-        commands=scale.mixed_commands,
-        event_bytes=state_size,
+        name, rate, "commands/s", raw_rate, 0.5, scale=scale.name, commands=scale.mixed_commands, event_bytes=size
     )
 
 
@@ -421,69 +449,66 @@ def fresh_schema(url: str) -> Iterator[str]:
             db.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
-def raw_postgres_single_rate(url: str, schema: str, rows: list[tuple[str, int, str, bytes]]) -> float:
-    """Rows per second, one transaction each (autocommit INSERT ... RETURNING), on a table like the library's."""
-    table = sql.Identifier(schema, "raw_events")
-    with psycopg.connect(url, autocommit=True) as db:
-        db.execute(
+class RawPostgresInserter:
+    """Raw psycopg, one row per transaction (autocommit INSERT ... RETURNING), on a table like the library's."""
+
+    def __init__(self, url: str, schema: str) -> None:
+        self.db = psycopg.connect(url, autocommit=True)
+        self.table = sql.Identifier(schema, "raw_events")
+        self.db.execute(
             sql.SQL(
                 "CREATE TABLE {} (originator_id uuid NOT NULL, originator_version bigint NOT NULL, topic text, "
                 "state bytea, notification_id bigserial, PRIMARY KEY (originator_id, originator_version))"
-            ).format(table)
+            ).format(self.table)
         )
-        db.execute(sql.SQL("CREATE UNIQUE INDEX ON {} (notification_id)").format(table))
-        insert = sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s) RETURNING notification_id").format(table)
+        self.db.execute(sql.SQL("CREATE UNIQUE INDEX ON {} (notification_id)").format(self.table))
+        self.statement = sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s) RETURNING notification_id").format(self.table)
+
+    def insert(self, rows: list[tuple[str, int, str, bytes]]) -> float:
         params = [(uuid.UUID(r[0]), r[1], r[2], r[3]) for r in rows]
-        with db.cursor() as cursor:
+        with self.db.cursor() as cursor:
             started = time.perf_counter()
             for row in params:
-                cursor.execute(insert, row, prepare=True)
+                cursor.execute(self.statement, row, prepare=True)
                 cursor.fetchone()
-            elapsed = time.perf_counter() - started
-        db.execute(sql.SQL("DROP TABLE {}").format(table))
-    return len(rows) / elapsed
+            return time.perf_counter() - started
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def postgres_event_size(url: str, schema: str, table: str, after: int) -> tuple[int, int]:
+    with psycopg.connect(url) as db:
+        row = db.execute(
+            sql.SQL(
+                "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY octet_length(state)),"
+                " percentile_disc(0.5) WITHIN GROUP (ORDER BY length(topic)) FROM {} WHERE notification_id > %s"
+            ).format(sql.Identifier(schema, table)),
+            (after,),
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
 
 
 @metric("command_rate_postgres")
 def command_rate_postgres(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
     name, unit, target = "command_rate_postgres", "commands/s", 0.4
-    reason = postgres_unreachable(options.postgres_url)
+    url = options.postgres_url
+    reason = postgres_unreachable(url)
     if reason is not None:
         return skipped(name, unit, target, reason)
-    with fresh_schema(options.postgres_url) as schema:
-        separator = "&" if "?" in options.postgres_url else "?"
-        app = open_ledger(f"{options.postgres_url}{separator}schema={schema}")
+    with fresh_schema(url) as schema:
+        app = open_ledger(f"{url}{'&' if '?' in url else '?'}schema={schema}")
+        raw = RawPostgresInserter(url, schema)
         try:
-            workload = MixedWorkload.prepare(app, scale, reporter)
-            before = app.recorder.max_notification_id() or 0
-            rate = workload.run(scale.mixed_commands, reporter, f"{name}: ledger commands")
             table = events_table(app)
+            rate, raw_rate, size = measure_command_rate(
+                app, scale, reporter, name, lambda after: postgres_event_size(url, schema, table, after), raw
+            )
         finally:
+            raw.close()
             app.close()
-        with psycopg.connect(options.postgres_url) as db:
-            state_size, topic_size = db.execute(
-                sql.SQL(
-                    "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY octet_length(state)),"
-                    " percentile_disc(0.5) WITHIN GROUP (ORDER BY length(topic)) FROM {} WHERE notification_id > %s"
-                ).format(sql.Identifier(schema, table)),
-                (before,),
-            ).fetchone() or (0, 0)
-        rows = raw_rows(scale.mixed_commands, int(state_size), int(topic_size))
-        with reporter.task(f"{name}: raw psycopg inserts", 2) as advance:
-            raw = []
-            for _ in range(2):
-                raw.append(raw_postgres_single_rate(options.postgres_url, schema, rows))
-                advance(1)
-    return result(
-        name,
-        rate,
-        unit,
-        statistics.mean(raw),
-        target,
-        scale=scale.name,
-        commands=scale.mixed_commands,
-        event_bytes=int(state_size),
-    )
+    return result(name, rate, unit, raw_rate, target, scale=scale.name, commands=scale.mixed_commands, event_bytes=size)
 
 
 @metric("command_cost_long_stream")
@@ -555,28 +580,27 @@ def bulk_import_rate(scale: Scale, reporter: Reporter, options: Options) -> dict
     with workdir(options) as directory:
         path = directory / "ledger.sqlite3"
         app = open_ledger(f"sqlite:///{path}")
-        ledger_seconds = 0.0
+        ledger_seconds = raw_seconds = 0.0
+        size = 0
         try:
+            table = events_table(app)
             fixture = LedgerFixture(app, reporter)
             pids = fixture.register_participants(count)
-            before = app.recorder.max_notification_id() or 0
-            with reporter.task(f"{name}: record_attendance of {count}", scale.bulk_repeats) as advance:
+            with reporter.task(f"{name}: record_attendance of {count}, and raw", scale.bulk_repeats) as advance:
                 for repeat in range(scale.bulk_repeats):
                     module_id = fixture.offer_module(f"Bulk module {repeat}", pids)  # enrolment is not timed
                     session_id = fixture.held_session(module_id)
                     attendance = [{"participant_id": pid, "minutes": 300} for pid in pids]
+                    before = app.recorder.max_notification_id() or 0
                     started = time.perf_counter()
                     app.record_attendance(CTX, module_id=module_id, session_id=session_id, attendance=attendance)
                     ledger_seconds += time.perf_counter() - started
+                    size, topic_size = sqlite_event_size(path, table, before, ATTENDANCE_TOPIC)
+                    rows = raw_rows(count, size, topic_size, streams=1)
+                    raw_seconds += raw_sqlite_batch_seconds(directory / f"raw-{repeat}.sqlite3", rows)
                     advance(1)
-            table = events_table(app)
         finally:
             app.close()
-        state_size, topic_size = sqlite_event_size(path, table, before, ATTENDANCE_TOPIC)
-        raw_seconds = 0.0
-        for repeat in range(scale.bulk_repeats):
-            rows = raw_rows(count, state_size, topic_size, streams=1)
-            raw_seconds += raw_sqlite_batch_seconds(directory / f"raw-{repeat}.sqlite3", rows)
     events = count * scale.bulk_repeats
     return result(
         name,
@@ -586,7 +610,7 @@ def bulk_import_rate(scale: Scale, reporter: Reporter, options: Options) -> dict
         0.25,
         scale=scale.name,
         events=events,
-        event_bytes=state_size,
+        event_bytes=size,
     )
 
 
