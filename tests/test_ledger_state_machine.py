@@ -1,0 +1,391 @@
+"""Random command sequences against a deliberately plain reference model, on SQLite and on PostgreSQL.
+
+The model predicts whether each command is accepted or rejected (and by which rule); after every step the
+ledger's state, reloaded from the store past the cache, must equal the model's: caps held, money conserved,
+no account but a funder's below zero, nothing spent beyond what is allocated, and a rejection wrote nothing."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from ledger.domain.funds import Funds
+from ledger.domain.programme import Programme
+from ledger.errors import LedgerError, NotFound, RuleViolated
+from storage.open import open_ledger
+from tests.commands_given import CTX, DECISION, launch, norwegian_org_numbers
+
+COMPANY_CAP = 2
+PARTICIPANT_CAP = 3
+COMPANIES = 4
+FUNDER = "funder:Kompetanse Norge"
+_examples = itertools.count()
+
+
+@dataclass
+class Entry:
+    kind: str
+    postings: list[tuple[str, str, int]]
+    allocation_id: str | None = None
+    spent: int = 0
+    reversed: bool = False
+
+
+@dataclass
+class Model:
+    """What the ledger should hold, kept the plainest way: sets, lists and a dict of balances."""
+
+    registered: set[str] = field(default_factory=set)
+    active: set[str] = field(default_factory=set)
+    participants: list[str] = field(default_factory=list)
+    company_cap: int = COMPANY_CAP
+    grants: list[str] = field(default_factory=list)
+    allocations: list[str] = field(default_factory=list)
+    spent: dict[str, int] = field(default_factory=dict)
+    balances: dict[str, int] = field(default_factory=dict)
+    entries: dict[str, Entry] = field(default_factory=dict)
+
+    def bal(self, account: str) -> int:
+        return self.balances.get(account, 0)
+
+    def total(self, allocation_id: str) -> int:
+        return self.bal(f"allocation:{allocation_id}") + self.bal(f"disbursed:{allocation_id}")
+
+    def post(self, entry_id: str, entry: Entry) -> None:
+        for source, target, amount in entry.postings:
+            self.balances[source] = self.bal(source) - amount
+            self.balances[target] = self.bal(target) + amount
+        self.entries[entry_id] = entry
+
+
+INDEX = st.integers(0, 9)
+
+
+def pick(items: list[str], index: int) -> str:
+    """Mostly an existing item; for index 9 (or when there is none) an id the ledger has never seen."""
+    return items[index % len(items)] if items and index < 9 else str(uuid.uuid4())
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    url = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        n = next(_examples)
+        self.slug = f"sm-{n}"  # each example has its own programme and companies in the test's store
+        self.numbers = norwegian_org_numbers(COMPANIES, start=10_000_000 + n * 100)
+        self.ledger = open_ledger(self.url)
+        launch(
+            self.ledger, slug=self.slug, caps={"companies": COMPANY_CAP, "participants": PARTICIPANT_CAP}, targets={}
+        )
+        self.programme_id = Programme.create_id(self.slug)
+        self.funds_id = Funds.create_id(self.programme_id)
+        self.model = Model()
+
+    def teardown(self) -> None:
+        self.ledger.close()
+
+    # --- running a command against the model's prediction -----------------------------------------------------
+
+    def attempt(self, expected: str | type[LedgerError] | None, command: Callable[[], Any]) -> Any:
+        before = self.ledger.recorder.max_notification_id()
+        try:
+            result = command()
+        except LedgerError as error:
+            assert expected is not None, f"the ledger rejected a command the model accepts: {error}"
+            if isinstance(expected, str):
+                assert isinstance(error, RuleViolated) and error.rule == expected, (expected, error)
+            else:
+                assert isinstance(error, expected), (expected, error)
+            assert self.ledger.recorder.max_notification_id() == before, "a rejected command wrote to the log"
+            return None
+        assert expected is None, f"the ledger accepted a command the model rejects with {expected}"
+        assert self.ledger.recorder.max_notification_id() > before
+        return result
+
+    @initialize()
+    def companies_registered_and_money_granted(self) -> None:
+        """A head start so that short sequences reach the interesting rules; the last company stays unknown."""
+        for i in range(COMPANIES - 1):
+            self.register_company(i)
+        self.award_grant(2_000)
+        self.allocate(0, 600)
+        self.allocate(0, 400)
+
+    # --- companies and participants -----------------------------------------------------------------------
+
+    @rule(i=st.integers(0, COMPANIES - 1))
+    def register_company(self, i: int) -> None:
+        number = self.numbers[i]
+        expected = "company_exists" if number in self.model.registered else None
+        done = self.attempt(
+            expected,
+            lambda: self.ledger.register_company(
+                CTX, org_number=number, name=f"Company {i}", region="Viken", sector="food", size="small"
+            ),
+        )
+        if done:
+            self.model.registered.add(number)
+
+    @rule(i=st.integers(0, COMPANIES - 1))
+    def join_company(self, i: int) -> None:
+        number = self.numbers[i]
+        expected: str | type[LedgerError] | None = None
+        if number not in self.model.registered:
+            expected = NotFound
+        elif number in self.model.active:
+            expected = "already_joined"
+        elif len(self.model.active) >= self.model.company_cap:
+            expected = "company_cap_reached"
+        if self.attempt(expected, lambda: self.ledger.join_company(CTX, programme=self.slug, org_number=number)):
+            self.model.active.add(number)
+
+    @rule(i=st.integers(0, COMPANIES - 1))
+    def withdraw_company(self, i: int) -> None:
+        number = self.numbers[i]
+        expected = None if number in self.model.active else "company_not_active"
+        done = self.attempt(
+            expected,
+            lambda: self.ledger.withdraw_company(CTX, programme=self.slug, org_number=number, reason="capacity"),
+        )
+        if done:
+            self.model.active.discard(number)
+
+    @rule(value=st.integers(0, COMPANIES))
+    def revise_company_cap(self, value: int) -> None:
+        expected = "cap_below_current" if value < len(self.model.active) else None
+        done = self.attempt(
+            expected,
+            lambda: self.ledger.revise_cap(CTX, programme=self.slug, name="companies", value=value, decision=DECISION),
+        )
+        if done:
+            self.model.company_cap = value
+
+    @rule(i=st.integers(0, COMPANIES - 1))
+    def register_participant(self, i: int) -> None:
+        number = self.numbers[i]
+        expected = None
+        if number not in self.model.active:
+            expected = "company_not_active"
+        elif len(self.model.participants) >= PARTICIPANT_CAP:
+            expected = "participant_cap_reached"
+        result = self.attempt(
+            expected,
+            lambda: self.ledger.register_participant(
+                CTX, programme=self.slug, org_number=number, target_group="employed"
+            ),
+        )
+        if result:
+            self.model.participants.append(result.ids["participant_id"])
+
+    # --- money ---------------------------------------------------------------------------------------------
+
+    @rule(amount=st.integers(1, 2_000))
+    def award_grant(self, amount: int) -> None:
+        result = self.attempt(
+            None,
+            lambda: self.ledger.award_grant(
+                CTX, programme=self.slug, funder="Kompetanse Norge", amount=amount, decision=DECISION
+            ),
+        )
+        grant_id = result.ids["grant_id"]
+        self.model.grants.append(grant_id)
+        self.model.post(result.ids["entry_id"], Entry("grant", [(FUNDER, f"grant:{grant_id}", amount)]))
+
+    @rule(g=INDEX, amount=st.integers(1, 1_000))
+    def allocate(self, g: int, amount: int) -> None:
+        grant_id = pick(self.model.grants, g)
+        expected = None
+        if grant_id not in self.model.grants:
+            expected = "grant_unknown"
+        elif amount > self.model.bal(f"grant:{grant_id}"):
+            expected = "insufficient_grant_balance"
+        result = self.attempt(
+            expected,
+            lambda: self.ledger.allocate_funds(
+                CTX,
+                programme=self.slug,
+                grant_id=grant_id,
+                recipient_kind="provider",
+                recipient="OsloMet",
+                amount=amount,
+                decision=DECISION,
+            ),
+        )
+        if result:
+            allocation_id = result.ids["allocation_id"]
+            self.model.allocations.append(allocation_id)
+            self.model.spent[allocation_id] = 0
+            self.model.post(
+                result.ids["entry_id"],
+                Entry("allocation", [(f"grant:{grant_id}", f"allocation:{allocation_id}", amount)]),
+            )
+
+    @rule(a=INDEX, b=INDEX, amount=st.integers(1, 500))
+    def reallocate(self, a: int, b: int, amount: int) -> None:
+        source, target = pick(self.model.allocations, a), pick(self.model.allocations, b)
+        m = self.model
+        expected = None
+        if source not in m.spent or target not in m.spent:
+            expected = "allocation_unknown"
+        elif source == target:
+            expected = "same_allocation"
+        elif amount > m.bal(f"allocation:{source}"):
+            expected = "insufficient_allocation_balance"
+        elif m.total(source) - amount < m.spent[source]:
+            expected = "reallocation_below_expenditure"
+        result = self.attempt(
+            expected,
+            lambda: self.ledger.reallocate_funds(
+                CTX,
+                programme=self.slug,
+                from_allocation_id=source,
+                to_allocation_id=target,
+                amount=amount,
+                reason="re-prioritised",
+                decision=DECISION,
+            ),
+        )
+        if result:
+            m.post(
+                result.ids["entry_id"],
+                Entry("reallocation", [(f"allocation:{source}", f"allocation:{target}", amount)]),
+            )
+
+    @rule(a=INDEX, amount=st.integers(1, 500))
+    def disburse(self, a: int, amount: int) -> None:
+        allocation_id = pick(self.model.allocations, a)
+        expected = None
+        if allocation_id not in self.model.spent:
+            expected = "allocation_unknown"
+        elif amount > self.model.bal(f"allocation:{allocation_id}"):
+            expected = "insufficient_allocation_balance"
+        result = self.attempt(
+            expected,
+            lambda: self.ledger.disburse_funds(CTX, programme=self.slug, allocation_id=allocation_id, amount=amount),
+        )
+        if result:
+            self.model.post(
+                result.ids["entry_id"],
+                Entry("disbursement", [(f"allocation:{allocation_id}", f"disbursed:{allocation_id}", amount)]),
+            )
+
+    @rule(a=INDEX, amount=st.integers(1, 500))
+    def report_expenditure(self, a: int, amount: int) -> None:
+        allocation_id = pick(self.model.allocations, a)
+        m = self.model
+        expected = None
+        if allocation_id not in m.spent:
+            expected = "allocation_unknown"
+        elif amount > m.total(allocation_id) - m.spent[allocation_id]:
+            expected = "expenditure_exceeds_allocation"
+        result = self.attempt(
+            expected,
+            lambda: self.ledger.report_expenditure(
+                CTX, programme=self.slug, allocation_id=allocation_id, amount=amount, period="2021"
+            ),
+        )
+        if result:
+            m.spent[allocation_id] += amount
+            m.post(result.ids["entry_id"], Entry("expenditure", [], allocation_id=allocation_id, spent=amount))
+
+    @rule(e=INDEX)
+    def reverse_entry(self, e: int) -> None:
+        m = self.model
+        entry_id = pick(list(m.entries), e)
+        original = m.entries.get(entry_id)
+        expected = None
+        if original is None:
+            expected = "entry_unknown"
+        elif original.kind == "reversal":
+            expected = "reversal_of_reversal"
+        elif original.reversed:
+            expected = "already_reversed"
+        else:
+            for source, target, amount in original.postings:
+                if not target.startswith("funder:") and m.bal(target) < amount:
+                    expected = "reversal_exceeds_balance"
+                    break
+                if target.startswith("allocation:") and not source.startswith("disbursed:"):
+                    allocation_id = target.split(":", 1)[1]
+                    if m.total(allocation_id) - amount < m.spent[allocation_id]:
+                        expected = "reversal_below_expenditure"
+                        break
+        result = self.attempt(
+            expected,
+            lambda: self.ledger.reverse_entry(
+                CTX, programme=self.slug, entry_id=entry_id, reason="correction", decision=DECISION
+            ),
+        )
+        if result and original is not None:
+            original.reversed = True
+            if original.kind == "expenditure":
+                assert original.allocation_id is not None
+                m.spent[original.allocation_id] -= original.spent
+            m.post(result.ids["entry_id"], Entry("reversal", [(t, s, v) for s, t, v in original.postings]))
+
+    @rule()
+    def reopen(self) -> None:
+        """A fresh ledger on the same store, with an empty cache, carries on where the old one stopped."""
+        self.ledger.close()
+        self.ledger = open_ledger(self.url)
+
+    # --- invariants -----------------------------------------------------------------------------------------
+
+    def stored(self, aggregate_id: uuid.UUID) -> Any:
+        return self.ledger.repository.get(aggregate_id, version=2**31)  # past the cache, from the store
+
+    @invariant()
+    def caps_hold_and_roster_matches_model(self) -> None:
+        programme = self.stored(self.programme_id)
+        assert programme.active_company_count <= programme.caps["companies"]
+        assert programme.participant_count <= PARTICIPANT_CAP
+        assert programme.caps["companies"] == self.model.company_cap
+        active = {n for n, c in programme.companies.items() if c["stage"] in ("joined", "onboarded")}
+        assert active == {f"NO{n}" for n in self.model.active}
+        assert sorted(programme.participants) == sorted(self.model.participants)
+        cached = self.ledger.programme(self.slug)
+        assert (cached.version, cached.companies) == (programme.version, programme.companies)
+
+    @invariant()
+    def money_conserved_and_equal_to_model(self) -> None:
+        funds = self.stored(self.funds_id)
+        assert sum(funds.balances.values()) == 0
+        assert all(v >= 0 for account, v in funds.balances.items() if not account.startswith("funder:"))
+        for allocation_id in funds.allocations:
+            assert 0 <= funds.spent(allocation_id) <= funds.allocated_total(allocation_id)
+        assert funds.balances == self.model.balances
+        assert {a: funds.spent(a) for a in funds.allocations} == self.model.spent
+        assert {e: info["reversed"] for e, info in funds.entries.items()} == {
+            e: entry.reversed for e, entry in self.model.entries.items()
+        }
+
+
+def _run(url: str, max_examples: int, steps: int) -> None:
+    machine = type("Machine", (LedgerMachine,), {"url": url})
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=max_examples,
+            stateful_step_count=steps,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
+
+
+def test_random_command_sequences_keep_the_ledger_consistent_on_sqlite(sqlite_url: str) -> None:
+    _run(sqlite_url, max_examples=25, steps=20)
+
+
+@pytest.mark.postgres
+def test_random_command_sequences_keep_the_ledger_consistent_on_postgres(postgres_url: str) -> None:
+    _run(postgres_url, max_examples=10, steps=15)
