@@ -29,3 +29,37 @@ def test_given_a_launched_programme_when_the_ledger_is_reopened_then_it_is_still
     )
     assert result.position >= 1
     reopened.close()
+
+
+def test_given_events_stored_when_a_fresh_process_reads_them_then_every_topic_resolves(store_url: str) -> None:
+    """Stable event topics must be registered at import, not only when an event is first written."""
+    import subprocess
+    import sys
+
+    app = open_ledger(store_url)
+    ctx = Ctx(actor="coordinator@fremtid")
+    app.launch_programme(
+        ctx,
+        slug="fremtid",
+        name="FREMtid",
+        owner="Matindustrien",
+        funders=["Kompetanse Norge"],
+        starts_on="2021-03-01",
+        ends_on="2024-06-30",
+        currency="NOK",
+        caps={"companies": 40},
+    )
+    app.register_company(ctx, org_number="923609016", name="Mat AS", region="Viken", sector="food", size="small")
+    app.join_company(ctx, programme="fremtid", org_number="923609016")
+    app.close()
+    reader = (
+        "import sys; from storage.open import open_ledger; from projections.facts import facts_from\n"
+        "ledger = open_ledger(sys.argv[1])\n"
+        "names = [f.name for f in facts_from(ledger.mapper, ledger.recorder.select_notifications(0, 100))]\n"
+        "print(','.join(names), ledger.programme('fremtid').active_company_count)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", reader, store_url], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    names, joined = done.stdout.split()
+    assert names.split(",")[:1] == ["ProgrammeLaunched"] and "CompanyJoined" in names
+    assert joined == "1"

@@ -15,6 +15,11 @@ PLANNED, HELD, CANCELLED = "planned", "held", "cancelled"
 
 
 class Activity(LedgerAggregate):
+    TOPIC = "ledger:Activity"
+
+    class Created(LedgerAggregate.Created):
+        TOPIC = "ledger:Activity.Created"
+
     @event("ActivityPlanned", topic="ledger:ActivityPlanned")
     def __init__(
         self,
@@ -78,6 +83,11 @@ class Activity(LedgerAggregate):
 
 class Forum(LedgerAggregate):
     """One per programme: the cross-sector meetings (education, business, county, social partners)."""
+
+    TOPIC = "ledger:Forum"
+
+    class Created(LedgerAggregate.Created):
+        TOPIC = "ledger:Forum.Created"
 
     @staticmethod
     def create_id(programme_id: object) -> Any:

@@ -17,6 +17,9 @@ def stable_id(*parts: object) -> uuid.UUID:
 
 
 class LedgerAggregate(Aggregate):
+    """Every aggregate declares a stable TOPIC: the library then registers its events' explicit topics at import,
+    so stored events resolve in any process and code can move without orphaning history."""
+
     class Event(Aggregate.Event):
         actor: str
         effective_on: date | None

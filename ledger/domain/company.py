@@ -11,6 +11,11 @@ from ledger.domain.base import LedgerAggregate, stable_id
 
 
 class Company(LedgerAggregate):
+    TOPIC = "ledger:Company"
+
+    class Created(LedgerAggregate.Created):
+        TOPIC = "ledger:Company.Created"
+
     @staticmethod
     def create_id(org_number: str) -> Any:
         return stable_id("company", org_number)

@@ -44,6 +44,11 @@ def is_external(account: str) -> bool:
 
 
 class Funds(LedgerAggregate):
+    TOPIC = "ledger:Funds"
+
+    class Created(LedgerAggregate.Created):
+        TOPIC = "ledger:Funds.Created"
+
     @staticmethod
     def create_id(programme_id: Any) -> Any:
         return stable_id("funds", programme_id)

@@ -12,6 +12,11 @@ from ledger.domain.base import LedgerAggregate, stable_id
 
 
 class CommandReceipt(LedgerAggregate):
+    TOPIC = "ledger:CommandReceipt"
+
+    class Created(LedgerAggregate.Created):
+        TOPIC = "ledger:CommandReceipt.Created"
+
     @staticmethod
     def create_id(key: str) -> Any:
         return stable_id("idempotency-key", key)

@@ -14,6 +14,11 @@ SCHEDULED, HELD, CANCELLED = "scheduled", "held", "cancelled"
 
 
 class CourseModule(LedgerAggregate):
+    TOPIC = "ledger:CourseModule"
+
+    class Created(LedgerAggregate.Created):
+        TOPIC = "ledger:CourseModule.Created"
+
     @event("ModuleOffered", topic="ledger:ModuleOffered")
     def __init__(
         self,

@@ -11,6 +11,11 @@ from ledger.errors import RuleViolated
 
 
 class NetworkGroup(LedgerAggregate):
+    TOPIC = "ledger:NetworkGroup"
+
+    class Created(LedgerAggregate.Created):
+        TOPIC = "ledger:NetworkGroup.Created"
+
     @event("NetworkGroupFormed", topic="ledger:NetworkGroupFormed")
     def __init__(self, programme_id: str, name: str, basis: str, actor: str, effective_on: date | None) -> None:
         self.programme_id = programme_id

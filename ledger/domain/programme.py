@@ -23,6 +23,11 @@ ACTIVE_STAGES = frozenset({JOINED, ONBOARDED})
 
 
 class Programme(LedgerAggregate):
+    TOPIC = "ledger:Programme"
+
+    class Created(LedgerAggregate.Created):
+        TOPIC = "ledger:Programme.Created"
+
     @staticmethod
     def create_id(slug: str) -> Any:
         """One programme per slug: a second launch collides in the store."""
