@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 import orjson
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, TaskID, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.tokens import Role, TokenStore, tokens_table
 from ledger.application import Ledger
@@ -122,9 +122,11 @@ def rebuild(
     for name in READ_MODELS if read_model == "all" else [read_model]:
         with _progress() as progress:
             task = progress.add_task(f"rebuilding {name}", total=max(projector.head(), 1))
-            projector.rebuild(
-                name, lambda reached, head, task=task: progress.update(task, completed=reached, total=max(head, 1))
-            )
+
+            def show(reached: int, head: int, task: TaskID = task) -> None:
+                progress.update(task, completed=reached, total=max(head, 1))
+
+            projector.rebuild(name, show)
 
 
 @app.command()
