@@ -1,0 +1,292 @@
+"""The projector: lag, positions advanced past ignored events, waiting for a position, two projectors on one store
+never applying an event twice, and `run_forever` picking up new events. Each runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from ledger.application import Ctx, Ledger
+from projections.facts import Fact
+from projections.folding import ReadModel
+from projections.projector import READ_MODELS, ConcurrentProjection, Projector
+from projections.rows import Rows
+from storage.open import open_projector
+from storage.settings import StoreLocation
+from tests.test_projection_properties import (
+    NUMBERS,
+    PREAMBLE,
+    Driver,
+    Step,
+    assert_same_rows,
+    facts_upto,
+    head,
+    pure_fold,
+    sql_rows,
+)
+
+CTX = Ctx(actor="coordinator@viken")
+
+# A fixed history of some fifty events touching every read model.
+HISTORY: list[Step] = [
+    *PREAMBLE,
+    ("register_company", 2, 2, 2),
+    ("present", 0, 2, 1),
+    ("join", 0, 2, 1),
+    ("onboard", 0, 0, 1),
+    ("participant", 0, 0, 1),
+    ("participant", 0, 2, 2),
+    ("module", 0, 0, 2),
+    ("schedule", 0, 0, 2),
+    ("enrol", 0, 0, 0),
+    ("hold_session", 0, 0, 1),
+    ("attend", 0, 0, 2),
+    ("plan_activity", 0, 0, 1),
+    ("hold_activity", 0, 0, 2),
+    ("group", 0, 0, 1),
+    ("add_to_group", 0, 0, 1),
+    ("allocate", 0, 0, 3),
+    ("allocate", 0, 1, 2),
+    ("reallocate", 0, 1, 1),
+    ("disburse", 0, 0, 1),
+    ("spend", 0, 0, 1),
+    ("reverse", 4, 0, 1),
+    ("launch", 1, 1, 3),
+    ("forum", 1, 0, 1),
+]
+
+
+@pytest.fixture
+def projector(ledger: Ledger, store_url: str) -> Iterator[Projector]:
+    projector = open_projector(ledger, store_url)
+    yield projector
+    projector.stop()
+    projector.engine.dispose()
+
+
+def record(ledger: Ledger, steps: list[Step] = HISTORY) -> None:
+    driver = Driver(ledger)
+    driver.run(steps)
+    assert driver.rejected == 0
+
+
+def assert_matches_the_plain_fold(ledger: Ledger, projector: Projector) -> None:
+    assert projector.positions() == dict.fromkeys(READ_MODELS, head(ledger))
+    assert_same_rows(sql_rows(projector.engine), pure_fold(facts_upto(ledger)), "projected")
+
+
+class StopAfterOneBatch(Exception):
+    pass
+
+
+def one_batch(projector: Projector) -> None:
+    """Runs the projector for one committed batch (the progress callback fires after each batch)."""
+
+    def stop(_position: int, _head: int) -> None:
+        raise StopAfterOneBatch
+
+    with pytest.raises(StopAfterOneBatch):
+        projector.run_once(stop)
+
+
+# --- lag -------------------------------------------------------------------------------------------------------
+
+
+def test_lag_is_the_log_head_minus_each_read_models_position(ledger: Ledger, projector: Projector) -> None:
+    record(ledger)
+    everything = [f.position for f in facts_upto(ledger)]
+    assert projector.lag() == dict.fromkeys(READ_MODELS, everything[-1])
+
+    projector.batch_size = 7
+    one_batch(projector)
+    assert projector.positions() == dict.fromkeys(READ_MODELS, everything[6])
+    assert projector.lag() == dict.fromkeys(READ_MODELS, everything[-1] - everything[6])
+
+    projector.run_once()
+    assert projector.lag() == dict.fromkeys(READ_MODELS, 0)
+    ledger.register_company(
+        CTX, org_number=NUMBERS[3], name="Moss Plast AS", region="Viken", sector="plast", size="small"
+    )
+    assert projector.lag() == dict.fromkeys(READ_MODELS, head(ledger) - everything[-1])
+    assert set(projector.lag().values()) == {len(facts_upto(ledger)) - len(everything)} == {1}
+
+
+def test_a_projector_of_some_read_models_leaves_the_others_behind(ledger: Ledger, store_url: str) -> None:
+    record(ledger)
+    audit_only = open_projector(ledger, store_url, ["audit"])
+    try:
+        audit_only.run_once()
+        lag = audit_only.lag()
+        assert lag.pop("audit") == 0
+        assert lag == dict.fromkeys(lag, head(ledger))
+    finally:
+        audit_only.engine.dispose()
+
+
+# --- ignored events ----------------------------------------------------------------------------------------------
+
+
+def test_events_a_read_model_ignores_still_advance_its_position(ledger: Ledger, store_url: str) -> None:
+    """Company registrations, corrections and idempotency receipts belong to no programme: the evaluation model
+    writes no row for them, yet its position moves past them, so it never reads them again."""
+    evaluation = open_projector(ledger, store_url, ["evaluation"])
+    try:
+        for i, number in enumerate(NUMBERS[:3]):
+            keyed = Ctx(actor="registry", idempotency_key=f"register-{number}")
+            ledger.register_company(
+                keyed, org_number=number, name=f"Firm {i}", region="Viken", sector="food", size="micro"
+            )
+            ledger.correct_company(
+                CTX, org_number=number, name=f"Firm {i} AS", region="Viken", sector="food", size="small"
+            )
+        names = {f.name for f in facts_upto(ledger)}
+        assert names == {"CompanyRegistered", "CommandAccepted", "CompanyDetailsCorrected"}
+
+        assert evaluation.run_once() == len(facts_upto(ledger))
+        assert evaluation.positions()["evaluation"] == head(ledger)
+        assert all(rows == [] for rows in sql_rows(evaluation.engine, ["evaluation"]).values())
+        assert evaluation.run_once() == 0  # nothing is read twice
+    finally:
+        evaluation.engine.dispose()
+
+
+# --- waiting for a position ----------------------------------------------------------------------------------------
+
+
+def test_wait_for_says_whether_the_read_models_reached_a_position(ledger: Ledger, projector: Projector) -> None:
+    record(ledger, PREAMBLE)
+    written = head(ledger)
+    assert projector.wait_for(written, timeout=0.1) is False  # nobody is projecting
+
+    catching_up = threading.Thread(target=projector.run_once)
+    catching_up.start()
+    try:
+        assert projector.wait_for(written, timeout=30) is True
+    finally:
+        catching_up.join()
+    assert projector.wait_for(written, timeout=0) is True
+    assert projector.wait_for(written + 1, timeout=0) is False
+
+
+# --- two projectors ------------------------------------------------------------------------------------------------
+
+
+def racing(model: ReadModel, rival: Projector) -> ReadModel:
+    """The same read model, but the first time it folds a fact the rival projector runs and commits first."""
+    raced = False
+
+    def apply(fact: Fact, rows: Rows) -> None:
+        nonlocal raced
+        if not raced:
+            raced = True
+            rival.run_once()
+        model.apply(fact, rows)
+
+    return ReadModel(model.name, model.tables, apply)
+
+
+def test_a_projector_overtaken_mid_batch_rolls_back_instead_of_applying_twice(
+    ledger: Ledger, store_url: str, projector: Projector
+) -> None:
+    record(ledger)
+    rival = open_projector(ledger, store_url)
+    try:
+        projector.models = [racing(projector.models[0], rival), *projector.models[1:]]
+        with pytest.raises(ConcurrentProjection):
+            projector.run_once()
+        assert_matches_the_plain_fold(ledger, projector)
+        assert projector.run_once() == 0
+        assert_matches_the_plain_fold(ledger, projector)
+    finally:
+        rival.engine.dispose()
+
+
+def test_two_projectors_taking_turns_apply_every_event_once(
+    ledger: Ledger, store_url: str, projector: Projector
+) -> None:
+    other = open_projector(ledger, store_url)
+    try:
+        projector.batch_size, other.batch_size = 4, 9
+        driver = Driver(ledger)
+        for i in range(0, len(HISTORY), 5):
+            driver.run(HISTORY[i : i + 5])
+            for turn in (projector, other, other, projector):
+                if turn.lag() != dict.fromkeys(READ_MODELS, 0):
+                    one_batch(turn)
+        assert driver.rejected == 0
+        while projector.lag() != dict.fromkeys(READ_MODELS, 0):
+            one_batch(other)
+        assert_matches_the_plain_fold(ledger, projector)
+    finally:
+        other.engine.dispose()
+
+
+def test_two_projectors_running_concurrently_apply_every_event_once(
+    ledger: Ledger, store_url: str, projector: Projector
+) -> None:
+    other = open_projector(ledger, store_url)
+    writing = threading.Event()
+    writing.set()
+    errors: list[BaseException] = []
+
+    def project(p: Projector) -> None:
+        p.batch_size = 3
+        try:
+            while writing.is_set() or any(p.lag().values()):
+                try:
+                    p.run_once()
+                except ConcurrentProjection:
+                    continue
+        except BaseException as error:  # reported by the test, not lost in the thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=project, args=(p,)) for p in (projector, other)]
+    for thread in threads:
+        thread.start()
+    try:
+        record(ledger)
+    finally:
+        writing.clear()
+        for thread in threads:
+            thread.join()
+        other.engine.dispose()
+    assert errors == []
+    assert_matches_the_plain_fold(ledger, projector)
+
+
+# --- running ---------------------------------------------------------------------------------------------------
+
+
+def test_run_forever_picks_up_new_events_until_stopped(ledger: Ledger, store_url: str, projector: Projector) -> None:
+    """On PostgreSQL the next poll is an hour away, so only the store's notification can wake the projector; on
+    SQLite it polls. `stop()` is noticed at the next wake-up, so on PostgreSQL one more command wakes it."""
+    postgres = StoreLocation(store_url).kind == "postgres"
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            projector.run_forever(poll_interval=3600 if postgres else 0.05)
+        except BaseException as error:
+            failures.append(error)
+
+    record(ledger, PREAMBLE)
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        assert projector.wait_for(head(ledger), timeout=30)
+        written = ledger.register_company(
+            CTX, org_number=NUMBERS[4], name="Trosterud Mekaniske Verksted", region="Oslo", sector="metal", size="small"
+        )
+        assert projector.wait_for(written.position, timeout=30), "run_forever did not pick up the new event"
+        assert projector.lag() == dict.fromkeys(READ_MODELS, 0)
+    finally:
+        projector.stop()
+        if postgres:
+            ledger.hold_forum_meeting(CTX, programme="alpha", title="Wake-up", sectors=["industry"], format="Teams")
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert failures == []
+    projector.run_once()
+    assert_matches_the_plain_fold(ledger, projector)

@@ -1,0 +1,228 @@
+"""Tamper evidence: someone with write access to the database edits, deletes or reorders stored events behind the
+ledger's back. Verification re-reads the stored events, recomputes the hash chain and names the first position
+that differs; a receipt taken before the tampering no longer verifies. An untouched store verifies.
+
+The tampering goes straight to the events table (`ledger.recorder.events_table_name`): on SQLite a log position is
+the table's rowid (eventsourcing's SQLite recorder selects notifications by rowid), on PostgreSQL it is the
+`notification_id` column, inside the test's schema."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from ledger.application import Ctx, Ledger
+from projections.projector import Projector
+from projections.verification import Receipt, take_receipt, verify
+from storage.open import open_projector
+from storage.settings import StoreLocation
+from tests.test_projection_properties import NUMBERS
+
+CTX = Ctx(actor="coordinator@kongsberg")
+DECISION = {"reference": "Trepartsorganet, møte 1/2020", "body": "Tripartite board"}
+
+
+class EventsTable:
+    """Direct access to the stored events, as an intruder with database credentials would have it."""
+
+    def __init__(self, url: str, table: str) -> None:
+        self.where = StoreLocation(url)
+        self.table = table
+
+    def _run(self, statement: str, *params: Any) -> list[Any]:
+        if self.where.kind == "sqlite":
+            db = sqlite3.connect(self.where.sqlite_path)
+            try:
+                rows = db.execute(statement.format(table=self.table, position="rowid"), params).fetchall()
+                db.commit()
+            finally:
+                db.close()
+            return rows
+        schema = self.where.schema or "public"
+        query = sql.SQL(statement.replace("?", "%s")).format(
+            table=sql.Identifier(schema, self.table), position=sql.Identifier("notification_id")
+        )
+        with psycopg.connect(self.where.postgres_dsn(), autocommit=True) as db:
+            cursor = db.execute(query, params)
+            return cursor.fetchall() if cursor.description else []
+
+    def state(self, position: int) -> bytes:
+        rows = self._run("SELECT state FROM {table} WHERE {position} = ?", position)
+        assert len(rows) == 1
+        return bytes(rows[0][0])
+
+    def set_state(self, position: int, state: bytes) -> None:
+        self._run("UPDATE {table} SET state = ? WHERE {position} = ?", state, position)
+        assert self.state(position) == state
+
+    def delete(self, position: int) -> None:
+        self._run("DELETE FROM {table} WHERE {position} = ?", position)
+        assert self._run("SELECT state FROM {table} WHERE {position} = ?", position) == []
+
+
+def record_history(ledger: Ledger) -> None:
+    """A small programme: launched, two companies joined, a grant, two allocations, an advance, a reversal."""
+    ledger.launch_programme(
+        CTX,
+        slug="kongsberg",
+        name="Kongsberg competence lift",
+        owner="Kongsberg industry cluster",
+        funders=["Kompetanse Norge"],
+        starts_on="2020-09-01",
+        ends_on="2021-12-31",
+        currency="NOK",
+    )
+    for i, number in enumerate(NUMBERS[:2]):
+        ledger.register_company(
+            CTX, org_number=number, name=f"Company {i}", region="Buskerud", sector="metal", size="small"
+        )
+        ledger.join_company(CTX, programme="kongsberg", org_number=number)
+    grant = ledger.award_grant(
+        CTX, programme="kongsberg", funder="Kompetanse Norge", amount=1_000_000_000, decision=DECISION
+    ).ids["grant_id"]
+    allocations = [
+        ledger.allocate_funds(
+            CTX,
+            programme="kongsberg",
+            grant_id=grant,
+            recipient_kind="provider",
+            recipient=provider,
+            amount=200_000_000,
+            decision=DECISION,
+        ).ids
+        for provider in ("Fagskolen i Viken", "USN Kongsberg")
+    ]
+    ledger.disburse_funds(
+        CTX, programme="kongsberg", allocation_id=allocations[0]["allocation_id"], amount=50_000_000, kind="advance"
+    )
+    ledger.reverse_entry(
+        CTX, programme="kongsberg", entry_id=allocations[1]["entry_id"], reason="offer withdrawn", decision=DECISION
+    )
+
+
+@pytest.fixture
+def projected(ledger: Ledger, store_url: str) -> Iterator[tuple[Projector, Receipt, list[int]]]:
+    """The history recorded and projected, a receipt taken, and the log positions."""
+    record_history(ledger)
+    projector = open_projector(ledger, store_url)
+    projector.run_once()
+    receipt = take_receipt(projector.engine)
+    positions = [n.id for n in ledger.recorder.select_notifications(start=0, limit=1000, inclusive_of_start=False)]
+    assert receipt.position == positions[-1] and len(positions) >= 10
+    yield projector, receipt, positions
+    projector.engine.dispose()
+
+
+@pytest.fixture
+def events(ledger: Ledger, store_url: str) -> EventsTable:
+    return EventsTable(store_url, ledger.recorder.events_table_name)
+
+
+def pick(positions: list[int], where: str) -> int:
+    return {"first": positions[0], "middle": positions[len(positions) // 2], "last": positions[-1]}[where]
+
+
+def test_an_untouched_store_verifies_with_and_without_its_receipt(
+    ledger: Ledger, projected: tuple[Projector, Receipt, list[int]]
+) -> None:
+    projector, receipt, positions = projected
+    assert verify(ledger, projector.engine) == verify(ledger, projector.engine, receipt)
+    result = verify(ledger, projector.engine, receipt)
+    assert result.ok, result
+    assert (result.checked_up_to, result.first_bad_position) == (positions[-1], None)
+
+
+def test_events_recorded_after_a_receipt_do_not_break_it(
+    ledger: Ledger, projected: tuple[Projector, Receipt, list[int]]
+) -> None:
+    projector, receipt, _ = projected
+    ledger.hold_forum_meeting(CTX, programme="kongsberg", title="Status", sectors=["industry"], format="Teams")
+    assert verify(ledger, projector.engine, receipt).ok  # not yet projected
+    projector.run_once()
+    later = verify(ledger, projector.engine, receipt)
+    assert later.ok and later.checked_up_to == receipt.position
+    assert verify(ledger, projector.engine).checked_up_to > receipt.position
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_an_altered_event_is_named(
+    ledger: Ledger, projected: tuple[Projector, Receipt, list[int]], events: EventsTable, where: str
+) -> None:
+    projector, receipt, positions = projected
+    position = pick(positions, where)
+    state = json.loads(events.state(position))
+    state["actor"] = "mallory"
+    events.set_state(position, json.dumps(state).encode())
+
+    for result in (verify(ledger, projector.engine), verify(ledger, projector.engine, receipt)):
+        assert not result.ok
+        assert result.first_bad_position == position, result
+        assert result.checked_up_to == (positions[positions.index(position) - 1] if position != positions[0] else 0)
+
+
+def test_a_change_that_decodes_the_same_is_still_named(
+    ledger: Ledger, projected: tuple[Projector, Receipt, list[int]], events: EventsTable
+) -> None:
+    """Re-serialising an event with other whitespace changes no value, but it changes the bytes: still named."""
+    projector, receipt, positions = projected
+    position = pick(positions, "middle")
+    events.set_state(position, json.dumps(json.loads(events.state(position)), indent=1).encode())
+    result = verify(ledger, projector.engine, receipt)
+    assert (result.ok, result.first_bad_position) == (False, position)
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_a_deleted_event_is_named(
+    ledger: Ledger, projected: tuple[Projector, Receipt, list[int]], events: EventsTable, where: str
+) -> None:
+    projector, receipt, positions = projected
+    position = pick(positions, where)
+    events.delete(position)
+
+    for result in (verify(ledger, projector.engine), verify(ledger, projector.engine, receipt)):
+        assert not result.ok
+        assert result.first_bad_position == position, result
+
+
+@pytest.mark.parametrize(("first", "second"), [("first", "last"), ("middle", "last"), ("first", "middle")])
+def test_two_swapped_events_are_named_at_the_earlier_position(
+    ledger: Ledger,
+    projected: tuple[Projector, Receipt, list[int]],
+    events: EventsTable,
+    first: str,
+    second: str,
+) -> None:
+    projector, receipt, positions = projected
+    earlier, later = pick(positions, first), pick(positions, second)
+    a, b = events.state(earlier), events.state(later)
+    assert a != b
+    events.set_state(earlier, b)
+    events.set_state(later, a)
+
+    for result in (verify(ledger, projector.engine), verify(ledger, projector.engine, receipt)):
+        assert not result.ok
+        assert result.first_bad_position == earlier, result
+
+
+def test_rebuilding_the_index_over_a_tampered_log_does_not_pass_the_receipt(
+    ledger: Ledger, projected: tuple[Projector, Receipt, list[int]], events: EventsTable
+) -> None:
+    """Whoever rewrites history and then rebuilds the integrity index gets a self-consistent index, but the chain
+    no longer ends where the funder's receipt says it did."""
+    projector, receipt, positions = projected
+    position = pick(positions, "middle")
+    state = json.loads(events.state(position))
+    state["actor"] = "mallory"
+    events.set_state(position, json.dumps(state).encode())
+    projector.rebuild("integrity")
+
+    assert verify(ledger, projector.engine).ok  # the index agrees with what is stored now
+    result = verify(ledger, projector.engine, receipt)
+    assert not result.ok
+    assert "receipt" in result.reason
