@@ -20,8 +20,8 @@ router = APIRouter(prefix="/api/programmes/{slug}", tags=["training"])
 def _belongs(ledger: Ledger, slug: str, what: str, identifier: str) -> None:
     """An id under a programme's path must be of that programme: another programme's id is unknown here."""
     loaders = {"network group": ledger.network_group, "module": ledger.module, "activity": ledger.activity}
-    aggregate: Any = loaders[what](identifier)
-    if aggregate.programme_id != str(ledger.programme(slug).id):
+    aggregate: Any = loaders[what](identifier, copy=False)  # read-only: no copy needed
+    if aggregate.programme_id != str(ledger.programme(slug, copy=False).id):
         raise NotFound(what, identifier)
 
 
@@ -115,6 +115,11 @@ def _add(
         may_write(principal, slug)
         if owner is not None:
             _belongs(services.ledger, slug, owner[1], path_params[owner[0]])
+        if (
+            "session_id" in path_params
+            and path_params["session_id"] not in services.ledger.module(path_params["module_id"]).sessions
+        ):
+            raise NotFound("session", path_params["session_id"])  # an unknown id in the path, like the module's
         command = getattr(services.ledger, method)
         scoped = {"programme": slug} if owner is None else {}
         args = {**scoped, **path_params, **fields(body)}
