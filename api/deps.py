@@ -128,6 +128,9 @@ AsOfDep = Annotated[AsOf, Depends(as_of)]
 
 
 def _caught_up(services: Services, moment: AsOf) -> None:
+    if moment.wait_for is not None and moment.wait_for > services.projector.head():
+        # a position no command has been given yet: waiting cannot help, say so at once
+        raise InvalidInput("wait_for", f"position {moment.wait_for} is beyond the log head")
     if moment.wait_for is not None and not services.projector.wait_for(moment.wait_for, timeout=5.0):
         raise HTTPException(503, f"the read models have not reached position {moment.wait_for} yet; retry")
 

@@ -39,6 +39,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:
+            # FastAPI's answer to a body it cannot parse at all (not UTF-8): invalid input like any malformed JSON
+            return JSONResponse(error_body("invalid_input", str(error.detail), field="body"), status_code=422)
         codes = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
         return JSONResponse(
             error_body(codes.get(error.status_code, "http_error"), str(error.detail)),
