@@ -3,6 +3,7 @@ network access and no scripts. Every page takes ?as_of_date= and shows the ledge
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from html import escape
 from typing import Annotated, Any
@@ -38,6 +39,17 @@ def _money(minor: int, currency: str) -> str:
     return f"{minor / 100:,.0f} {currency}".replace(",", " ")
 
 
+_UUID = re.compile(r"\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+
+
+def _short_ids(text: str) -> str:
+    """Escaped text with each UUID cut to its first eight digits; the whole text stays in the title."""
+    if not _UUID.search(text):
+        return escape(text)
+    short = _UUID.sub(lambda found: found.group(1) + "…", text)
+    return f'<span title="{escape(text)}">{escape(short)}</span>'
+
+
 def _as_of_form(action: str, day: date | None) -> str:
     value = day.isoformat() if day else ""
     note = (
@@ -53,62 +65,83 @@ def _as_of_form(action: str, day: date | None) -> str:
 
 
 def _card(label: str, figure: str, test_id: str) -> str:
-    return f'<div class="card"><div class="figure" data-testid="{test_id}">{escape(figure)}</div><div class="label">{escape(label)}</div></div>'
+    return f'<div class="card stat"><div class="figure" data-testid="{test_id}">{escape(figure)}</div><div class="label">{escape(label)}</div></div>'
+
+
+def _number(value: float) -> str:
+    """Whole numbers grouped by thousands with a space, as the money figures are."""
+    return f"{value:,.0f}".replace(",", " ")
 
 
 # --- charts (inline SVG) -------------------------------------------------------------------------------------
 
 
 def bar_chart(title: str, bars: list[tuple[str, float]], chart_id: str, unit: str = "") -> str:
-    width, row = 360, 26
+    width, row, font = 360, 26, 13
+    # Room for the longest label on the left and for the figure after the longest bar on the right.
+    label_width = min(max([len(label) for label, _ in bars] + [6]) * 8 + 12, 170)
+    value_width = max([len(_number(v) + unit) for _, v in bars] + [1]) * 8 + 8
+    span = width - label_width - value_width
     height = 30 + row * max(len(bars), 1)
     top = max([v for _, v in bars] + [1])
     parts = [
         f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" data-chart="{chart_id}">',
-        f'<text x="0" y="16" font-size="13" font-weight="600">{escape(title)}</text>',
+        f'<text x="0" y="16" font-size="14" font-weight="600">{escape(title)}</text>',
     ]
     for i, (label, value) in enumerate(bars):
         y = 26 + i * row
-        w = 0 if top == 0 else (value / top) * (width - 170)
+        w = 0 if top == 0 else (value / top) * span
         parts.append(
-            f'<text x="0" y="{y + 15}" font-size="12">{escape(label)}</text>'
-            f'<rect x="110" y="{y + 3}" width="{w:.1f}" height="16" fill="#1f6feb" data-value="{value}"/>'
-            f'<text x="{114 + w:.1f}" y="{y + 15}" font-size="12">{value:,.0f}{escape(unit)}</text>'
+            f'<text x="0" y="{y + 15}" font-size="{font}">{escape(label)}</text>'
+            f'<rect x="{label_width}" y="{y + 3}" width="{w:.1f}" height="16" rx="2" fill="#1f6feb" data-value="{value}"/>'
+            f'<text x="{label_width + w + 4:.1f}" y="{y + 15}" font-size="{font}">{_number(value)}{escape(unit)}</text>'
         )
     if not bars:
-        parts.append('<text x="0" y="44" font-size="12" fill="#5b6b7b">Nothing recorded yet</text>')
+        parts.append(f'<text x="0" y="44" font-size="{font}" fill="#5b6b7b">Nothing recorded yet</text>')
     parts.append("</svg>")
     return f'<div class="card">{"".join(parts)}</div>'
 
 
 def line_chart(title: str, points: list[tuple[str, int]], chart_id: str, cap: int | None, target: int | None) -> str:
-    width, height, left, bottom = 360, 200, 30, 170
+    width, height, left, right, bottom = 360, 200, 30, 350, 170
     top_value = max([v for _, v in points] + [cap or 0, target or 0, 1])
-    scale = (bottom - 30) / top_value
-    step = (width - left - 10) / max(len(points) - 1, 1)
+    scale = (bottom - 40) / top_value
+    step = (right - left) / max(len(points) - 1, 1)
     coords = [(left + i * step, bottom - v * scale) for i, (_, v) in enumerate(points)]
     parts = [
         f'<svg viewBox="0 0 {width} {height + 10}" role="img" aria-label="{escape(title)}" data-chart="{chart_id}">',
-        f'<text x="0" y="16" font-size="13" font-weight="600">{escape(title)}</text>',
-        f'<line x1="{left}" y1="{bottom}" x2="{width - 10}" y2="{bottom}" stroke="#d8dee6"/>',
+        f'<text x="0" y="16" font-size="14" font-weight="600">{escape(title)}</text>',
+        f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#d8dee6"/>',
+        f'<text x="{left - 4}" y="{bottom + 4}" font-size="12" text-anchor="end" fill="#5b6b7b">0</text>',
     ]
-    for label, value, colour in (("cap", cap, "#b35900"), ("target", target, "#1a7f37")):
+    # A cap and a target of the same size share one line and one label, so the labels never overprint.
+    limits = [("cap", cap, "#b35900"), ("target", target, "#1a7f37")]
+    if cap and cap == target:
+        limits = [("cap and target", cap, "#b35900")]
+    limit_ys = [bottom - value * scale for _, value, _ in limits if value]
+    for label, value, colour in limits:
         if value:
             y = bottom - value * scale
             parts.append(
-                f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="{colour}" '
-                f'stroke-dasharray="4 3"/><text x="{width - 60}" y="{y - 3:.1f}" font-size="11" '
+                f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="{colour}" '
+                f'stroke-dasharray="4 3"/><text x="{right}" y="{y - 4:.1f}" font-size="12" text-anchor="end" '
                 f'fill="{colour}">{label} {value}</text>'
             )
     if coords:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-        parts.append(f'<polyline points="{path}" fill="none" stroke="#1f6feb" stroke-width="2"/>')
+        last_x, last_y = coords[-1]
+        # The latest figure sits above the line's end, or below it where a cap or target label would be.
+        label_y = last_y + 20 if any(-6 <= last_y - y <= 22 for y in limit_ys) else last_y - 8
+        parts.append(f'<polyline points="{path}" fill="none" stroke="#1f6feb" stroke-width="2.5"/>')
         parts.append(
-            f'<text x="{left}" y="{height + 5}" font-size="11">{escape(points[0][0])}</text>'
-            f'<text x="{width - 80}" y="{height + 5}" font-size="11">{escape(points[-1][0])}</text>'
+            f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="3.5" fill="#1f6feb"/>'
+            f'<text x="{last_x - 6:.1f}" y="{label_y:.1f}" font-size="13" font-weight="600" text-anchor="end">'
+            f"{points[-1][1]}</text>"
+            f'<text x="{left}" y="{height + 5}" font-size="12" fill="#5b6b7b">{escape(points[0][0])}</text>'
+            f'<text x="{right}" y="{height + 5}" font-size="12" text-anchor="end" fill="#5b6b7b">{escape(points[-1][0])}</text>'
         )
     else:
-        parts.append('<text x="40" y="100" font-size="12" fill="#5b6b7b">Nothing recorded yet</text>')
+        parts.append('<text x="40" y="100" font-size="13" fill="#5b6b7b">Nothing recorded yet</text>')
     parts.append("</svg>")
     return f'<div class="card">{"".join(parts)}</div>'
 
@@ -159,7 +192,7 @@ def programme_list(
     suffix = f"?as_of_date={as_of_date.isoformat()}" if as_of_date else ""
     rows = "".join(
         f'<tr><td><a href="/programmes/{escape(p["slug"])}{suffix}">{escape(p["name"])}</a></td>'
-        f"<td>{escape(p['owner'])}</td><td>{p['starts_on']} – {p['ends_on']}</td>"
+        f"<td>{escape(p['owner'])}</td><td class='nowrap'>{p['starts_on']} – {p['ends_on']}</td>"
         f'<td class="num">{p["companies_active"]}{" / " + str(p["caps"]["companies"]) if "companies" in p["caps"] else ""}</td>'
         f'<td class="num">{p["participants"]}</td><td class="num">{_money(p["funds"]["granted"], p["currency"])}</td>'
         f'<td class="num">{_money(p["funds"]["allocated"], p["currency"])}</td></tr>'
@@ -198,6 +231,7 @@ def programme_page(
             _card("presentations held", str(pipeline["presentations"]), "presentations"),
             _card("participants", str(status["participants"]["total"]), "participants"),
             _card("sessions held", str(len(status["sessions"]["held"])), "sessions-held"),
+            _card("activities held", str(status["activities"]["held"]), "activities-held"),
             _card("granted", _money(money["granted"], currency), "granted"),
             _card("remaining to allocate", _money(money["remaining"], currency), "remaining"),
         ]
@@ -213,12 +247,14 @@ def programme_page(
         f"Funds ({currency})", [(k, money[k] / 100) for k in ("granted", "allocated", "disbursed", "spent")], "funds"
     )
     sessions_chart = bar_chart(
-        "Sessions and attendance",
+        "Sessions, activities and attendance",
         [
-            ("held", len(status["sessions"]["held"])),
-            ("upcoming", len(status["sessions"]["upcoming"])),
+            ("sessions held", len(status["sessions"]["held"])),
+            ("sessions upcoming", len(status["sessions"]["upcoming"])),
             ("attendances", status["training"]["attendances"]),
-            ("hours", status["training"]["training_hours"]),
+            ("training hours", status["training"]["training_hours"]),
+            ("activities held", status["activities"]["held"]),
+            ("activity participants", status["activities"]["participants"]),
         ],
         "sessions",
     )
@@ -250,9 +286,9 @@ def programme_page(
 <p class="muted">{escape(programme["owner"])} · {programme["starts_on"]} – {programme["ends_on"]} · funded by {escape(", ".join(programme["funders"]))}</p>
 <div class="cards">{cards}</div>
 <h2>Charts</h2><div class="charts">{recruitment}{funds_chart}{sessions_chart}{groups_chart}</div>
-<h2>Pipeline</h2><div class="table-wrap"><table><tbody>{stage_rows}</tbody></table></div>
+<h2>Pipeline</h2><div class="table-wrap narrow"><table><tbody>{stage_rows}</tbody></table></div>
 <h2>Network groups</h2><div class="table-wrap"><table><thead><tr><th>Group</th><th>Basis</th><th class="num">Members</th></tr></thead><tbody>{groups}</tbody></table></div>
-<h2>Upcoming sessions</h2><div class="table-wrap"><table><tbody>{upcoming}</tbody></table></div>"""
+<h2>Upcoming sessions</h2><div class="table-wrap narrow"><table><tbody>{upcoming}</tbody></table></div>"""
     return _page(programme["name"], body)
 
 
@@ -269,12 +305,12 @@ def audit_page(
         status = queries.programme_status(db, programme_id)
     currency = status["programme"]["currency"] if status else ""
     rows = "".join(
-        f"<tr><td class='num'>{e['position']}</td><td>{escape(str(e['effective_on']))}</td><td>{escape(e['kind'])}</td>"
-        f"<td>{escape(e['recipient'] or e['funder'] or '')}</td><td class='num'>{_money(e['amount'] or 0, currency)}</td>"
-        f"<td>{escape(e['from_account'] or '')}</td><td class='num'>{'' if e['from_balance'] is None else _money(e['from_balance'], currency)}</td>"
-        f"<td>{escape(e['to_account'] or '')}</td><td class='num'>{'' if e['to_balance'] is None else _money(e['to_balance'], currency)}</td>"
+        f"<tr><td class='num'>{e['position']}</td><td class='nowrap'>{escape(str(e['effective_on']))}</td><td>{escape(e['kind'])}</td>"
+        f"<td>{_short_ids(e['recipient'] or e['funder'] or '')}</td><td class='num'>{_money(e['amount'] or 0, currency)}</td>"
+        f"<td>{_short_ids(e['from_account'] or '')}</td><td class='num'>{'' if e['from_balance'] is None else _money(e['from_balance'], currency)}</td>"
+        f"<td>{_short_ids(e['to_account'] or '')}</td><td class='num'>{'' if e['to_balance'] is None else _money(e['to_balance'], currency)}</td>"
         f"<td>{escape(e['decision_reference'] or '')}</td><td>{escape(e['decision_body'] or '')}</td><td>{escape(e['actor'])}</td>"
-        f"<td>{escape(e['recorded_at'][:19])}</td></tr>"
+        f"<td class='nowrap'>{escape(e['recorded_at'][:19].replace('T', ' '))}</td></tr>"
         for e in audit["entries"]
     )
     balanced = audit["reconciliation"]["balanced"]
