@@ -7,7 +7,9 @@ loser reloads and checks again (a full cap then rejects it), or gets a VersionCo
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ from typing import Any, TypeVar, cast
 
 import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from ledger import values as v
@@ -95,6 +97,21 @@ class Ledger(Application[uuid.UUID]):
     def __init__(self, env: dict[str, str] | None = None, vault: IdentityVault | None = None) -> None:
         super().__init__(env)
         self.vault = vault
+        # Commands in one process take turns: they are CPU-bound under the GIL anyway, and taking turns lets
+        # them work on the cached aggregates without copying them. Other processes are kept apart by the
+        # store's optimistic concurrency (a conflicting save fails, the command reloads and checks again).
+        self._command_lock = threading.RLock()
+
+    def _take_snapshots(self, processing_event: Any) -> None:
+        """One snapshot per aggregate per save, taken from the aggregate in memory, when the save crosses a
+        snapshot interval (the library's default replays the aggregate from the store once per crossing)."""
+        if self.snapshots is None:
+            return
+        for aggregate_id, aggregate in processing_event.aggregates.items():
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            versions = [e.originator_version for e in processing_event.events if e.originator_id == aggregate_id]
+            if interval and versions and (min(versions) - 1) // interval != max(versions) // interval:
+                self.snapshots.put([Snapshot.take(aggregate)])
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -112,42 +129,64 @@ class Ledger(Application[uuid.UUID]):
         what: str = "aggregate",
     ) -> CommandResult:
         fingerprint = _fingerprint(command, inputs, ctx)
+        with self._command_lock:
+            return self._attempt(ctx, command, fingerprint, target_id, action, what)
+
+    def _attempt(
+        self, ctx: Ctx, command: str, fingerprint: str, target_id: uuid.UUID | None, action: Action, what: str
+    ) -> CommandResult:
         for _attempt in range(MAX_ATTEMPTS):
             if ctx.idempotency_key is not None:
                 replay = self._replay(ctx.idempotency_key, fingerprint)
                 if replay is not None:
                     return replay
-            target = None if target_id is None else self.load(target_id, what)
+            target = None if target_id is None else self.load(target_id, what, copy=False)
             if ctx.expected_version is not None and target is not None and target.version != ctx.expected_version:
                 raise VersionConflict(ctx.expected_version, target.version)
-            changed, ids = action(target)
-            primary = changed[0]
-            result = {"id": str(primary.id), "version": primary.version, "ids": ids}
-            pending: list[Aggregate] = list(changed)
-            if ctx.idempotency_key is not None:
-                pending.append(
-                    CommandReceipt(
-                        key=ctx.idempotency_key,
-                        command=command,
-                        fingerprint=fingerprint,
-                        result=result,
-                        actor=ctx.actor,
-                        effective_on=None,
-                    )
-                )
+            version_before = None if target is None else target.version
             try:
+                changed, ids = action(target)
+                primary = changed[0]
+                result = {"id": str(primary.id), "version": primary.version, "ids": ids}
+                pending: list[Aggregate] = list(changed)
+                if ctx.idempotency_key is not None:
+                    pending.append(
+                        CommandReceipt(
+                            key=ctx.idempotency_key,
+                            command=command,
+                            fingerprint=fingerprint,
+                            result=result,
+                            actor=ctx.actor,
+                            effective_on=None,
+                        )
+                    )
                 recordings = self.save(*pending)
             except IntegrityError:
+                self._forget(target, version_before)
                 if ctx.expected_version is not None and target_id is not None:
                     raise VersionConflict(ctx.expected_version, self.load(target_id, what).version) from None
                 continue  # someone else wrote first: reload and check the rules again
+            except BaseException:
+                self._forget(target, version_before)
+                raise
             position = max(r.notification.id for r in recordings)
             return CommandResult(id=str(primary.id), version=primary.version, position=position, ids=ids)
         raise RuleViolated("contention", f"{command} could not be stored after {MAX_ATTEMPTS} attempts; retry")
 
+    def _forget(self, target: Aggregate | None, version_before: int | None) -> None:
+        """Drop the command's target from the cache if the failed command changed it in memory (its events
+        were triggered, and perhaps collected by a save that failed): the next load reads the store again."""
+        cache = self.repository.cache
+        if cache is None or target is None or target.version == version_before:
+            return
+        with contextlib.suppress(KeyError):
+            cache.get(target.id, evict=True)
+
     def _replay(self, key: str, fingerprint: str) -> CommandResult | None:
         try:
-            receipt = cast(CommandReceipt, self.repository.get(CommandReceipt.create_id(key)))
+            receipt = cast(
+                CommandReceipt, self.repository.get(CommandReceipt.create_id(key), deepcopy_from_cache=False)
+            )
         except AggregateNotFoundError:
             return None
         if receipt.fingerprint != fingerprint:
@@ -161,26 +200,29 @@ class Ledger(Application[uuid.UUID]):
             replayed=True,
         )
 
-    def load(self, aggregate_id: uuid.UUID, what: str = "aggregate") -> Any:
+    def load(self, aggregate_id: uuid.UUID, what: str = "aggregate", *, copy: bool = True) -> Any:
+        """The current state of an aggregate. `copy=False` hands out the cached object itself: only for reading,
+        or inside a command, which holds the command lock."""
         try:
-            return self.repository.get(aggregate_id)
+            return self.repository.get(aggregate_id, deepcopy_from_cache=copy)
         except AggregateNotFoundError:
             raise NotFound(what, aggregate_id) from None
 
-    def _typed(self, cls: type[A], identifier: Any, what: str) -> A:
+    def _typed(self, cls: type[A], identifier: Any, what: str, copy: bool = True) -> A:
         aggregate_id = _uuid(what, identifier)
-        aggregate = self.load(aggregate_id, what)
+        aggregate = self.load(aggregate_id, what, copy=copy)
         if not isinstance(aggregate, cls):
             raise NotFound(what, identifier)
         return aggregate
 
     # --- reading aggregates (for commands and the API's existence checks) ----------------------------------
 
-    def programme(self, slug: str) -> Programme:
-        return cast(Programme, self.load(Programme.create_id(v.slug("programme", slug)), "programme"))
+    def programme(self, slug: str, *, copy: bool = True) -> Programme:
+        return cast(Programme, self.load(Programme.create_id(v.slug("programme", slug)), "programme", copy=copy))
 
     def open_programme(self, programme_id: str) -> Programme:
-        programme = cast(Programme, self.load(uuid.UUID(programme_id), "programme"))
+        """For commands (under the command lock): the programme, refusing a closed one. Not a copy."""
+        programme = cast(Programme, self.load(uuid.UUID(programme_id), "programme", copy=False))
         programme.check_open()
         return programme
 
@@ -191,14 +233,14 @@ class Ledger(Application[uuid.UUID]):
     def funds(self, slug: str) -> Funds:
         return cast(Funds, self.load(Funds.create_id(self.programme(slug).id), "funds"))
 
-    def module(self, module_id: str) -> CourseModule:
-        return self._typed(CourseModule, module_id, "module")
+    def module(self, module_id: str, *, copy: bool = True) -> CourseModule:
+        return self._typed(CourseModule, module_id, "module", copy)
 
-    def network_group(self, group_id: str) -> NetworkGroup:
-        return self._typed(NetworkGroup, group_id, "network group")
+    def network_group(self, group_id: str, *, copy: bool = True) -> NetworkGroup:
+        return self._typed(NetworkGroup, group_id, "network group", copy)
 
-    def activity(self, activity_id: str) -> Activity:
-        return self._typed(Activity, activity_id, "activity")
+    def activity(self, activity_id: str, *, copy: bool = True) -> Activity:
+        return self._typed(Activity, activity_id, "activity", copy)
 
     # --- programmes ----------------------------------------------------------------------------------------
 
@@ -252,7 +294,7 @@ class Ledger(Application[uuid.UUID]):
 
     def _exists(self, aggregate_id: uuid.UUID) -> bool:
         try:
-            self.repository.get(aggregate_id)
+            self.repository.get(aggregate_id, deepcopy_from_cache=False)
         except AggregateNotFoundError:
             return False
         return True

@@ -54,8 +54,8 @@ class StoreLocation:
             "POSTGRES_PORT": str(self.parsed.port or 5432),
             "POSTGRES_USER": self.parsed.username or "postgres",
             "POSTGRES_PASSWORD": self.parsed.password or "",
-            "POSTGRES_POOL_SIZE": "10",
-            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_POOL_SIZE": "2",
+            "POSTGRES_MAX_OVERFLOW": "18",
             "POSTGRES_LOCK_TIMEOUT": "10",
         }
         if self.schema:

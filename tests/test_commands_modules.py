@@ -337,7 +337,7 @@ def test_given_held_session_when_attendance_recorded_then_one_event_per_particip
     before = ledger.recorder.max_notification_id() or 0
     result = ledger.record_attendance(CTX, module_id=module_id, session_id=session_id, attendance=rows)
     assert result.position == before + 3
-    assert ledger.module(module_id).attended[session_id] == pids
+    assert ledger.module(module_id).attended[session_id] == {pid: 300 + i for i, pid in enumerate(pids)}
     events = list(ledger.events.get(uuid.UUID(module_id)))[-3:]
     assert [(e.participant_id, e.minutes) for e in events] == [(pid, 300 + i) for i, pid in enumerate(pids)]
 
@@ -399,7 +399,7 @@ def test_given_batch_with_one_bad_row_when_attendance_recorded_then_nothing_reco
         rule="attendance_exceeds_session",
         unchanged=[uuid.UUID(module_id)],
     )
-    assert ledger.module(module_id).attended[session_id] == []
+    assert ledger.module(module_id).attended[session_id] == {}
 
 
 @pytest.mark.parametrize(

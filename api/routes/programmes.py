@@ -65,7 +65,7 @@ def programme_status(slug: str, services: ServicesDep, principal: PrincipalDep, 
         status = queries.programme_status(db, programme_id)
     if status is None:
         return JSONResponse({"error": "not_found", "message": f"programme {slug} did not exist at that moment"}, 404)
-    version = services.ledger.programme(slug).version
+    version = services.ledger.programme(slug, copy=False).version
     return JSONResponse(status, headers={"ETag": f'"{version}"'})
 
 

@@ -39,7 +39,7 @@ class CourseModule(LedgerAggregate):
         self.competence_areas = list(competence_areas)
         self.sessions: dict[str, dict[str, Any]] = {}
         self.enrolled: dict[str, bool] = {}  # participant id -> completed
-        self.attended: dict[str, list[str]] = {}  # session id -> participant ids
+        self.attended: dict[str, dict[str, int]] = {}  # session id -> participant id -> minutes (O(1) look-up)
 
     def _require_session(self, session_id: str) -> dict[str, Any]:
         session = self.sessions.get(session_id)
@@ -81,7 +81,7 @@ class CourseModule(LedgerAggregate):
         effective_on: date | None,
     ) -> None:
         self.sessions[session_id] = {"starts_on": starts_on, "minutes": minutes, "status": SCHEDULED}
-        self.attended[session_id] = []
+        self.attended[session_id] = {}
 
     def hold_session(self, session_id: str, actor: str, effective_on: date | None) -> None:
         session = self._require_session(session_id)
@@ -138,7 +138,7 @@ class CourseModule(LedgerAggregate):
     def _attendance_recorded(
         self, session_id: str, participant_id: str, minutes: int, actor: str, effective_on: date | None
     ) -> None:
-        self.attended[session_id].append(participant_id)
+        self.attended[session_id][participant_id] = minutes
 
     def record_completion(self, participant_id: str, actor: str, effective_on: date | None) -> None:
         if participant_id not in self.enrolled:
