@@ -1,0 +1,200 @@
+"""The read models on the five programmes of the domain brief (`scenarios.load_all`), projected once per store.
+
+What people ask of them: FREMtid's coordinator, the confirmed companies against the cap at midsummer 2021; the
+Kongsberg funder, the NOK 10 million grant and the tripartite body's allocations, reconciled; the Smart kompetens
+evaluator, participants and activities per region, and ESF indicators that count a participant with a missing
+attribute in the total only.
+
+Loading five programmes takes a while, so each store is loaded once for this module (the same SQLite/PostgreSQL
+parametrisation as the conftest's function-scoped `store_url`, at module scope)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from sqlalchemy import Connection, select
+
+import scenarios
+from ledger.application import Ledger
+from projections import queries
+from projections.as_of import programme_as_of
+from projections.projector import Projector
+from projections.schema import activities, companies, participants
+from scenarios import fremtid, kongsberg, smart_kompetens
+from scenarios._common import Loaded
+from storage.open import open_ledger, open_projector
+from tests.test_projection_properties import (
+    assert_same_rows,
+    facts_upto,
+    postgres_store,
+    pure_fold,
+    sql_rows,
+    sqlite_store,
+)
+
+MIDSUMMER_EVE = date(2021, 6, 23)
+
+
+@dataclass
+class Demo:
+    ledger: Ledger
+    projector: Projector
+    loaded: dict[str, Loaded]
+
+    def programme_id(self, db: Connection, slug: str) -> str:
+        programme_id = queries.programme_id_for(db, slug)
+        assert programme_id is not None, f"{slug} is not in the read models"
+        return programme_id
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def demo(request: pytest.FixtureRequest) -> Iterator[Demo]:
+    if request.param == "sqlite":
+        with sqlite_store() as url:
+            yield from _loaded(url)
+    else:
+        with postgres_store(str(request.getfixturevalue("postgres_server"))) as url:
+            yield from _loaded(url)
+
+
+def _loaded(url: str) -> Iterator[Demo]:
+    ledger = open_ledger(url)
+    projector = open_projector(ledger, url)
+    try:
+        loaded = scenarios.load_all(ledger)
+        projector.run_once()
+        yield Demo(ledger, projector, loaded)
+    finally:
+        projector.engine.dispose()
+        ledger.close()
+
+
+def test_the_five_programmes_project_to_the_plain_fold(demo: Demo) -> None:
+    assert set(demo.loaded) == set(scenarios.SCENARIOS)
+    assert set(demo.projector.lag().values()) == {0}
+    assert_same_rows(sql_rows(demo.projector.engine), pure_fold(facts_upto(demo.ledger)), "the five programmes")
+
+
+def test_fremtid_at_midsummer_2021_has_20_of_a_cap_of_40_confirmed_after_over_60_presentations(demo: Demo) -> None:
+    with demo.projector.engine.connect() as db:
+        programme_id = demo.programme_id(db, fremtid.SLUG)
+    as_of = programme_as_of(demo.ledger, demo.projector.engine, programme_id, effective_on=MIDSUMMER_EVE)
+    try:
+        with as_of.connect() as db:
+            status = queries.programme_status(db, programme_id)
+    finally:
+        as_of.dispose()
+    assert status is not None
+    pipeline = status["pipeline"]
+    assert (pipeline["active"], pipeline["ever_joined"], pipeline["cap"]) == (20, 20, 40)
+    assert pipeline["withdrawn"] == 0
+    assert pipeline["presentations"] > 60
+    confirmed = [c for c in status["companies"] if c["stage"] in ("joined", "onboarded")]
+    assert len(confirmed) == 20
+    assert all(c["joined_on"] <= MIDSUMMER_EVE.isoformat() for c in confirmed)
+    assert all(s["held_on"] <= MIDSUMMER_EVE.isoformat() for s in status["sessions"]["held"])
+
+
+def test_fremtid_before_the_confirmations_shows_presentations_but_no_companies_joined(demo: Demo) -> None:
+    with demo.projector.engine.connect() as db:
+        programme_id = demo.programme_id(db, fremtid.SLUG)
+    as_of = programme_as_of(demo.ledger, demo.projector.engine, programme_id, effective_on=date(2021, 3, 10))
+    try:
+        with as_of.connect() as db:
+            status = queries.programme_status(db, programme_id)
+    finally:
+        as_of.dispose()
+    assert status is not None
+    assert status["pipeline"]["ever_joined"] == 0
+    assert 0 < status["pipeline"]["presentations"] < 60
+
+
+def test_kongsberg_audit_shows_the_10_million_grant_and_every_allocation_decided_by_the_tripartite_body(
+    demo: Demo,
+) -> None:
+    with demo.projector.engine.connect() as db:
+        audit = queries.funding_audit(db, demo.programme_id(db, kongsberg.SLUG))
+    grants = [e for e in audit["entries"] if e["kind"] == "grant"]
+    assert [(g["amount"], g["funder"]) for g in grants] == [(1_000_000_000, kongsberg.FUNDER)]
+    assert kongsberg.GRANT_AMOUNT == 1_000_000_000
+    decided = [e for e in audit["entries"] if e["kind"] in ("allocation", "reallocation")]
+    assert [e["kind"] for e in decided].count("allocation") >= 5
+    assert [e["kind"] for e in decided].count("reallocation") >= 1
+    for entry in decided:
+        assert entry["decision_body"] == kongsberg.TRIPARTITE_BODY, entry
+        assert entry["decision_reference"] and entry["actor"] and entry["effective_on"], entry
+    reconciliation = audit["reconciliation"]
+    assert reconciliation["balanced"], reconciliation
+    totals = reconciliation["totals"]
+    assert totals["granted"] == 1_000_000_000
+    assert totals["allocated"] + totals["unallocated"] == totals["granted"]
+    assert 0 < totals["allocated"] <= totals["granted"]
+
+
+def test_every_programmes_books_reconcile(demo: Demo) -> None:
+    with demo.projector.engine.connect() as db:
+        for slug in scenarios.SLUGS.values():
+            report = queries.reconciliation(db, demo.programme_id(db, slug))
+            assert report["balanced"], (slug, report["totals"])
+
+
+def test_smart_kompetens_reports_participants_and_activities_per_region(demo: Demo) -> None:
+    regions = set(smart_kompetens.REGIONS)
+    with demo.projector.engine.connect() as db:
+        programme_id = demo.programme_id(db, smart_kompetens.SLUG)
+        status = queries.programme_status(db, programme_id)
+        by_region = queries.participation(db, programme_id)["region"]
+        catalogue = queries.catalogue(db)
+        # Counted independently: each participant's company, and its region.
+        region_of = {r.org_number: r.region for r in db.execute(select(companies.c.org_number, companies.c.region))}
+        expected = Counter(
+            region_of[number]
+            for (number,) in db.execute(
+                select(participants.c.org_number).where(participants.c.programme_id == programme_id)
+            )
+        )
+        planned = Counter(
+            region
+            for (region,) in db.execute(select(activities.c.region).where(activities.c.programme_id == programme_id))
+        )
+        in_region = {region: queries.catalogue(db, region=region)["activities"] for region in regions}
+    assert status is not None
+    assert set(by_region) == regions
+    assert {region: cell["participants"] for region, cell in by_region.items()} == dict(expected)
+    assert sum(cell["participants"] for cell in by_region.values()) == status["participants"]["total"] > 200
+
+    mine = [a for a in catalogue["activities"] if a["programme"] == smart_kompetens.SLUG]
+    assert Counter(a["region"] for a in mine) == planned
+    assert set(planned) == regions
+    held = Counter(a["region"] for a in mine if a["status"] == "held")
+    assert set(held) == regions
+    assert sum(held.values()) == status["activities"]["held"]
+    assert (
+        len(mine) == status["activities"]["held"] + status["activities"]["planned"] + status["activities"]["cancelled"]
+    )
+    for region, found in in_region.items():
+        assert {a["activity_id"] for a in found if a["programme"] == smart_kompetens.SLUG} == {
+            a["activity_id"] for a in mine if a["region"] == region
+        }
+
+
+def test_esf_indicators_count_a_participant_missing_an_attribute_in_the_total_only(demo: Demo) -> None:
+    with demo.projector.engine.connect() as db:
+        programme_id = demo.programme_id(db, smart_kompetens.SLUG)
+        reports = queries.esf_indicators(db, programme_id)
+        people = db.execute(select(participants).where(participants.c.programme_id == programme_id)).mappings().all()
+    assert sum(r["participants"] for r in reports) == len(people)
+    assert any(p["entries"] > 1 for p in people), "the scenario has re-entered participants"
+    missing_somewhere = 0
+    for report in reports:
+        entered = [p for p in people if queries.reporting_period(p["entered_on"]) == report["period"]]
+        assert report["participants"] == len(entered)
+        for attribute in queries.ESF_ATTRIBUTES:
+            missing = sum(1 for p in entered if p[attribute] is None)
+            missing_somewhere += missing
+            assert sum(report[attribute].values()) == len(entered) - missing, (report["period"], attribute)
+    assert missing_somewhere > 0, "the scenario leaves some attributes missing on purpose"
