@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 import orjson
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.tokens import Role, TokenStore, tokens_table
 from ledger.application import Ledger
@@ -119,14 +119,15 @@ def rebuild(
     if read_model != "all" and read_model not in READ_MODELS:
         raise ValueError(f"unknown read model {read_model!r}; choose from {', '.join(READ_MODELS)} or all")
     _, projector = _open()
-    for name in READ_MODELS if read_model == "all" else [read_model]:
-        with _progress() as progress:
-            task = progress.add_task(f"rebuilding {name}", total=max(projector.head(), 1))
+    names = list(READ_MODELS) if read_model == "all" else [read_model]
+    with _progress() as progress:
+        task = progress.add_task(f"rebuilding {', '.join(names)}", total=max(projector.head(), 1))
 
-            def show(reached: int, head: int, task: TaskID = task) -> None:
-                progress.update(task, completed=reached, total=max(head, 1))
+        def show(reached: int, head: int) -> None:
+            progress.update(task, completed=reached, total=max(head, 1))
 
-            projector.rebuild(name, show)
+        count = projector.rebuild(names, show)
+    err.print(f"rebuilt {', '.join(names)} from {count} events")
 
 
 @app.command()

@@ -166,12 +166,14 @@ class Projector:
 
     # --- rebuilding ----------------------------------------------------------------------------------------
 
-    def rebuild(self, name: str, progress: Progress | None = None) -> int:
-        """Drop a read model's rows and position, then replay the whole log into it in batches."""
-        model = READ_MODELS[name]
+    def rebuild(self, names: str | Iterable[str], progress: Progress | None = None) -> int:
+        """Drop read models' rows and positions, then replay the whole log into them in batches (one pass over
+        the log however many read models are rebuilt). Memory is bounded by the batch, not the log."""
+        chosen = [names] if isinstance(names, str) else list(names)
         with self.engine.begin() as db:
-            for table in model.tables:
-                db.execute(delete(TABLES[table]))
-            db.execute(update(positions).where(positions.c.read_model == name).values(position=0))
-        solo = Projector(self.ledger, self.engine, [name], self.batch_size)
+            for name in chosen:
+                for table in READ_MODELS[name].tables:
+                    db.execute(delete(TABLES[table]))
+                db.execute(update(positions).where(positions.c.read_model == name).values(position=0))
+        solo = Projector(self.ledger, self.engine, chosen, self.batch_size)
         return solo.run_once(progress)

@@ -7,17 +7,19 @@ ledger work on a fresh aggregate), so `ratio = value / limit` stays meaningful o
 to stderr. Benchmarks measure; they never gate tests.
 
 Adding a metric: write `def my_metric(scale: Scale, progress: Progress, options: Options) -> dict` returning
-`result(...)` (or `skipped(...)`), and register it with `@metric("my_metric")`. See PLANNED_METRICS below.
+`result(...)` (or `skipped(...)`), and register it with `@metric("my_metric")`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +38,7 @@ from stdnum.no import orgnr as no_orgnr
 
 from ledger import values
 from ledger.application import Ctx, Ledger
+from ledger.errors import RuleViolated
 from storage.open import open_ledger
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -58,13 +61,17 @@ class Scale:
     stream_commands: int  # timed commands on each of the fresh and the long module
     bulk_participants: int  # attendance entries in one record_attendance
     bulk_repeats: int
+    rebuild_events: int = 500  # events in the store that the rebuild replays
+    isolation_others: int = 2  # other programmes beside the one whose past dashboard is asked for
 
 
 SCALES = {
     # tiny is for the smoke test only: it checks that everything runs, its figures mean nothing.
-    "tiny": Scale("tiny", 30, 5, 20, 3, 24, 50, 1),
-    "small": Scale("small", 1500, 50, 500, 19, 480, 5000, 2),  # ~10,000 events behind the long module
-    "full": Scale("full", 6000, 100, 2000, 49, 1200, 5000, 3),  # ~100,000 events behind the long module
+    "tiny": Scale("tiny", 30, 5, 20, 3, 24, 50, 1, rebuild_events=500, isolation_others=1),
+    # ~10,000 events behind the long module; a 50,000-event store to rebuild
+    "small": Scale("small", 1500, 50, 500, 19, 480, 5000, 2, rebuild_events=50_000, isolation_others=5),
+    # ~100,000 events behind the long module; a 1,000,000-event store to rebuild
+    "full": Scale("full", 6000, 100, 2000, 49, 1200, 5000, 3, rebuild_events=1_000_000, isolation_others=10),
 }
 
 
@@ -79,12 +86,7 @@ class Options:
 MetricFunction = Callable[[Scale, "Reporter", Options], dict[str, Any]]
 METRICS: dict[str, MetricFunction] = {}
 
-# Planned by issue 5, not implemented yet: add each with @metric(name) and it runs with the others.
-#   rebuild_rate         events/s rebuilding the read models from the log, over raw reading of the log
-#   rebuild_peak_rss_mb  peak resident memory while rebuilding (limit: a stated budget)
-#   as_of_isolation      an as-of query's speed with later events present, over without them
-#   api_read_ratio       API read latency/throughput over reading the read model table directly
-PLANNED_METRICS = ("rebuild_rate", "rebuild_peak_rss_mb", "as_of_isolation", "api_read_ratio")
+# The read side (rebuild_rate, rebuild_peak_rss_mb, as_of_isolation, api_read_ratio) is registered at the end.
 
 
 def metric(name: str) -> Callable[[MetricFunction], MetricFunction]:
@@ -193,7 +195,10 @@ class LedgerFixture:
             CTX, programme=slug, funder="Bench funder", amount=10**14, decision=DECISION
         ).ids["grant_id"]
         self.anchor = org_numbers(1, start=99_000_000)[0]
-        app.register_company(CTX, org_number=self.anchor, name="Anchor AS", region="Agder", sector="food", size="small")
+        with contextlib.suppress(RuleViolated):  # registered once; several programmes may share it
+            app.register_company(
+                CTX, org_number=self.anchor, name="Anchor AS", region="Agder", sector="food", size="small"
+            )
         app.join_company(CTX, programme=slug, org_number=self.anchor)
 
     def register_companies(self, numbers: list[str]) -> None:
@@ -622,6 +627,213 @@ def bulk_import_rate(scale: Scale, reporter: Reporter, options: Options) -> dict
 
 
 # --- command line --------------------------------------------------------------------------------------------
+
+
+# --- the read side ------------------------------------------------------------------------------------------
+
+
+def fill_store(app: Ledger, reporter: Reporter, events: int, slug: str = "bench") -> None:
+    """A programme whose module holds about `events` attendance events, recorded 5,000 per command."""
+    fixture = LedgerFixture(app, reporter, slug)
+    pids = fixture.register_participants(min(5000, max(events // 10, 10)))
+    module_id = fixture.offer_module(f"Module of {slug}", pids)
+    with reporter.task(f"setup: {events} events in {slug}", events) as advance:
+        done = app.recorder.max_notification_id() or 0
+        while (app.recorder.max_notification_id() or 0) - done < events:
+            session_id = fixture.held_session(module_id)
+            rows = [{"participant_id": pid, "minutes": 60} for pid in pids]
+            app.record_attendance(CTX, module_id=module_id, session_id=session_id, attendance=rows)
+            advance(len(rows) + 2)
+
+
+REBUILD_CHILD = """
+import json, resource, sqlite3, sys, time, orjson
+from storage.open import open_ledger, open_projector
+url, events_file = sys.argv[1], sys.argv[2]
+ledger = open_ledger(url)
+table = ledger.recorder.events_table_name
+started = time.perf_counter()
+db = sqlite3.connect(events_file)
+rows = 0
+for (state,) in db.execute(f"SELECT state FROM {table}"):
+    orjson.loads(state)
+    rows += 1
+raw_seconds = time.perf_counter() - started
+projector = open_projector(ledger, url)
+started = time.perf_counter()
+count = projector.rebuild(["status", "audit", "evaluation", "integrity"])
+seconds = time.perf_counter() - started
+print(json.dumps({"rows": rows, "raw_seconds": raw_seconds, "events": count, "seconds": seconds,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def rebuild_run(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    """Rebuild every read model of a filled SQLite store in a child process (so its peak memory is the
+    rebuild's own), after reading and JSON-decoding every stored row with plain sqlite3 in the same process."""
+    with workdir(options) as directory:
+        url = f"sqlite:///{directory}/ledger.sqlite3"
+        app = open_ledger(url)
+        fill_store(app, reporter, scale.rebuild_events)
+        app.close()
+        reporter.note("rebuilding every read model in a child process")
+        child = subprocess.run(
+            [sys.executable, "-c", REBUILD_CHILD, url, str(directory / "ledger.sqlite3")],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return dict(json.loads(child.stdout.strip().splitlines()[-1]))
+
+
+_REBUILD_CACHE: dict[str, dict[str, Any]] = {}
+
+
+def _rebuild_figures(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    if scale.name not in _REBUILD_CACHE:
+        _REBUILD_CACHE[scale.name] = rebuild_run(scale, reporter, options)
+    return _REBUILD_CACHE[scale.name]
+
+
+@metric("rebuild_rate")
+def rebuild_rate(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    """Events/s rebuilding every read model, against raw reading and JSON-decoding of the same stored rows."""
+    figures = _rebuild_figures(scale, reporter, options)
+    raw_rate = figures["rows"] / figures["raw_seconds"]
+    rate = figures["events"] / figures["seconds"]
+    return result("rebuild_rate", rate, "events/s", raw_rate, 0.3, scale=scale.name, events=figures["events"])
+
+
+@metric("rebuild_peak_rss_mb")
+def rebuild_peak_rss_mb(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    """Peak resident memory of the rebuild process; the limit is the budget (300 MB), so ratio <= 1 is good."""
+    figures = _rebuild_figures(scale, reporter, options)
+    return result("rebuild_peak_rss_mb", figures["peak_rss_mb"], "MB", 300.0, 1.0, scale=scale.name,
+                  events=figures["events"], note="ratio = peak / 300 MB budget; target ratio <= 1")  # fmt: skip
+
+
+def _past_dashboard_seconds(app: Ledger, url: str, slug: str, repeats: int = 5) -> float:
+    from datetime import date
+
+    from projections import queries
+    from projections.as_of import programme_as_of
+    from storage.open import open_projector
+
+    projector = open_projector(app, url)
+    projector.run_once()
+    programme_id = str(app.programme(slug).id)
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        engine = programme_as_of(app, projector.engine, programme_id, effective_on=date.today())
+        with engine.connect() as db:
+            queries.programme_status(db, programme_id)
+        engine.dispose()
+        timings.append(time.perf_counter() - started)
+    projector.engine.dispose()
+    return statistics.median(timings)
+
+
+@metric("as_of_isolation")
+def as_of_isolation(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    """One programme's dashboard as of a date, in a store full of other programmes, over the same in a store
+    holding that programme alone (same history in both). Lower is better; the target is a ratio <= 1.5."""
+    events = max(scale.rebuild_events // 50, 200)
+    timings = {}
+    for label, others in (("alone", 0), ("crowded", scale.isolation_others)):
+        with workdir(options) as directory:
+            url = f"sqlite:///{directory}/ledger.sqlite3"
+            app = open_ledger(url)
+            fill_store(app, reporter, events, slug="subject")
+            for i in range(others):
+                fill_store(app, reporter, events * 2, slug=f"other-{i}")
+            timings[label] = _past_dashboard_seconds(app, url, "subject")
+            app.close()
+    return result("as_of_isolation", timings["crowded"] * 1000, "ms", timings["alone"] * 1000, 1.5,
+                  scale=scale.name, subject_events=events, other_programmes=scale.isolation_others,
+                  note="ratio = crowded / alone; target ratio <= 1.5")  # fmt: skip
+
+
+API_SERVER = """
+import sys, uvicorn
+from api.app import create_app
+from storage.settings import Settings
+uvicorn.run(create_app(Settings(database_url=sys.argv[1])), host="127.0.0.1", port=int(sys.argv[2]),
+            log_level="warning")
+"""
+
+
+def _requests_per_second(url: str, headers: dict[str, str], seconds: float, workers: int = 4) -> float:
+    import threading
+
+    import httpx
+
+    count = 0
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def worker() -> None:
+        nonlocal count
+        with httpx.Client(headers=headers, timeout=30) as client:
+            while time.perf_counter() < deadline:
+                client.get(url).raise_for_status()
+                with lock:
+                    count += 1
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return count / (time.perf_counter() - started)
+
+
+@metric("api_read_ratio")
+def api_read_ratio(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    """Requests/s of the programme status endpoint against the trivial /api/health of the same server, under
+    the same load (4 client threads), in alternating rounds. The store holds the five demo programmes."""
+    import socket
+
+    import httpx
+
+    import scenarios
+    from api.tokens import Role, TokenStore
+    from storage.open import views_engine
+
+    rounds, seconds = (1, 1.0) if scale.name == "tiny" else (3, 5.0)
+    with workdir(options) as directory:
+        url = f"sqlite:///{directory}/ledger.sqlite3"
+        app = open_ledger(url)
+        with reporter.task("setup: the five demo programmes", 1) as advance:
+            scenarios.load_all(app)
+            advance(1)
+        app.close()
+        _, token = TokenStore(views_engine(url)).create(Role.ANALYST, "bench@ledger")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen([sys.executable, "-c", API_SERVER, url, str(port)])
+        try:
+            base = f"http://127.0.0.1:{port}"
+            headers = {"Authorization": f"Bearer {token}"}
+            for _ in range(600):
+                try:
+                    lag = httpx.get(f"{base}/api/lag", headers=headers).json()
+                    if max(lag["lag"].values()) == 0:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
+            status_rates, health_rates = [], []
+            with reporter.task("measuring the API", rounds) as advance:
+                for _ in range(rounds):
+                    status_rates.append(_requests_per_second(f"{base}/api/programmes/fremtid", headers, seconds))
+                    health_rates.append(_requests_per_second(f"{base}/api/health", headers, seconds))
+                    advance(1)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    return result("api_read_ratio", statistics.median(status_rates), "requests/s", statistics.median(health_rates),
+                  0.5, scale=scale.name)  # fmt: skip
 
 
 def run(names: list[str], scale: Scale, options: Options, reporter: Reporter) -> Iterator[dict[str, Any]]:
