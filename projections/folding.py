@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from projections.facts import Fact
-from projections.rows import Row, Rows, blank, key_of
+from projections.rows import Row, Rows, blank
 from projections.schema import key_columns
 
 Apply = Callable[[Fact, Rows], None]
@@ -41,9 +41,9 @@ def change(rows: Rows, table: str, key: tuple[Any, ...], **values: Any) -> Row |
 
 
 def put_new(rows: Rows, table: str, **values: Any) -> Row:
+    """A row for a new entity (a programme launched, an entry recorded): stored without looking it up."""
     row = blank(table, **values)
-    rows.put(table, row)
-    assert key_of(table, row)
+    rows.insert(table, row)
     return row
 
 
@@ -51,11 +51,11 @@ def programme_of(fact: Fact, rows: Rows, owners: str) -> str | None:
     """The programme an event belongs to: a programme's own events, or an aggregate created with a
     programme_id (remembered in the read model's owners table). Company events belong to none."""
     if fact.name == "ProgrammeLaunched":
-        rows.put(owners, {"originator_id": fact.originator_id, "programme_id": fact.originator_id})
+        rows.insert(owners, {"originator_id": fact.originator_id, "programme_id": fact.originator_id})
         return fact.originator_id
     if fact.version == 1 and "programme_id" in fact.data:
         programme_id = str(fact.data["programme_id"])
-        rows.put(owners, {"originator_id": fact.originator_id, "programme_id": programme_id})
+        rows.insert(owners, {"originator_id": fact.originator_id, "programme_id": programme_id})
         return programme_id
     owner = rows.get(owners, (fact.originator_id,))
     return None if owner is None else owner["programme_id"]

@@ -23,7 +23,7 @@ def apply(fact: Fact, rows: Rows) -> None:
     programme_id = programme_of(fact, rows, OWNERS)
     head = rows.get("integrity_head", ("log",)) or {"name": "log", "position": 0, "chain": GENESIS}
     chain = link(head["chain"], fact.digest)
-    rows.put(
+    rows.insert(
         "integrity_events",
         {
             "position": fact.position,

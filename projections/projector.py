@@ -48,6 +48,8 @@ class Projector:
         self.models = [READ_MODELS[name] for name in (read_models or READ_MODELS)]
         self.batch_size = batch_size
         self._stop = threading.Event()
+        self._rows = SqlRows()
+        self._written: dict[str, int] = {}  # positions this projector last committed
         metadata.create_all(engine)
         with engine.begin() as db:
             known = {r.read_model for r in db.execute(select(positions.c.read_model))}
@@ -92,15 +94,22 @@ class Projector:
             return 0
         facts = list(facts_from(self.ledger.mapper, notifications))
         last = notifications[-1].id
-        with self.engine.begin() as db:
-            self.apply(db, facts, last)
+        try:
+            with self.engine.begin() as db:
+                self.apply(db, facts, last)
+        except BaseException:
+            self._rows.forget()
+            raise
+        self._written = {m.name: last for m in self.models}
         return len(notifications)
 
     def apply(self, db: Connection, facts: list[Fact], last: int) -> None:
         """Fold facts into each read model still behind them and advance its position, in the caller's
         transaction."""
         current = {r.read_model: r.position for r in db.execute(select(positions))}
-        rows = SqlRows(db)
+        if any(current[m.name] != self._written.get(m.name) for m in self.models):
+            self._rows.forget()  # someone else moved a position: rows kept from earlier batches may be stale
+        rows = self._rows.bind(db)
         for model in self.models:
             behind = current[model.name]
             if behind >= last:

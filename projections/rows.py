@@ -18,6 +18,9 @@ class Rows(Protocol):
 
     def put(self, table: str, row: Row) -> None: ...
 
+    def insert(self, table: str, row: Row) -> None:
+        """Put a row the fold knows to be new (no look-up needed)."""
+
     def delete(self, table: str, key: Key) -> None: ...
 
 
@@ -48,6 +51,8 @@ class MemoryRows:
     def put(self, table: str, row: Row) -> None:
         self.tables[table][key_of(table, row)] = dict(row)
 
+    insert = put
+
     def delete(self, table: str, key: Key) -> None:
         self.tables[table].pop(key, None)
 
@@ -59,26 +64,49 @@ _MISSING = object()
 
 
 class SqlRows:
-    """Rows in SQL, written back at the end of a batch. Reads go to the batch's cache first, so a batch of
-    events touching the same rows costs one read and one write per row, and memory is bounded by the batch."""
+    """Rows in SQL, written back at the end of each batch (executemany). A batch reads each row at most once;
+    rows it wrote are kept (up to KEEP rows) for the next batch, so hot rows are not read again. The projector
+    drops what is kept whenever another writer may have changed the tables (see `forget`)."""
 
-    def __init__(self, connection: Connection) -> None:
+    KEEP = 20_000
+    COLD = frozenset({"integrity_events", "audit_entries"})  # append-only: written once, rarely read again
+
+    def __init__(self, connection: Connection | None = None) -> None:
         self.connection = connection
-        self._cache: dict[str, dict[Key, Row | None]] = {}
-        self._existed: dict[str, set[Key]] = {}
+        self._batch: dict[str, dict[Key, Row | None]] = {}
+        self._in_db: dict[str, dict[Key, bool]] = {}  # whether the row existed in SQL when the batch began
         self._dirty: dict[str, set[Key]] = {}
+        self._kept: dict[str, dict[Key, Row | None]] = {}
+        self._kept_count = 0
+
+    def bind(self, connection: Connection) -> SqlRows:
+        self.connection = connection
+        return self
+
+    def forget(self) -> None:
+        """Drop everything cached: after a rollback, or when another projector may have written."""
+        self._batch.clear()
+        self._in_db.clear()
+        self._dirty.clear()
+        self._kept.clear()
+        self._kept_count = 0
 
     def _load(self, table: str, key: Key) -> Row | None:
-        cached = self._cache.setdefault(table, {}).get(key, _MISSING)
+        batch = self._batch.setdefault(table, {})
+        cached = batch.get(key, _MISSING)
         if cached is not _MISSING:
             return cached  # type: ignore[return-value]
-        t = TABLES[table]
-        condition = and_(*[t.c[c] == v for c, v in zip(key_columns(table), key, strict=True)])
-        found = self.connection.execute(select(t).where(condition)).mappings().first()
-        row = None if found is None else dict(found)
-        self._cache[table][key] = row
-        if row is not None:
-            self._existed.setdefault(table, set()).add(key)
+        kept = self._kept.get(table, {}).get(key, _MISSING)
+        if kept is not _MISSING:
+            row = None if kept is None else dict(kept)  # type: ignore[call-overload]
+        else:
+            assert self.connection is not None
+            t = TABLES[table]
+            condition = and_(*[t.c[c] == v for c, v in zip(key_columns(table), key, strict=True)])
+            found = self.connection.execute(select(t).where(condition)).mappings().first()
+            row = None if found is None else dict(found)
+        batch[key] = row
+        self._in_db.setdefault(table, {})[key] = row is not None
         return row
 
     def get(self, table: str, key: Key) -> Row | None:
@@ -88,27 +116,36 @@ class SqlRows:
     def put(self, table: str, row: Row) -> None:
         key = key_of(table, row)
         self._load(table, key)
-        self._cache[table][key] = dict(row)
+        self._batch[table][key] = dict(row)
+        self._dirty.setdefault(table, set()).add(key)
+
+    def insert(self, table: str, row: Row) -> None:
+        key = key_of(table, row)
+        batch = self._batch.setdefault(table, {})
+        if key not in batch:
+            self._in_db.setdefault(table, {})[key] = False
+        batch[key] = dict(row)
         self._dirty.setdefault(table, set()).add(key)
 
     def delete(self, table: str, key: Key) -> None:
         self._load(table, key)
-        self._cache[table][key] = None
+        self._batch[table][key] = None
         self._dirty.setdefault(table, set()).add(key)
 
     def flush(self) -> None:
-        """Write every changed row: deletes, updates of rows that existed, inserts of new ones (executemany)."""
+        """Write every changed row: deletes, updates of rows that existed, inserts of new ones."""
+        assert self.connection is not None
         for table, keys in self._dirty.items():
             t = TABLES[table]
             cols = key_columns(table)
-            existed = self._existed.get(table, set())
+            existed = self._in_db.get(table, {})
             inserts, updates, deletes = [], [], []
             for key in keys:
-                row = self._cache[table][key]
+                row = self._batch[table][key]
                 if row is None:
-                    if key in existed:
+                    if existed.get(key):
                         deletes.append(key)
-                elif key in existed:
+                elif existed.get(key):
                     updates.append(row)
                 else:
                     inserts.append(row)
@@ -127,9 +164,23 @@ class SqlRows:
                 self.connection.execute(statement, params)
             if inserts:
                 self.connection.execute(insert(t), inserts)
-        self._cache.clear()
-        self._existed.clear()
+        self._keep()
+        self._batch.clear()
+        self._in_db.clear()
         self._dirty.clear()
+
+    def _keep(self) -> None:
+        for table, rows in self._batch.items():
+            if table in self.COLD:
+                continue
+            kept = self._kept.setdefault(table, {})
+            for key, row in rows.items():
+                if key not in kept:
+                    self._kept_count += 1
+                kept[key] = row
+        if self._kept_count > self.KEEP:
+            self._kept.clear()
+            self._kept_count = 0
 
 
 def dump_sql(connection: Connection, tables: list[str]) -> dict[str, list[Row]]:
