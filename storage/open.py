@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
 
 from ledger.application import Ledger
@@ -19,12 +20,14 @@ def location(url: str | None = None) -> StoreLocation:
 
 def open_ledger(url: str | None = None) -> Ledger:
     where = location(url)
-    key_store: SqliteKeyStore | PostgresKeyStore
     if where.kind == "sqlite":
-        key_store = SqliteKeyStore(where.key_store_path())
-    else:
+        return Ledger(env=where.event_store_env(), vault=IdentityVault(SqliteKeyStore(where.key_store_path())))
+    # Processes opening the ledger at once race on CREATE ... IF NOT EXISTS ("tuple concurrently updated"):
+    # one at a time, under an advisory lock that closing the connection releases.
+    with psycopg.connect(where.postgres_dsn(), autocommit=True) as lock:
+        lock.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"programme-ledger-open:{where.schema}",))
         key_store = PostgresKeyStore(where.postgres_dsn(), where.schema)
-    return Ledger(env=where.event_store_env(), vault=IdentityVault(key_store))
+        return Ledger(env=where.event_store_env(), vault=IdentityVault(key_store))
 
 
 def views_engine(url: str | None = None) -> Engine:

@@ -97,11 +97,11 @@ def _given_programme(url: str) -> None:
 
 
 def _assert_cap_held(url: str, outcomes: list[str]) -> None:
-    assert Counter(outcomes) == {"joined": CAP, "company_cap_reached": len(COMPANIES) - CAP}
     ledger = open_ledger(url)
     try:
         events = list(ledger.events.get(Programme.create_id(SLUG)))
         joined = [e.org_number for e in events if type(e).__name__ == "CompanyJoined"]
+        assert Counter(outcomes) == {"joined": CAP, "company_cap_reached": len(COMPANIES) - CAP}, (outcomes, joined)
         assert len(joined) == CAP == len(set(joined))
         programme = ledger.repository.get(Programme.create_id(SLUG), version=2**31)
         assert programme.active_company_count == CAP
