@@ -14,7 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors
-from api.deps import Services
+from api.deps import Answers, Services
+from api.responses import JSONResponse
 from api.routes import companies, funds, participants, programmes, reads, tokens, training
 from api.tokens import TokenStore
 from storage.open import open_ledger, open_projector
@@ -86,6 +87,7 @@ def build_services(settings: Settings) -> Services:
         views=projector.engine,
         projector=projector,
         tokens=TokenStore(projector.engine),
+        answers=Answers(projector),
     )
 
 
@@ -108,6 +110,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             thread.join(timeout=5)
 
     app = FastAPI(
+        default_response_class=JSONResponse,
         title="Programme ledger",
         version="0.1.0",
         description="An event-sourced ledger for regional competence-development programmes. Commands are POST "

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Query, Request
 from sqlalchemy import Connection, Engine
@@ -20,6 +20,30 @@ from projections.projector import Projector
 from storage.settings import Settings
 
 
+class Answers:
+    """Live answers kept until the read models move: each is stored with the projector's positions and served
+    only while they are unchanged, so a cached answer is always the answer the tables would give."""
+
+    def __init__(self, projector: Projector, size: int = 256) -> None:
+        self.projector = projector
+        self.size = size
+        self._answers: dict[tuple[str, ...], tuple[tuple[int, ...], Any]] = {}
+
+    def _positions(self) -> tuple[int, ...]:
+        return tuple(sorted(self.projector.positions().values()))
+
+    def get(self, key: tuple[str, ...]) -> Any:
+        found = self._answers.get(key)
+        if found is None or found[0] != self._positions():
+            return None
+        return found[1]
+
+    def put(self, key: tuple[str, ...], answer: Any) -> None:
+        if len(self._answers) >= self.size:
+            self._answers.clear()
+        self._answers[key] = (self._positions(), answer)
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -27,6 +51,7 @@ class Services:
     views: Engine
     projector: Projector
     tokens: TokenStore
+    answers: Answers
 
 
 def get_services(request: Request) -> Services:

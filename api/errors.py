@@ -6,9 +6,9 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.responses import JSONResponse
 from ledger.errors import IdempotencyConflict, InvalidInput, LedgerError, NotFound, RuleViolated, VersionConflict
 
 log = logging.getLogger("ledger.api")

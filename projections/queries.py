@@ -111,11 +111,11 @@ def programme_status(db: Connection, programme_id: str) -> dict[str, Any] | None
         return None
     pipeline = {stage: row[f"stage_{stage}"] for stage in STAGES}
     pipeline["active"] = pipeline["joined"] + pipeline["onboarded"]
-    company_names = {r.org_number: r.name for r in db.execute(select(companies.c.org_number, companies.c.name))}
     company_rows = [
-        {**_plain(r), "name": company_names.get(r.org_number)}
+        _plain(r)
         for r in db.execute(
-            select(programme_companies)
+            select(programme_companies, companies.c.name)
+            .outerjoin(companies, companies.c.org_number == programme_companies.c.org_number)
             .where(programme_companies.c.programme_id == programme_id)
             .order_by(programme_companies.c.org_number)
         ).mappings()

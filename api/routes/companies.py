@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from api.deps import CtxDep, PrincipalDep, ServicesDep, allow, may_write
+from api.responses import JSONResponse
 from api.routes.common import COMMAND_ERRORS, Body, CommandResponse, fields, run
 from api.tokens import Role
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from pydantic import Field, StrictInt
 
 from api.deps import CtxDep, PrincipalDep, ServicesDep, may_write
+from api.responses import JSONResponse
 from api.routes.common import COMMAND_ERRORS, Body, CommandResponse, DecisionBody, fields, run
 
 router = APIRouter(prefix="/api/programmes/{slug}", tags=["funds"])

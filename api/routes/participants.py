@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CtxDep, PrincipalDep, ServicesDep, allow, may_write
+from api.responses import JSONResponse
 from api.routes.common import COMMAND_ERRORS, READ_ERRORS, Body, CommandResponse, fields, run
 
 router = APIRouter(tags=["participants"])

@@ -6,10 +6,10 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from pydantic import Field, StrictInt
 
 from api.deps import AsOfDep, CtxDep, PrincipalDep, ServicesDep, allow, may_read, may_write, programme_view, store_view
+from api.responses import JSONResponse
 from api.routes.common import COMMAND_ERRORS, READ_ERRORS, Body, CommandResponse, DecisionBody, fields, run
 from api.tokens import Role
 from projections import queries
@@ -61,12 +61,17 @@ def list_programmes(services: ServicesDep, principal: PrincipalDep, moment: AsOf
 def programme_status(slug: str, services: ServicesDep, principal: PrincipalDep, moment: AsOfDep) -> JSONResponse:
     """The coordinators' dashboard: pipeline against cap and target, groups, modules, sessions, funds."""
     may_read(principal, slug)
+    cached = services.answers.get(("status", slug)) if moment.now and moment.wait_for is None else None
+    if cached is not None:
+        return JSONResponse(cached[0], headers={"ETag": cached[1]})
     with programme_view(services, slug, moment) as (db, programme_id):
         status = queries.programme_status(db, programme_id)
     if status is None:
         return JSONResponse({"error": "not_found", "message": f"programme {slug} did not exist at that moment"}, 404)
-    version = services.ledger.programme(slug, copy=False).version
-    return JSONResponse(status, headers={"ETag": f'"{version}"'})
+    etag = f'"{services.ledger.programme(slug, copy=False).version}"'
+    if moment.now:
+        services.answers.put(("status", slug), (status, etag))
+    return JSONResponse(status, headers={"ETag": etag})
 
 
 @router.post("/{slug}/caps", status_code=201, response_model=CommandResponse, responses=COMMAND_ERRORS)

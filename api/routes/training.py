@@ -6,10 +6,10 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from api.deps import CtxDep, PrincipalDep, ServicesDep, may_write
+from api.responses import JSONResponse
 from api.routes.common import COMMAND_ERRORS, Body, CommandResponse, fields, run
 from ledger.application import Ledger
 from ledger.errors import NotFound
