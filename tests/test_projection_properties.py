@@ -84,6 +84,11 @@ class Skip(Exception):
     """The step needs something the history has not made yet (a module, a grant...): nothing to do."""
 
 
+def slug_for(i: int) -> str:
+    """Mostly the first programme (launched by every history), sometimes the second (launched, or not, later)."""
+    return SLUGS[1] if i % 4 == 1 else SLUGS[0]
+
+
 def pick(items: list[Any], i: int) -> Any:
     if not items:
         raise Skip
@@ -133,8 +138,8 @@ class Driver:
             caps["participants"] = 2 + n
         self.ledger.launch_programme(
             ctx,
-            slug=SLUGS[a % 2],
-            name=f"Programme {SLUGS[a % 2]}",
+            slug=slug_for(a),
+            name=f"Programme {slug_for(a)}",
             owner="Industry cluster",
             funders=list(FUNDERS),
             starts_on="2021-01-01",
@@ -147,14 +152,15 @@ class Driver:
         )
 
     def _revise_cap(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        self.ledger.revise_cap(ctx, programme=SLUGS[a % 2], name="companies", value=n + b, decision=DECISION)
+        self.ledger.revise_cap(ctx, programme=slug_for(a), name="companies", value=n + b, decision=DECISION)
 
     def _revise_target(self, ctx: Ctx, a: int, b: int, n: int) -> None:
         name = ("companies", "participants", "activities", "sessions", "training_hours")[b % 5]
-        self.ledger.revise_target(ctx, programme=SLUGS[a % 2], name=name, value=10 * n, decision=DECISION)
+        self.ledger.revise_target(ctx, programme=slug_for(a), name=name, value=10 * n, decision=DECISION)
 
     def _close(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        self.ledger.close_programme(ctx, programme=SLUGS[a % 2], decision=DECISION)
+        """Only the second programme closes, so that a history goes on after a closure."""
+        self.ledger.close_programme(ctx, programme=SLUGS[1], decision=DECISION)
 
     def _register_company(self, ctx: Ctx, a: int, b: int, n: int) -> None:
         self.ledger.register_company(
@@ -178,39 +184,39 @@ class Driver:
 
     def _present(self, ctx: Ctx, a: int, b: int, n: int) -> None:
         number = NUMBERS[b % len(NUMBERS)]
-        self.ledger.present_company(ctx, programme=SLUGS[a % 2], org_number=number, channel="Teams")
+        self.ledger.present_company(ctx, programme=slug_for(a), org_number=number, channel="Teams")
 
     def _join(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        self.ledger.join_company(ctx, programme=SLUGS[a % 2], org_number=NUMBERS[b % len(NUMBERS)])
+        self.ledger.join_company(ctx, programme=slug_for(a), org_number=NUMBERS[b % len(NUMBERS)])
 
     def _retry_join(self, ctx: Ctx, a: int, b: int, n: int) -> None:
         """A retried command with an idempotency key: a receipt event no read model shows."""
         keyed = Ctx(actor=ctx.actor, effective_on=ctx.effective_on, idempotency_key=f"join-{a % 2}-{b % 5}")
         for _ in range(2):
-            self.ledger.join_company(keyed, programme=SLUGS[a % 2], org_number=NUMBERS[b % len(NUMBERS)])
+            self.ledger.join_company(keyed, programme=slug_for(a), org_number=NUMBERS[b % len(NUMBERS)])
 
     def _onboard(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        self.ledger.hold_onboarding(ctx, programme=SLUGS[a % 2], org_number=NUMBERS[b % len(NUMBERS)])
+        self.ledger.hold_onboarding(ctx, programme=slug_for(a), org_number=NUMBERS[b % len(NUMBERS)])
 
     def _goals(self, ctx: Ctx, a: int, b: int, n: int) -> None:
         number = NUMBERS[b % len(NUMBERS)]
-        self.ledger.set_company_goals(ctx, programme=SLUGS[a % 2], org_number=number, goals=[f"goal {n}"])
+        self.ledger.set_company_goals(ctx, programme=slug_for(a), org_number=number, goals=[f"goal {n}"])
 
     def _needs(self, ctx: Ctx, a: int, b: int, n: int) -> None:
         number = NUMBERS[b % len(NUMBERS)]
         areas = ["automation", "lean"][: 1 + n % 2]
-        self.ledger.analyse_company_needs(ctx, programme=SLUGS[a % 2], org_number=number, competence_areas=areas)
+        self.ledger.analyse_company_needs(ctx, programme=slug_for(a), org_number=number, competence_areas=areas)
 
     def _withdraw(self, ctx: Ctx, a: int, b: int, n: int) -> None:
         number = NUMBERS[b % len(NUMBERS)]
-        self.ledger.withdraw_company(ctx, programme=SLUGS[a % 2], org_number=number, reason="no capacity")
+        self.ledger.withdraw_company(ctx, programme=slug_for(a), org_number=number, reason="no capacity")
 
     def _complete(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        self.ledger.complete_company(ctx, programme=SLUGS[a % 2], org_number=NUMBERS[b % len(NUMBERS)])
+        self.ledger.complete_company(ctx, programme=slug_for(a), org_number=NUMBERS[b % len(NUMBERS)])
 
     # participants
     def _participant(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        slug = SLUGS[a % 2]
+        slug = slug_for(a)
         result = self.ledger.register_participant(
             ctx,
             programme=slug,
@@ -237,7 +243,7 @@ class Driver:
 
     # modules, sessions, attendance
     def _module(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        slug = SLUGS[a % 2]
+        slug = slug_for(a)
         result = self.ledger.offer_module(
             ctx,
             programme=slug,
@@ -286,7 +292,7 @@ class Driver:
     def _plan_activity(self, ctx: Ctx, a: int, b: int, n: int) -> None:
         result = self.ledger.plan_activity(
             ctx,
-            programme=SLUGS[a % 2],
+            programme=slug_for(a),
             title=f"Activity {n}",
             kind=("group", "individual")[b % 2],
             competence_area=("robotics", "forklift")[n % 2],
@@ -309,7 +315,7 @@ class Driver:
 
     def _group(self, ctx: Ctx, a: int, b: int, n: int) -> None:
         basis = ("geography", "production", "theme")[b % 3]
-        result = self.ledger.form_network_group(ctx, programme=SLUGS[a % 2], name=f"Group {n}", basis=basis)
+        result = self.ledger.form_network_group(ctx, programme=slug_for(a), name=f"Group {n}", basis=basis)
         self.groups.append(result.ids["group_id"])
 
     def _add_to_group(self, ctx: Ctx, a: int, b: int, n: int) -> None:
@@ -321,14 +327,14 @@ class Driver:
         self.ledger.remove_company_from_group(ctx, group_id=group_id, org_number=NUMBERS[b % len(NUMBERS)])
 
     def _forum(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        slug = SLUGS[a % 2]
+        slug = slug_for(a)
         result = self.ledger.hold_forum_meeting(
             ctx, programme=slug, title=f"Forum {n}", sectors=["education", "industry"], format="Miro workshop"
         )
         self.meetings.append((slug, result.ids["meeting_id"]))
 
     def _offer(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        slug = SLUGS[a % 2]
+        slug = slug_for(a)
         meeting = None if b % 2 == 0 or not self.meetings else pick(self.meetings, b)[1]
         self.ledger.co_create_education_offer(
             ctx, programme=slug, title=f"Offer {n}", provider="Høgskolen i Østfold", meeting_id=meeting
@@ -336,7 +342,7 @@ class Driver:
 
     # money
     def _grant(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        slug = SLUGS[a % 2]
+        slug = slug_for(a)
         result = self.ledger.award_grant(
             ctx,
             programme=slug,
@@ -350,7 +356,7 @@ class Driver:
 
     def _budget_line(self, ctx: Ctx, a: int, b: int, n: int) -> None:
         self.ledger.set_budget_line(
-            ctx, programme=SLUGS[a % 2], category=CATEGORIES[b % 2], amount=150_000 * n, decision=DECISION
+            ctx, programme=slug_for(a), category=CATEGORIES[b % 2], amount=150_000 * n, decision=DECISION
         )
 
     def _allocate(self, ctx: Ctx, a: int, b: int, n: int) -> None:
@@ -410,18 +416,38 @@ PREAMBLE: list[Step] = [
     ("launch", 0, 1, 3),
     ("register_company", 0, 0, 0),
     ("register_company", 1, 1, 1),
+    ("register_company", 2, 2, 2),
     ("join", 0, 0, 1),
+    ("join", 0, 1, 1),
+    ("participant", 0, 0, 1),
+    ("participant", 0, 1, 2),
+    ("module", 0, 0, 1),
+    ("schedule", 0, 0, 2),
+    ("enrol", 0, 0, 1),
     ("grant", 0, 0, 5),
+    ("allocate", 0, 0, 2),
 ]
-COMMON_OPS = ["register_company", "present", "join", "participant", "grant", "allocate"]
+COMMON_OPS = [
+    "present",
+    "join",
+    "participant",
+    "schedule",
+    "hold_session",
+    "attend",
+    "plan_activity",
+    "hold_activity",
+    "allocate",
+    "disburse",
+    "spend",
+]
 OPS = sorted(name[1:] for name in vars(Driver) if name.startswith("_") and not name.startswith("__"))
 MONEY_OPS = ["grant", "budget_line", "allocate", "allocate", "reallocate", "disburse", "spend", "reverse", "join"]
 
 
-def histories(ops: list[str] | None = None, max_size: int = 30) -> st.SearchStrategy[list[Step]]:
+def histories(ops: list[str] | None = None, min_size: int = 8, max_size: int = 30) -> st.SearchStrategy[list[Step]]:
     chosen = ops or [*OPS, *COMMON_OPS]
     step = st.tuples(st.sampled_from(chosen), st.integers(0, 7), st.integers(0, 7), st.integers(1, 5))
-    return st.lists(step, max_size=max_size).map(lambda steps: PREAMBLE + steps)
+    return st.lists(step, min_size=min_size, max_size=max_size).map(lambda steps: PREAMBLE + steps)
 
 
 # --- stores ----------------------------------------------------------------------------------------------------
@@ -534,20 +560,24 @@ def programme_ids(engine: Engine) -> list[str]:
 
 
 def check_live_rebuilt_and_fold(url: str, history: list[Step], every: int, batch_size: int) -> None:
+    """Live, rebuilt, and live again after the rebuild (the projector that keeps rows between batches goes on
+    after another instance rebuilt the tables under it): each time the same rows as the plain fold."""
+    cut = len(PREAMBLE) + (len(history) - len(PREAMBLE)) * every // 9
     with opened(url, batch_size) as (ledger, projector):
         driver = Driver(ledger)
-        for i, step in enumerate(history, start=1):
-            driver.step(step)
-            if i % every == 0:
-                projector.run_once()
-        projector.run_once()
-        assert set(projector.positions().values()) == {head(ledger)}
-        expected = pure_fold(facts_upto(ledger))
-        assert_same_rows(sql_rows(projector.engine), expected, "live projection")
-        for name in READ_MODELS:
-            projector.rebuild(name)
-        assert set(projector.lag().values()) == {0}
-        assert_same_rows(sql_rows(projector.engine), expected, "rebuilt projection")
+        for part in (history[:cut], history[cut:]):
+            for i, step in enumerate(part, start=1):
+                driver.step(step)
+                if i % every == 0:
+                    projector.run_once()
+            projector.run_once()
+            assert set(projector.positions().values()) == {head(ledger)}
+            expected = pure_fold(facts_upto(ledger))
+            assert_same_rows(sql_rows(projector.engine), expected, "live projection")
+            for name in READ_MODELS:
+                projector.rebuild(name)
+            assert set(projector.lag().values()) == {0}
+            assert_same_rows(sql_rows(projector.engine), expected, "rebuilt projection")
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -558,7 +588,7 @@ def test_live_rebuilt_and_pure_fold_agree_on_sqlite(history: list[Step], every: 
 
 
 @pytest.mark.postgres
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history=histories(max_size=20), every=st.integers(1, 8), batch_size=st.integers(1, 40))
 def test_live_rebuilt_and_pure_fold_agree_on_postgres(
     postgres_server: str, history: list[Step], every: int, batch_size: int
@@ -688,11 +718,11 @@ def test_the_history_driver_reaches_every_kind_of_event(sqlite_url: str) -> None
     steps: list[Step] = [
         *PREAMBLE,
         ("launch", 1, 1, 3),
-        ("register_company", 2, 2, 2),
+        ("register_company", 3, 3, 2),
         ("correct_company", 2, 2, 2),
-        ("present", 0, 2, 1),
-        ("join", 0, 2, 1),
-        ("retry_join", 0, 1, 1),
+        ("present", 0, 3, 1),
+        ("join", 0, 3, 1),
+        ("retry_join", 0, 2, 1),
         ("onboard", 0, 0, 1),
         ("goals", 0, 0, 1),
         ("needs", 0, 0, 1),
@@ -701,11 +731,11 @@ def test_the_history_driver_reaches_every_kind_of_event(sqlite_url: str) -> None
         ("participant", 0, 1, 3),
         ("left", 0, 0, 1),
         ("reenter", 0, 0, 1),
-        ("erase", 0, 2, 1),
+        ("erase", 0, 4, 1),
         ("module", 0, 0, 2),
         ("schedule", 0, 0, 2),
         ("schedule", 0, 1, 2),
-        ("enrol", 0, 0, 0),
+        ("enrol", 1, 2, 0),
         ("hold_session", 0, 0, 1),
         ("cancel_session", 1, 0, 1),
         ("attend", 0, 0, 2),
