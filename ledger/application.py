@@ -509,7 +509,9 @@ class Ledger(Application[uuid.UUID]):
             "target_group": group,
             "attributes": attributes,
             "participant_id": participant_id,
-            "identity": None if person is None else person.__dict__,
+            # Never the identifying details themselves: the fingerprint is stored with the idempotency receipt
+            # and outlives an erasure, and a hash of a name or personal number can be checked against a guess.
+            "identity_given": person is not None,
         }
         programme_id = Programme.create_id(v.slug("programme", programme))
         sealed = False
@@ -523,11 +525,17 @@ class Ledger(Application[uuid.UUID]):
             return [target], {"participant_id": pid}
 
         try:
-            return self._run(ctx, "register_participant", inputs, programme_id, action, "programme")
+            result = self._run(ctx, "register_participant", inputs, programme_id, action, "programme")
         except BaseException:
             if sealed:  # the events were not stored: leave no identifying details behind
                 self._require_vault().erase(pid)
             raise
+        if result.replayed and person is not None and ctx.idempotency_key is not None:
+            # The fingerprint leaves the identity out, so a retry is checked against the sealed details.
+            stored = self._require_vault().open(result.ids["participant_id"])
+            if stored is not None and stored != person:
+                raise IdempotencyConflict(ctx.idempotency_key)
+        return result
 
     def record_participant_left(self, ctx: Ctx, *, programme: str, participant_id: str) -> CommandResult:
         pid = str(_uuid("participant_id", participant_id))

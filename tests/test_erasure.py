@@ -138,3 +138,29 @@ def test_given_participant_when_erased_then_no_byte_of_the_person_key_or_sealed_
             reopened.read_identity(pid)
     finally:
         reopened.close()
+
+
+def test_given_a_keyed_registration_when_the_participant_is_erased_then_no_trace_of_the_identity_remains_in_the_receipt(
+    sqlite_ledger: Ledger,
+) -> None:
+    """The idempotency receipt stores a fingerprint of the command's input; it must not be derived from the
+    identifying details, or a guessed identity could be confirmed against it after erasure."""
+    import hashlib
+
+    from ledger.application import Ctx as _Ctx
+
+    ledger = sqlite_ledger
+    launch(ledger)
+    org = joined_company(ledger, NUMBER)
+    person = {"name": "Synnøve Fingerprintsdottir", "email": "synnove@example.org", "personal_number": "01019912345"}
+    keyed = _Ctx(actor="coordinator@fremtid", idempotency_key="register-synnove")
+    result = ledger.register_participant(
+        keyed, programme=SLUG, org_number=org, target_group="employed", identity=person
+    )
+    again = ledger.register_participant(keyed, programme=SLUG, org_number=org, target_group="employed", identity=person)
+    assert again.replayed and again.ids == result.ids
+    ledger.erase_participant(CTX, programme=SLUG, participant_id=result.ids["participant_id"])
+    stored = b"".join(bytes(n.state) for n in ledger.recorder.select_notifications(0, 10_000))
+    for value in person.values():
+        assert value.encode() not in stored
+        assert hashlib.sha256(value.encode()).hexdigest().encode() not in stored
