@@ -179,17 +179,7 @@ def export(
                 if not batch:
                     break
                 for fact in facts_from(ledger.mapper, batch):
-                    record = {
-                        "position": fact.position,
-                        "event": fact.name,
-                        "aggregate_id": fact.originator_id,
-                        "version": fact.version,
-                        "recorded_at": fact.recorded_at,
-                        "actor": fact.actor,
-                        "effective_on": fact.effective_on,
-                        "data": fact.data,
-                    }
-                    sink.write(orjson.dumps(record, default=str).decode() + "\n")
+                    sink.write(orjson.dumps(fact.as_record(), default=str).decode() + "\n")
                 start = batch[-1].id
             return
         if what not in ("audit", "evaluation"):
@@ -203,13 +193,7 @@ def export(
             if what == "audit":
                 rows = queries.funding_audit(db, programme_id)["entries"]
             else:
-                rows = [
-                    {
-                        **{k: v for k, v in w.items() if k != "cumulative"},
-                        **{f"cumulative_{k}": v for k, v in w["cumulative"].items()},
-                    }
-                    for w in queries.weekly_series(db, programme_id)
-                ]
+                rows = queries.weekly_table(db, programme_id)
         if rows:
             writer = csv.DictWriter(sink, fieldnames=list(rows[0]))
             writer.writeheader()

@@ -26,6 +26,12 @@ class Fact:
     data: dict[str, Any] = field(default_factory=dict)
     digest: str = ""  # SHA-256 of the stored bytes, for the hash chain
 
+    def as_record(self) -> dict[str, Any]:
+        """The fact as one line of the exported event stream."""
+        return {"position": self.position, "event": self.name, "aggregate_id": self.originator_id,
+                "version": self.version, "recorded_at": self.recorded_at, "actor": self.actor,
+                "effective_on": self.effective_on, "data": self.data}  # fmt: skip
+
     @property
     def effective_date(self) -> date:
         """When it took effect: the stated effective date, else the day it was recorded."""

@@ -343,6 +343,15 @@ def weekly_series(db: Connection, programme_id: str) -> list[dict[str, Any]]:
     return result
 
 
+def weekly_table(db: Connection, programme_id: str) -> list[dict[str, Any]]:
+    """The weekly series flattened for CSV: each count beside its cumulative_ column."""
+    return [
+        {**{k: v for k, v in week.items() if k != "cumulative"},
+         **{f"cumulative_{k}": v for k, v in week["cumulative"].items()}}
+        for week in weekly_series(db, programme_id)
+    ]  # fmt: skip
+
+
 def funnel(db: Connection, programme_id: str) -> dict[str, Any]:
     rows = (
         db.execute(select(programme_companies).where(programme_companies.c.programme_id == programme_id))

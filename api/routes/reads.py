@@ -72,14 +72,7 @@ def evaluation_csv(slug: str, services: ServicesDep, principal: PrincipalDep, mo
     """The weekly series (with cumulative columns) as CSV."""
     allow(principal, Role.ANALYST, Role.COORDINATOR, Role.FUNDER, programme=slug)
     with programme_view(services, slug, moment) as (db, programme_id):
-        series = queries.weekly_series(db, programme_id)
-    flat = [
-        {
-            **{k: v for k, v in w.items() if k != "cumulative"},
-            **{f"cumulative_{k}": v for k, v in w["cumulative"].items()},
-        }
-        for w in series
-    ]
+        flat = queries.weekly_table(db, programme_id)
     return _csv(flat, f"{slug}-evaluation-weekly.csv")
 
 
@@ -117,17 +110,7 @@ def export_events(
             start=after, limit=limit, inclusive_of_start=False
         )
         for fact in facts_from(services.ledger.mapper, notifications):
-            record = {
-                "position": fact.position,
-                "event": fact.name,
-                "aggregate_id": fact.originator_id,
-                "version": fact.version,
-                "recorded_at": fact.recorded_at,
-                "actor": fact.actor,
-                "effective_on": fact.effective_on,
-                "data": fact.data,
-            }
-            yield orjson.dumps(record, default=str) + b"\n"
+            yield orjson.dumps(fact.as_record(), default=str) + b"\n"
 
     return StreamingResponse(lines(), media_type="application/x-ndjson")
 
