@@ -18,7 +18,7 @@ from api.deps import Answers, Services
 from api.responses import JSONResponse
 from api.routes import companies, funds, participants, programmes, reads, tokens, training
 from api.tokens import TokenStore
-from storage.open import open_ledger, open_projector
+from storage.open import open_ledger, open_projector, views_engine
 from storage.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -81,12 +81,13 @@ class BodyLimit:
 def build_services(settings: Settings) -> Services:
     ledger = open_ledger(settings.database_url)
     projector = open_projector(ledger, settings.database_url)
+    views = views_engine(settings.database_url)  # for reading; the projector writes through its own engine
     return Services(
         settings=settings,
         ledger=ledger,
-        views=projector.engine,
+        views=views,
         projector=projector,
-        tokens=TokenStore(projector.engine),
+        tokens=TokenStore(views),
         answers=Answers(projector),
     )
 

@@ -8,6 +8,7 @@ also LISTENs to the store's notifications, with the poll as the fallback when a 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -20,6 +21,8 @@ from projections.facts import Fact, facts_from
 from projections.folding import ReadModel
 from projections.rows import SqlRows
 from projections.schema import TABLES, metadata, positions
+
+log = logging.getLogger("ledger.projector")
 
 READ_MODELS: dict[str, ReadModel] = {
     m.name: m for m in (status.READ_MODEL, audit.READ_MODEL, evaluation.READ_MODEL, integrity.READ_MODEL)
@@ -147,6 +150,10 @@ class Projector:
                 try:
                     self.run_once()
                 except ConcurrentProjection:
+                    continue
+                except Exception:  # a transient store error must not end the projector: log, wait, go on
+                    log.exception("projector batch failed; retrying after %.1f s", poll_interval)
+                    self._stop.wait(poll_interval)
                     continue
                 if listener is not None:
                     try:

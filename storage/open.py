@@ -30,7 +30,10 @@ def open_ledger(url: str | None = None) -> Ledger:
         return Ledger(env=where.event_store_env(), vault=IdentityVault(key_store))
 
 
-def views_engine(url: str | None = None) -> Engine:
+def views_engine(url: str | None = None, *, writer: bool = False) -> Engine:
+    """The read models' database. On SQLite a `writer` engine starts each transaction with BEGIN IMMEDIATE: a
+    transaction that reads (the positions) and then writes can otherwise fail at once with "database is locked"
+    when another writer committed in between, instead of waiting out the busy timeout."""
     where = location(url)
     if where.kind == "sqlite":
         engine = create_engine(where.views_url(), connect_args={"timeout": 30, "check_same_thread": False})
@@ -39,6 +42,14 @@ def views_engine(url: str | None = None) -> Engine:
         def _pragmas(connection: Any, _record: Any) -> None:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
+            if writer:
+                connection.isolation_level = None  # SQLAlchemy's begin event issues BEGIN itself
+
+        if writer:
+
+            @event.listens_for(engine, "begin")
+            def _begin_immediate(connection: Any) -> None:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     engine = create_engine(where.views_url(), pool_size=5, max_overflow=5, pool_pre_ping=True)
@@ -50,4 +61,4 @@ def views_engine(url: str | None = None) -> Engine:
 def open_projector(ledger: Ledger, url: str | None = None, read_models: list[str] | None = None) -> Projector:
     where = location(url)
     listen = where.postgres_dsn() if where.kind == "postgres" else None
-    return Projector(ledger, views_engine(url), read_models, listen_dsn=listen)
+    return Projector(ledger, views_engine(url, writer=True), read_models, listen_dsn=listen)

@@ -289,8 +289,8 @@ def test_as_of_reads_show_the_old_figures(client: TestClient, tokens: Tokens) ->
 
 def test_if_match_and_idempotency_key(client: TestClient, tokens: Tokens) -> None:
     c = tokens.coordinator
-    launched(client, tokens, cap=1)
-    status = client.get(BASE, headers=auth(c))
+    written = launched(client, tokens, cap=1)
+    status = client.get(BASE, headers=auth(c), params={"wait_for": written["position"]})
     version = status.headers["ETag"]
     body = {"name": "companies", "value": 10, "decision": DECISION}
     ok = client.post(f"{BASE}/caps", headers={**auth(c), "If-Match": version}, json=body)
