@@ -120,7 +120,7 @@ def apply(fact: Fact, rows: Rows) -> None:
             category=d["category"],
         )
     elif name == "FundsReallocated":
-        target = rows.get("audit_allocations", (d["to_allocation_id"],)) or {}
+        target = rows.get("audit_allocations", (programme_id, d["to_allocation_id"])) or {}
         _movement(
             rows,
             fact,
@@ -134,7 +134,7 @@ def apply(fact: Fact, rows: Rows) -> None:
             category=target.get("category"),
         )
     elif name == "FundsDisbursed":
-        allocation = rows.get("audit_allocations", (d["allocation_id"],)) or {}
+        allocation = rows.get("audit_allocations", (programme_id, d["allocation_id"])) or {}
         _movement(
             rows,
             fact,
@@ -147,7 +147,12 @@ def apply(fact: Fact, rows: Rows) -> None:
             category=allocation.get("category"),
         )
     elif name == "ExpenditureReported":
-        allocation = bump(rows, "audit_allocations", {"allocation_id": d["allocation_id"]}, spent=d["amount"])
+        allocation = bump(
+            rows,
+            "audit_allocations",
+            {"programme_id": programme_id, "allocation_id": d["allocation_id"]},
+            spent=d["amount"],
+        )
         _entry(
             rows,
             fact,
@@ -173,7 +178,12 @@ def apply(fact: Fact, rows: Rows) -> None:
             "category": original["category"],
         }
         if original["kind"] == "expenditure":
-            bump(rows, "audit_allocations", {"allocation_id": original["allocation_id"]}, spent=-original["amount"])
+            bump(
+                rows,
+                "audit_allocations",
+                {"programme_id": programme_id, "allocation_id": original["allocation_id"]},
+                spent=-original["amount"],
+            )
             _entry(rows, fact, programme_id, d["entry_id"], "reversal", amount=original["amount"], **link)
         else:
             source, target, amount = original["to_account"], original["from_account"], original["amount"]

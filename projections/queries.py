@@ -219,7 +219,9 @@ def funding_audit(db: Connection, programme_id: str, funder: str | None = None) 
         allocation_ids = {
             r.allocation_id
             for r in db.execute(
-                select(audit_allocations.c.allocation_id).where(audit_allocations.c.grant_id.in_(grant_ids))
+                select(audit_allocations.c.allocation_id).where(
+                    audit_allocations.c.programme_id == programme_id, audit_allocations.c.grant_id.in_(grant_ids)
+                )
             )
         }
         entries = [e for e in entries if e["grant_id"] in grant_ids or e["allocation_id"] in allocation_ids]

@@ -155,8 +155,8 @@ activities = _table(
 )
 participants = _table(
     "view_participants",
+    _key("programme_id"),  # an id the client may choose is unique within its programme only
     _key("participant_id"),
-    Column("programme_id", String(80)),
     Column("org_number", String(20)),
     Column("target_group", String(20)),
     Column("gender", String(20)),
@@ -219,8 +219,8 @@ audit_accounts = _table(
 )
 audit_allocations = _table(
     "audit_allocations",
+    _key("programme_id"),  # an id the client may choose is unique within its programme only
     _key("allocation_id"),
-    Column("programme_id", String(80)),
     Column("grant_id", String(80)),
     Column("recipient_kind", String(20)),
     Column("recipient", Text),
@@ -230,8 +230,8 @@ audit_allocations = _table(
 )
 audit_grants = _table(
     "audit_grants",
+    _key("programme_id"),  # an id the client may choose is unique within its programme only
     _key("grant_id"),
-    Column("programme_id", String(80)),
     Column("funder", Text),
     Column("co_financing_share_bp", Integer),
     indexes=(("programme_id",),),

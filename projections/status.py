@@ -104,13 +104,15 @@ def apply(fact: Fact, rows: Rows) -> None:
         )
         bump(rows, P, {"programme_id": programme_id}, participants=1)
     elif name == "ParticipantLeft":
-        change(rows, "view_participants", (d["participant_id"],), left=True)
+        change(rows, "view_participants", (programme_id, d["participant_id"]), left=True)
     elif name == "ParticipantReentered":
-        row = rows.get("view_participants", (d["participant_id"],))
+        row = rows.get("view_participants", (programme_id, d["participant_id"]))
         if row is not None:
-            change(rows, "view_participants", (d["participant_id"],), left=False, entries=row["entries"] + 1)
+            change(
+                rows, "view_participants", (programme_id, d["participant_id"]), left=False, entries=row["entries"] + 1
+            )
     elif name == "ParticipantErased":
-        change(rows, "view_participants", (d["participant_id"],), erased=True)
+        change(rows, "view_participants", (programme_id, d["participant_id"]), erased=True)
         bump(rows, P, {"programme_id": programme_id}, participants_erased=1)
     elif name == "NetworkGroupFormed":
         put_new(
@@ -171,7 +173,12 @@ def apply(fact: Fact, rows: Rows) -> None:
         minutes = d["minutes"]
         bump(rows, "view_sessions", {"session_id": d["session_id"]}, attendees=1, attended_minutes=minutes)
         bump(rows, "view_modules", {"module_id": fact.originator_id}, training_minutes=minutes)
-        bump(rows, "view_participants", {"participant_id": d["participant_id"]}, attended_minutes=minutes)
+        bump(
+            rows,
+            "view_participants",
+            {"programme_id": programme_id, "participant_id": d["participant_id"]},
+            attended_minutes=minutes,
+        )
         bump(rows, P, {"programme_id": programme_id}, attendances=1, training_minutes=minutes)
     elif name == "ModuleCompleted":
         bump(rows, "view_modules", {"module_id": fact.originator_id}, completed=1)

@@ -86,7 +86,11 @@ class Skip(Exception):
 
 def slug_for(i: int) -> str:
     """Mostly the first programme (launched by every history), sometimes the second (launched, or not, later)."""
-    return SLUGS[1] if i % 4 == 1 else SLUGS[0]
+    return SLUGS[1] if i % 3 == 1 else SLUGS[0]
+
+
+def elsewhere(slug: str) -> str:
+    return SLUGS[1] if slug == SLUGS[0] else SLUGS[0]
 
 
 def pick(items: list[Any], i: int) -> Any:
@@ -229,6 +233,15 @@ class Driver:
         )
         self.participants.append((slug, result.ids["participant_id"]))
 
+    def _participant_elsewhere(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+        """The same pseudonymous id in the other programme: ids the client chooses are unique per programme."""
+        slug, pid = pick(self.participants, a)
+        other = elsewhere(slug)
+        self.ledger.register_participant(
+            ctx, programme=other, org_number=NUMBERS[b % len(NUMBERS)], target_group="employed", participant_id=pid
+        )
+        self.participants.append((other, pid))
+
     def _left(self, ctx: Ctx, a: int, b: int, n: int) -> None:
         slug, pid = pick(self.participants, a + b)
         self.ledger.record_participant_left(ctx, programme=slug, participant_id=pid)
@@ -354,6 +367,15 @@ class Driver:
         self.grants.append((slug, result.ids["grant_id"]))
         self.entries.append((slug, result.ids["entry_id"]))
 
+    def _grant_elsewhere(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+        slug, grant_id = pick(self.grants, a)
+        other = elsewhere(slug)
+        result = self.ledger.award_grant(
+            ctx, programme=other, funder=FUNDERS[b % 2], amount=100_000 * n, decision=DECISION, grant_id=grant_id
+        )
+        self.grants.append((other, grant_id))
+        self.entries.append((other, result.ids["entry_id"]))
+
     def _budget_line(self, ctx: Ctx, a: int, b: int, n: int) -> None:
         self.ledger.set_budget_line(
             ctx, programme=slug_for(a), category=CATEGORIES[b % 2], amount=150_000 * n, decision=DECISION
@@ -373,6 +395,23 @@ class Driver:
         )
         self.allocations.append((slug, result.ids["allocation_id"]))
         self.entries.append((slug, result.ids["entry_id"]))
+
+    def _allocate_elsewhere(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+        slug, allocation_id = pick(self.allocations, a)
+        other = elsewhere(slug)
+        grant_id = pick([g for s, g in self.grants if s == other], b)
+        result = self.ledger.allocate_funds(
+            ctx,
+            programme=other,
+            grant_id=grant_id,
+            recipient_kind="purpose",
+            recipient="Coordination",
+            amount=30_000 * n,
+            decision=DECISION,
+            allocation_id=allocation_id,
+        )
+        self.allocations.append((other, allocation_id))
+        self.entries.append((other, result.ids["entry_id"]))
 
     def _reallocate(self, ctx: Ctx, a: int, b: int, n: int) -> None:
         slug, source = pick(self.allocations, a)
@@ -419,6 +458,8 @@ PREAMBLE: list[Step] = [
     ("register_company", 2, 2, 2),
     ("join", 0, 0, 1),
     ("join", 0, 1, 1),
+    ("launch", 1, 0, 2),
+    ("join", 1, 2, 1),
     ("participant", 0, 0, 1),
     ("participant", 0, 1, 2),
     ("module", 0, 0, 1),
@@ -428,6 +469,8 @@ PREAMBLE: list[Step] = [
     ("allocate", 0, 0, 2),
 ]
 COMMON_OPS = [
+    "launch",
+    "grant",
     "present",
     "join",
     "participant",
@@ -717,7 +760,6 @@ def test_the_history_driver_reaches_every_kind_of_event(sqlite_url: str) -> None
     """A fixed history through every operation: the random histories above can produce each kind of event."""
     steps: list[Step] = [
         *PREAMBLE,
-        ("launch", 1, 1, 3),
         ("register_company", 3, 3, 2),
         ("correct_company", 2, 2, 2),
         ("present", 0, 3, 1),
@@ -756,6 +798,9 @@ def test_the_history_driver_reaches_every_kind_of_event(sqlite_url: str) -> None
         ("disburse", 0, 0, 1),
         ("spend", 0, 0, 1),
         ("reverse", 4, 0, 1),
+        ("participant_elsewhere", 0, 2, 1),
+        ("grant_elsewhere", 0, 0, 2),
+        ("allocate_elsewhere", 0, 0, 1),
         ("revise_cap", 0, 4, 4),
         ("revise_target", 0, 1, 4),
         ("withdraw", 0, 1, 1),
