@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 import pytest
@@ -48,8 +48,8 @@ class EventsTable:
         query = sql.SQL(statement.replace("?", "%s")).format(
             table=sql.Identifier(schema, self.table), position=sql.Identifier("notification_id")
         )
-        with psycopg.connect(self.where.postgres_dsn(), autocommit=True) as db:
-            cursor = db.execute(query, params)
+        with psycopg.connect(self.where.postgres_dsn(), autocommit=True) as pg:
+            cursor = pg.execute(query, params)
             return cursor.fetchall() if cursor.description else []
 
     def state(self, position: int) -> bytes:
@@ -121,7 +121,7 @@ def projected(ledger: Ledger, store_url: str) -> Iterator[tuple[Projector, Recei
 
 @pytest.fixture
 def events(ledger: Ledger, store_url: str) -> EventsTable:
-    return EventsTable(store_url, ledger.recorder.events_table_name)
+    return EventsTable(store_url, cast(Any, ledger.recorder).events_table_name)
 
 
 def pick(positions: list[int], where: str) -> int:
