@@ -520,8 +520,17 @@ class Ledger(Application[uuid.UUID]):
             nonlocal sealed
             target.register_participant(pid, number, group, attributes, ctx.actor, ctx.effective_on)
             if person is not None and not sealed:
-                self._require_vault().seal(pid, person)
-                sealed = True
+                # One person may take part in several programmes under one pseudonymous id: their sealed
+                # identity is kept once, and a different identity under a known id is refused.
+                known = self._require_vault().open(pid)
+                if known is None:
+                    self._require_vault().seal(pid, person)
+                    sealed = True
+                elif known != person:
+                    raise RuleViolated(
+                        "participant_identity_differs",
+                        f"participant {pid} is already recorded with other identifying details",
+                    )
             return [target], {"participant_id": pid}
 
         try:

@@ -375,3 +375,30 @@ def test_given_ledger_without_vault_when_identity_given_then_rejected(sqlite_url
         assert bare.programme(SLUG).has_participant(pid)
     finally:
         bare.close()
+
+
+def test_given_participant_in_one_programme_when_registered_in_another_under_the_same_id_then_identity_kept_once(
+    sqlite_ledger: Ledger,
+) -> None:
+    ledger = sqlite_ledger
+    given_joined(ledger)
+    for slug in ("second", "third"):
+        launch(ledger, slug=slug)
+        ledger.join_company(CTX, programme=slug, org_number=NUMBER)
+    pid = ledger.register_participant(
+        CTX, programme=SLUG, org_number=NUMBER, target_group="employed", identity=KARI
+    ).ids["participant_id"]
+    again = ledger.register_participant(
+        CTX, programme="second", org_number=NUMBER, target_group="employed", identity=KARI, participant_id=pid
+    )
+    assert again.ids["participant_id"] == pid
+    assert ledger.read_identity(pid).name == KARI["name"]
+    before = position(ledger)
+    with pytest.raises(RuleViolated) as refused:
+        ledger.register_participant(
+            CTX, programme="third", org_number=NUMBER, target_group="employed",
+            identity={"name": "Someone Else"}, participant_id=pid,
+        )  # fmt: skip
+    assert refused.value.rule == "participant_identity_differs"
+    assert position(ledger) == before
+    assert ledger.read_identity(pid).name == KARI["name"]
