@@ -37,7 +37,7 @@ app = typer.Typer(
 token_app = typer.Typer(help="Create and revoke API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 err = Console(stderr=True)
-out = Console()
+out = Console(soft_wrap=True)  # tokens and JSON on one line each, whatever the terminal width
 F = TypeVar("F", bound=Callable[..., Any])
 DEMO_ACTOR_PREFIX = "demo-"
 
