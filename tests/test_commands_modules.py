@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from ledger.application import Ledger
+from ledger.domain.module import CourseModule
 from ledger.errors import InvalidInput, RuleViolated
 from tests.commands_given import (
     CTX,
@@ -462,3 +463,32 @@ def test_given_completion_rules_when_broken_then_each_rejected(module: tuple[Led
         InvalidInput,
         field="participant_id",
     )
+
+
+def test_given_a_module_past_its_snapshot_interval_when_loaded_afresh_then_it_equals_the_state_built_by_its_events(
+    module: tuple[Ledger, str], store_url: str
+) -> None:
+    """A snapshot is taken from memory when a save crosses the interval; a cold load from it must give the same
+    state as applying every event did."""
+    from storage.open import open_ledger
+
+    ledger, module_id = module
+    interval = ledger.snapshotting_intervals[CourseModule]
+    pids = enrolled(ledger, module_id, count=60)
+    while ledger.module(module_id).version <= interval + 5:
+        session_id = held(ledger, module_id, minutes=120)
+        ledger.record_attendance(
+            CTX, module_id=module_id, session_id=session_id,
+            attendance=[{"participant_id": pid, "minutes": 90} for pid in pids],
+        )  # fmt: skip
+    assert ledger.snapshots is not None
+    assert list(ledger.snapshots.get(uuid.UUID(module_id), desc=True, limit=1))
+    warm = ledger.module(module_id)
+    fresh = open_ledger(store_url)
+    try:
+        cold = fresh.module(module_id)
+        assert (cold.version, cold.sessions, cold.enrolled, cold.attended) == (
+            warm.version, warm.sessions, warm.enrolled, warm.attended,
+        )  # fmt: skip
+    finally:
+        fresh.close()
