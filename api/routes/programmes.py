@@ -8,9 +8,11 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field, StrictInt
 
+from api import schemas
 from api.deps import AsOfDep, CtxDep, PrincipalDep, ServicesDep, allow, may_read, may_write, programme_view, store_view
 from api.responses import JSONResponse
 from api.routes.common import COMMAND_ERRORS, READ_ERRORS, Body, CommandResponse, DecisionBody, fields, run
+from api.schemas import documented
 from api.tokens import Role
 from projections import queries
 
@@ -50,14 +52,14 @@ def launch_programme(
     return run(ctx, body, lambda c: services.ledger.launch_programme(c, **fields(body)))
 
 
-@router.get("", responses=READ_ERRORS)
+@router.get("", response_model=None, responses={**documented(list[schemas.ProgrammeSummary]), **READ_ERRORS})
 def list_programmes(services: ServicesDep, principal: PrincipalDep, moment: AsOfDep) -> list[dict[str, Any]]:
     """Every programme the token may read, with headline figures."""
     with store_view(services, moment) as db:
         return [p for p in queries.list_programmes(db) if principal.covers(p["slug"])]
 
 
-@router.get("/{slug}", responses=READ_ERRORS)
+@router.get("/{slug}", response_model=None, responses={**documented(schemas.ProgrammeStatus), **READ_ERRORS})
 def programme_status(slug: str, services: ServicesDep, principal: PrincipalDep, moment: AsOfDep) -> JSONResponse:
     """The coordinators' dashboard: pipeline against cap and target, groups, modules, sessions, funds."""
     may_read(principal, slug)
@@ -94,7 +96,7 @@ def close_programme(
     return run(ctx, body, lambda c: services.ledger.close_programme(c, programme=slug, **fields(body)))
 
 
-@router.get("/{slug}/forum", responses=READ_ERRORS)
+@router.get("/{slug}/forum", response_model=None, responses={**documented(list[schemas.ForumItem]), **READ_ERRORS})
 def forum(slug: str, services: ServicesDep, principal: PrincipalDep, moment: AsOfDep) -> list[dict[str, Any]]:
     """The forum's meetings and co-created education offers."""
     may_read(principal, slug)

@@ -12,8 +12,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
+from api import schemas
 from api.deps import AsOfDep, PrincipalDep, ServicesDep, allow, may_read, programme_view, store_view
 from api.routes.common import READ_ERRORS, errors
+from api.schemas import documented
 from api.tokens import Role
 from projections import queries
 from projections.facts import facts_from
@@ -37,7 +39,9 @@ def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
     )
 
 
-@router.get("/programmes/{slug}/audit", responses=READ_ERRORS)
+@router.get(
+    "/programmes/{slug}/audit", response_model=None, responses={**documented(schemas.FundingAudit), **READ_ERRORS}
+)
 def funding_audit(
     slug: str,
     services: ServicesDep,
@@ -59,7 +63,9 @@ def funding_audit_csv(slug: str, services: ServicesDep, principal: PrincipalDep,
     return _csv(entries, f"{slug}-audit.csv")
 
 
-@router.get("/programmes/{slug}/evaluation", responses=READ_ERRORS)
+@router.get(
+    "/programmes/{slug}/evaluation", response_model=None, responses={**documented(schemas.Evaluation), **READ_ERRORS}
+)
 def evaluation(slug: str, services: ServicesDep, principal: PrincipalDep, moment: AsOfDep) -> dict[str, Any]:
     """Time series, funnel, participation, costs and ESF indicators per reporting period."""
     may_read(principal, slug)
@@ -76,7 +82,7 @@ def evaluation_csv(slug: str, services: ServicesDep, principal: PrincipalDep, mo
     return _csv(flat, f"{slug}-evaluation-weekly.csv")
 
 
-@router.get("/catalogue", responses=READ_ERRORS)
+@router.get("/catalogue", response_model=None, responses={**documented(schemas.Catalogue), **READ_ERRORS})
 def catalogue(
     services: ServicesDep,
     principal: PrincipalDep,
@@ -121,7 +127,7 @@ class ReceiptBody(BaseModel):
     issued_at: str
 
 
-@router.get("/integrity/receipt", responses=errors(401, 403))
+@router.get("/integrity/receipt", response_model=None, responses={**documented(schemas.Receipt), **errors(401, 403)})
 def receipt(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """A receipt for the history so far: keep it, and verify later that nothing before it changed."""
     allow(principal, Role.FUNDER, Role.ANALYST, Role.COORDINATOR)
@@ -134,14 +140,18 @@ def receipt(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     return take_receipt(services.views).__dict__
 
 
-@router.post("/integrity/verification", responses=errors(401, 403, 422))
+@router.post(
+    "/integrity/verification",
+    response_model=None,
+    responses={**documented(schemas.Verification), **errors(401, 403, 422)},
+)
 def verification(body: ReceiptBody, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """Recompute the hash chain up to the receipt; names the first position that differs, if any."""
     allow(principal, Role.FUNDER, Role.ANALYST, Role.COORDINATOR)
     return verify(services.ledger, services.views, Receipt(**body.model_dump())).as_dict()
 
 
-@router.get("/lag", responses=errors(401))
+@router.get("/lag", response_model=None, responses={**documented(schemas.Lag), **errors(401)})
 def lag(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """How far each read model is behind the log head."""
     return {"head": services.projector.head(), "lag": services.projector.lag()}
