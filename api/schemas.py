@@ -21,7 +21,7 @@ class Funds(_Doc):
     remaining: int = 0
 
 
-class ProgrammeSummary(_Doc):
+class _Programme(_Doc):
     slug: str | None = None
     name: str | None = None
     owner: str | None = None
@@ -31,6 +31,9 @@ class ProgrammeSummary(_Doc):
     closed: bool | None = None
     caps: dict[str, int] | None = None
     targets: dict[str, int] | None = None
+
+
+class ProgrammeSummary(_Programme):
     companies_active: int | None = None
     participants: int | None = None
     sessions_held: int | None = None
@@ -38,20 +41,11 @@ class ProgrammeSummary(_Doc):
     funds: Funds | None = None
 
 
-class ProgrammeFrame(_Doc):
+class ProgrammeFrame(_Programme):
     id: str | None = None
-    slug: str | None = None
-    name: str | None = None
-    owner: str | None = None
-    currency: str | None = None
-    starts_on: str | None = None
-    ends_on: str | None = None
     funders: list[str] | None = None
     regions: list[str] | None = None
     themes: list[str] | None = None
-    caps: dict[str, int] | None = None
-    targets: dict[str, int] | None = None
-    closed: bool | None = None
 
 
 class Pipeline(_Doc):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Engine, create_engine, select
@@ -139,7 +138,3 @@ def store_as_of(
             start = batch[-1].id
 
     return fold_into_memory(upto(), models)
-
-
-def dispose(engine: Any) -> None:
-    engine.dispose()

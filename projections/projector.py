@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -131,13 +132,11 @@ class Projector:
 
     def wait_for(self, position: int, timeout: float = 5.0, interval: float = 0.05) -> bool:
         """Wait (bounded) until every read model has reached the position: read-your-writes."""
-        deadline = threading.Event()
-        waited = 0.0
+        deadline = time.monotonic() + timeout
         while min(self.positions()[m.name] for m in self.models) < position:
-            if waited >= timeout:
+            if time.monotonic() >= deadline:
                 return False
-            deadline.wait(interval)
-            waited += interval
+            time.sleep(interval)
         return True
 
     # --- running -------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ P = "view_programmes"
 PC = "view_programme_companies"
 
 
-def _stage(rows: Rows, programme_id: str, org_number: str, new_stage: str, fact: Fact, **dates: object) -> None:
+def _stage(rows: Rows, programme_id: str, org_number: str, new_stage: str, **dates: object) -> None:
     company = rows.get(PC, (programme_id, org_number))
     if company is None:
         company = put_new(rows, PC, programme_id=programme_id, org_number=org_number, stage=None, presentations=0)
@@ -70,19 +70,19 @@ def apply(fact: Fact, rows: Rows) -> None:
     elif name == "CompanyPresented":
         company = rows.get(PC, (programme_id, d["org_number"]))
         if company is None:
-            _stage(rows, programme_id, d["org_number"], "presented", fact, presented_on=on)
+            _stage(rows, programme_id, d["org_number"], "presented", presented_on=on)
             company = rows.get(PC, (programme_id, d["org_number"]))
         assert company is not None
         change(rows, PC, (programme_id, d["org_number"]), presentations=(company["presentations"] or 0) + 1)
         bump(rows, P, {"programme_id": programme_id}, presentations=1)
     elif name == "CompanyJoined":
-        _stage(rows, programme_id, d["org_number"], "joined", fact, joined_on=on)
+        _stage(rows, programme_id, d["org_number"], "joined", joined_on=on)
     elif name == "OnboardingMeetingHeld":
-        _stage(rows, programme_id, d["org_number"], "onboarded", fact, onboarded_on=on)
+        _stage(rows, programme_id, d["org_number"], "onboarded", onboarded_on=on)
     elif name == "CompanyWithdrew":
-        _stage(rows, programme_id, d["org_number"], "withdrawn", fact, withdrawn_on=on)
+        _stage(rows, programme_id, d["org_number"], "withdrawn", withdrawn_on=on)
     elif name == "CompanyCompleted":
-        _stage(rows, programme_id, d["org_number"], "completed", fact, completed_on=on)
+        _stage(rows, programme_id, d["org_number"], "completed", completed_on=on)
     elif name == "CompanyGoalsSet":
         change(rows, PC, (programme_id, d["org_number"]), goals=d["goals"])
     elif name == "CompanyNeedsAnalysed":

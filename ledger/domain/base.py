@@ -26,7 +26,3 @@ class LedgerAggregate(Aggregate):
 
     class Created(Event, Aggregate.Created):
         pass
-
-    @property
-    def version_after_save(self) -> int:
-        return self.version
