@@ -14,11 +14,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors
-from api.deps import Answers, Services
 from api.responses import JSONResponse
 from api.routes import companies, funds, participants, programmes, reads, tokens, training
-from api.tokens import TokenStore
-from storage.open import open_ledger, open_projector, views_engine
+from bootstrap import Services, build_services
 from storage.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -76,20 +74,6 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": payload})
-
-
-def build_services(settings: Settings) -> Services:
-    ledger = open_ledger(settings.database_url)
-    projector = open_projector(ledger, settings.database_url)
-    views = views_engine(settings.database_url)  # for reading; the projector writes through its own engine
-    return Services(
-        settings=settings,
-        ledger=ledger,
-        views=views,
-        projector=projector,
-        tokens=TokenStore(views),
-        answers=Answers(projector),
-    )
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:

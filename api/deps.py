@@ -6,52 +6,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Query, Request
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
-from api.tokens import Principal, Role, TokenStore
-from ledger.application import Ctx, Ledger
+from api.tokens import Principal, Role
+from bootstrap import Services
+from ledger.application import Ctx
 from ledger.errors import InvalidInput, NotFound
-from projections import queries
 from projections.as_of import programme_as_of, store_as_of
-from projections.projector import Projector
-from storage.settings import Settings
-
-
-class Answers:
-    """Live answers kept until the read models move: each is stored with the projector's positions and served
-    only while they are unchanged, so a cached answer is always the answer the tables would give."""
-
-    def __init__(self, projector: Projector, size: int = 256) -> None:
-        self.projector = projector
-        self.size = size
-        self._answers: dict[tuple[str, ...], tuple[tuple[int, ...], Any]] = {}
-
-    def _positions(self) -> tuple[int, ...]:
-        return tuple(sorted(self.projector.positions().values()))
-
-    def get(self, key: tuple[str, ...]) -> Any:
-        found = self._answers.get(key)
-        if found is None or found[0] != self._positions():
-            return None
-        return found[1]
-
-    def put(self, key: tuple[str, ...], answer: Any) -> None:
-        if len(self._answers) >= self.size:
-            self._answers.clear()
-        self._answers[key] = (self._positions(), answer)
-
-
-@dataclass
-class Services:
-    settings: Settings
-    ledger: Ledger
-    views: Engine
-    projector: Projector
-    tokens: TokenStore
-    answers: Answers
+from projections.status.queries import programme_id_for
 
 
 def get_services(request: Request) -> Services:
@@ -165,7 +130,7 @@ def programme_view(services: Services, slug: str, moment: AsOf) -> Iterator[tupl
     """A connection to one programme's read models, now or as of a moment, and the programme's id."""
     _caught_up(services, moment)
     with services.views.connect() as live:
-        programme_id = queries.programme_id_for(live, slug)
+        programme_id = programme_id_for(live, slug)
     if programme_id is None:
         raise NotFound("programme", slug)
     if moment.now:

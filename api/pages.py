@@ -13,7 +13,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import AsOf, ServicesDep, current_principal, may_read, programme_view, store_view
 from api.tokens import Principal
-from projections import queries
+from projections.audit import queries as audit_queries
+from projections.evaluation import queries as evaluation_queries
+from projections.status import queries as status_queries
+from projections.status.answers import Stage
 
 router = APIRouter(include_in_schema=False)
 
@@ -188,14 +191,14 @@ def programme_list(
     if principal is None:
         return RedirectResponse("/login", status_code=303)
     with store_view(services, _moment(as_of_date)) as db:
-        found = [p for p in queries.list_programmes(db) if principal.covers(p["slug"])]
+        found = [p for p in status_queries.list_programmes(db) if principal.covers(p.slug)]
     suffix = f"?as_of_date={as_of_date.isoformat()}" if as_of_date else ""
     rows = "".join(
-        f'<tr><td><a href="/programmes/{escape(p["slug"])}{suffix}">{escape(p["name"])}</a></td>'
-        f"<td>{escape(p['owner'])}</td><td class='nowrap'>{p['starts_on']} – {p['ends_on']}</td>"
-        f'<td class="num">{p["companies_active"]}{" / " + str(p["caps"]["companies"]) if "companies" in p["caps"] else ""}</td>'
-        f'<td class="num">{p["participants"]}</td><td class="num">{_money(p["funds"]["granted"], p["currency"])}</td>'
-        f'<td class="num">{_money(p["funds"]["allocated"], p["currency"])}</td></tr>'
+        f'<tr><td><a href="/programmes/{escape(p.slug)}{suffix}">{escape(p.name)}</a></td>'
+        f"<td>{escape(p.owner)}</td><td class='nowrap'>{p.starts_on} – {p.ends_on}</td>"
+        f'<td class="num">{p.companies_active}{" / " + str(p.caps["companies"]) if "companies" in p.caps else ""}</td>'
+        f'<td class="num">{p.participants}</td><td class="num">{_money(p.funds.granted, p.currency)}</td>'
+        f'<td class="num">{_money(p.funds.allocated, p.currency)}</td></tr>'
         for p in found
     )
     table = (
@@ -215,81 +218,79 @@ def programme_page(
         return RedirectResponse("/login", status_code=303)
     may_read(principal, slug)
     with programme_view(services, slug, _moment(as_of_date)) as (db, programme_id):
-        status = queries.programme_status(db, programme_id)
-        weekly = queries.weekly_series(db, programme_id)
+        status = status_queries.programme_status(db, programme_id)
+        weekly = evaluation_queries.weekly_series(db, programme_id)
     if status is None:
         body = f"<h1>{escape(slug)}</h1>{_as_of_form(f'/programmes/{slug}', as_of_date)}<p>The programme did not exist on that date.</p>"
         return _page(slug, body)
-    programme, pipeline, money = status["programme"], status["pipeline"], status["funds"]
-    currency = programme["currency"]
-    cap = pipeline["cap"]
+    programme, pipeline, money = status.programme, status.pipeline, status.funds
+    currency = programme.currency
+    cap = pipeline.cap
     cards = "".join(
         [
-            _card(
-                f"companies joined{f' of a cap of {cap}' if cap else ''}", f"{pipeline['active']}", "companies-active"
-            ),
-            _card("presentations held", str(pipeline["presentations"]), "presentations"),
-            _card("participants", str(status["participants"]["total"]), "participants"),
-            _card("sessions held", str(len(status["sessions"]["held"])), "sessions-held"),
-            _card("activities held", str(status["activities"]["held"]), "activities-held"),
-            _card("granted", _money(money["granted"], currency), "granted"),
-            _card("remaining to allocate", _money(money["remaining"], currency), "remaining"),
+            _card(f"companies joined{f' of a cap of {cap}' if cap else ''}", f"{pipeline.active}", "companies-active"),
+            _card("presentations held", str(pipeline.presentations), "presentations"),
+            _card("participants", str(status.participants.total), "participants"),
+            _card("sessions held", str(len(status.sessions.held)), "sessions-held"),
+            _card("activities held", str(status.activities.held), "activities-held"),
+            _card("granted", _money(money.granted, currency), "granted"),
+            _card("remaining to allocate", _money(money.remaining, currency), "remaining"),
         ]
     )
     recruitment = line_chart(
         "Companies joined (cumulative)",
-        [(w["week"], w["cumulative"]["joins"] - w["cumulative"]["withdrawals"]) for w in weekly],
+        [(w.week.isoformat(), w.cumulative.joins - w.cumulative.withdrawals) for w in weekly],
         "recruitment",
         cap,
-        pipeline["target"],
+        pipeline.target,
     )
+    figures = {"granted": money.granted, "allocated": money.allocated, "disbursed": money.disbursed}
     funds_chart = bar_chart(
-        f"Funds ({currency})", [(k, money[k] / 100) for k in ("granted", "allocated", "disbursed", "spent")], "funds"
+        f"Funds ({currency})", [(k, v / 100) for k, v in {**figures, "spent": money.spent}.items()], "funds"
     )
     sessions_chart = bar_chart(
         "Sessions, activities and attendance",
         [
-            ("sessions held", len(status["sessions"]["held"])),
-            ("sessions upcoming", len(status["sessions"]["upcoming"])),
-            ("attendances", status["training"]["attendances"]),
-            ("training hours", status["training"]["training_hours"]),
-            ("activities held", status["activities"]["held"]),
-            ("activity participants", status["activities"]["participants"]),
+            ("sessions held", len(status.sessions.held)),
+            ("sessions upcoming", len(status.sessions.upcoming)),
+            ("attendances", status.training.attendances),
+            ("training hours", status.training.training_hours),
+            ("activities held", status.activities.held),
+            ("activity participants", status.activities.participants),
         ],
         "sessions",
     )
     groups_chart = bar_chart(
-        "Participants by target group", list(status["participants"]["by_target_group"].items()), "target-groups"
+        "Participants by target group",
+        [(group.value, count) for group, count in status.participants.by_target_group.items()],
+        "target-groups",
     )
-    stage_rows = "".join(
-        f"<tr><td>{s}</td><td class='num'>{pipeline[s]}</td></tr>"
-        for s in ("presented", "joined", "onboarded", "withdrawn", "completed")
-    )
+    stage_rows = "".join(f"<tr><td>{s}</td><td class='num'>{getattr(pipeline, s)}</td></tr>" for s in Stage)
     upcoming = (
         "".join(
-            f"<tr><td>{escape(str(s['starts_on']))}</td><td>{escape(s['place'] or '')}</td></tr>"
-            for s in status["sessions"]["upcoming"][:10]
+            f"<tr><td>{escape(str(s.starts_on))}</td><td>{escape(s.place or '')}</td></tr>"
+            for s in status.sessions.upcoming[:10]
         )
         or "<tr><td colspan=2 class='muted'>none</td></tr>"
     )
     groups = (
         "".join(
-            f"<tr><td>{escape(g['name'])}</td><td>{escape(g['basis'])}</td><td class='num'>{len(g['members'])}</td></tr>"
-            for g in status["network_groups"]
+            f"<tr><td>{escape(g.name)}</td><td>{escape(g.basis)}</td><td class='num'>{len(g.members)}</td></tr>"
+            for g in status.network_groups
         )
         or "<tr><td colspan=3 class='muted'>none</td></tr>"
     )
     suffix = f"?as_of_date={as_of_date.isoformat()}" if as_of_date else ""
-    body = f"""<h1 data-testid="programme-name">{escape(programme["name"])}</h1>
+    body = f"""<h1 data-testid="programme-name">{escape(programme.name)}</h1>
 <nav class="tabs"><a href="/programmes/{escape(slug)}{suffix}">Status</a><a href="/programmes/{escape(slug)}/audit{suffix}">Funding audit</a></nav>
 {_as_of_form(f"/programmes/{slug}", as_of_date)}
-<p class="muted">{escape(programme["owner"])} · {programme["starts_on"]} – {programme["ends_on"]} · funded by {escape(", ".join(programme["funders"]))}</p>
+<p class="muted">{escape(programme.owner)} · {programme.starts_on} – {programme.ends_on} · funded by {escape(", ".join(programme.funders))}</p>
 <div class="cards">{cards}</div>
 <h2>Charts</h2><div class="charts">{recruitment}{funds_chart}{sessions_chart}{groups_chart}</div>
 <h2>Pipeline</h2><div class="table-wrap narrow"><table><tbody>{stage_rows}</tbody></table></div>
 <h2>Network groups</h2><div class="table-wrap"><table><thead><tr><th>Group</th><th>Basis</th><th class="num">Members</th></tr></thead><tbody>{groups}</tbody></table></div>
 <h2>Upcoming sessions</h2><div class="table-wrap narrow"><table><tbody>{upcoming}</tbody></table></div>"""
-    return _page(programme["name"], body)
+    return _page(programme.name, body)
 
 
 @router.get("/programmes/{slug}/audit", response_class=HTMLResponse)
@@ -301,19 +302,19 @@ def audit_page(
         return RedirectResponse("/login", status_code=303)
     may_read(principal, slug)
     with programme_view(services, slug, _moment(as_of_date)) as (db, programme_id):
-        audit = queries.funding_audit(db, programme_id)
-        status = queries.programme_status(db, programme_id)
-    currency = status["programme"]["currency"] if status else ""
+        audit = audit_queries.funding_audit(db, programme_id)
+        status = status_queries.programme_status(db, programme_id)
+    currency = status.programme.currency if status else ""
     rows = "".join(
-        f"<tr><td class='num'>{e['position']}</td><td class='nowrap'>{escape(str(e['effective_on']))}</td><td>{escape(e['kind'])}</td>"
-        f"<td>{_short_ids(e['recipient'] or e['funder'] or '')}</td><td class='num'>{_money(e['amount'] or 0, currency)}</td>"
-        f"<td>{_short_ids(e['from_account'] or '')}</td><td class='num'>{'' if e['from_balance'] is None else _money(e['from_balance'], currency)}</td>"
-        f"<td>{_short_ids(e['to_account'] or '')}</td><td class='num'>{'' if e['to_balance'] is None else _money(e['to_balance'], currency)}</td>"
-        f"<td>{escape(e['decision_reference'] or '')}</td><td>{escape(e['decision_body'] or '')}</td><td>{escape(e['actor'])}</td>"
-        f"<td class='nowrap'>{escape(e['recorded_at'][:19].replace('T', ' '))}</td></tr>"
-        for e in audit["entries"]
+        f"<tr><td class='num'>{e.position}</td><td class='nowrap'>{escape(str(e.effective_on))}</td><td>{escape(e.kind)}</td>"
+        f"<td>{_short_ids(e.recipient or e.funder or '')}</td><td class='num'>{_money(e.amount, currency)}</td>"
+        f"<td>{_short_ids(e.from_account or '')}</td><td class='num'>{'' if e.from_balance is None else _money(e.from_balance, currency)}</td>"
+        f"<td>{_short_ids(e.to_account or '')}</td><td class='num'>{'' if e.to_balance is None else _money(e.to_balance, currency)}</td>"
+        f"<td>{escape(e.decision_reference or '')}</td><td>{escape(e.decision_body or '')}</td><td>{escape(e.actor)}</td>"
+        f"<td class='nowrap'>{escape(e.recorded_at[:19].replace('T', ' '))}</td></tr>"
+        for e in audit.entries
     )
-    balanced = audit["reconciliation"]["balanced"]
+    balanced = audit.reconciliation.balanced
     verdict = (
         '<p class="ok" data-testid="reconciliation">Reconciled: granted = allocated + unallocated, allocated = disbursed + outstanding</p>'
         if balanced

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class LedgerError(Exception):
     """A command was rejected; nothing was written."""
@@ -73,3 +75,23 @@ class IdempotencyConflict(LedgerError):
     def __init__(self, key: str) -> None:
         super().__init__(f"idempotency key {key!r} was already used with a different command or input")
         self.key = key
+
+
+def field_of(location: tuple[int | str, ...]) -> str:
+    """A validation error's location as the field a person reads: `funders[1]`, `caps.companies`."""
+    text = ""
+    for part in location:
+        if part == "[key]":
+            continue
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def invalid_input(error: ValidationError) -> InvalidInput:
+    """The first problem of a pydantic validation error as InvalidInput naming the field. An unknown field is
+    named by its parent object ("identity: unknown field phone")."""
+    first = error.errors(include_url=False)[0]
+    location = tuple(first.get("loc", ()))
+    if first.get("type") == "extra_forbidden" and location:
+        return InvalidInput(field_of(location[:-1]) or str(location[-1]), f"unknown field {location[-1]}")
+    return InvalidInput(field_of(location) or "body", str(first.get("msg", "invalid")))

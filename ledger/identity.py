@@ -6,18 +6,22 @@ details, in a backup or an export, can no longer be read. The key store is an ad
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
 from typing import Protocol
 
 import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import BaseModel, ConfigDict
+
+from ledger.values import PersonalNumber, Text
 
 
-@dataclass(frozen=True)
-class Identity:
-    name: str
-    email: str | None = None
-    personal_number: str | None = None
+class Identity(BaseModel):
+    """Who a participant is. Never in an event: sealed in the vault under the participant's own key."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: Text
+    email: Text | None = None
+    personal_number: PersonalNumber | None = None
 
 
 class KeyStore(Protocol):
@@ -37,7 +41,7 @@ class IdentityVault:
     def seal(self, participant_id: str, identity: Identity) -> None:
         key = AESGCM.generate_key(bit_length=256)
         nonce = os.urandom(12)
-        plaintext = orjson.dumps(asdict(identity))
+        plaintext = orjson.dumps(identity.model_dump())
         sealed = nonce + AESGCM(key).encrypt(nonce, plaintext, participant_id.encode())
         self.store.put(participant_id, key, sealed)
 

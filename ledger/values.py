@@ -1,18 +1,21 @@
-"""Value types and their validation: organisation numbers, money, decisions, ESF attributes."""
+"""Value types, declared once: organisation numbers, money, counts, texts, dates, ids, decisions, the closed sets.
+
+Each is a type with its limits (pydantic `Annotated` types and `StrEnum`s). Commands are built from them, so the
+HTTP body, the CLI, the scenarios and the tests all meet the same limits and the same error naming the field."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+import uuid
 from datetime import date
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Annotated, Any
 
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic_core import PydanticCustomError
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.no import orgnr as no_orgnr
 from stdnum.se import orgnr as se_orgnr
-
-from ledger.errors import InvalidInput
 
 
 class Currency(StrEnum):
@@ -85,109 +88,135 @@ class RecipientKind(StrEnum):
     PURPOSE = "purpose"
 
 
-E = TypeVar("E", bound=StrEnum)
+class CapName(StrEnum):
+    """What a programme may cap (enforced)."""
 
-CAP_NAMES = frozenset({"companies", "participants"})
-TARGET_NAMES = frozenset({"companies", "participants", "activities", "sessions", "training_hours"})
-
-
-def choice(enum: type[E], field: str, value: Any) -> E:
-    """Parse a value of a closed set, naming the field and the allowed values when it is not one."""
-    try:
-        return enum(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in enum)
-        raise InvalidInput(field, f"{value!r} is not one of {allowed}") from None
+    COMPANIES = "companies"
+    PARTICIPANTS = "participants"
 
 
-def optional_choice(enum: type[E], field: str, value: Any) -> E | None:
-    return None if value is None else choice(enum, field, value)
+class TargetName(StrEnum):
+    """What a programme may set a target for (reported against)."""
+
+    COMPANIES = "companies"
+    PARTICIPANTS = "participants"
+    ACTIVITIES = "activities"
+    SESSIONS = "sessions"
+    TRAINING_HOURS = "training_hours"
 
 
-def text(field: str, value: Any, *, max_length: int = 500) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(field, "must be a non-empty text")
-    if len(value) > max_length:
-        raise InvalidInput(field, f"must be at most {max_length} characters")
-    return value.strip()
+MAX_BATCH = 10_000
+"""The most participants one command may name (attendance, enrolment, an activity)."""
+
+MAX_AMOUNT = 10**15
+"""The largest amount one money command may move, in minor units."""
 
 
-def texts(field: str, values: Any, *, allow_empty: bool = True) -> list[str]:
-    if not isinstance(values, list | tuple):
-        raise InvalidInput(field, "must be a list of texts")
-    result = [text(f"{field}[{i}]", v) for i, v in enumerate(values)]
-    if not allow_empty and not result:
-        raise InvalidInput(field, "must name at least one")
-    return result
+def _error(kind: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(kind, message)
 
 
-def amount(field: str, value: Any) -> int:
-    """Money is a positive integer number of minor units (øre, öre, cent); floats are refused."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(field, "must be an integer number of minor units (øre, öre, cent)")
-    if value <= 0:
-        raise InvalidInput(field, "must be greater than zero")
-    if value > 10**15:
-        raise InvalidInput(field, "is implausibly large")
+# --- texts --------------------------------------------------------------------------------------------------
+
+
+def _non_blank(value: str) -> str:
+    if not value:
+        raise _error("blank", "must be a non-empty text")
     return value
 
 
-def count(field: str, value: Any, *, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(field, "must be an integer")
-    if value < minimum:
-        raise InvalidInput(field, f"must be at least {minimum}")
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_non_blank)]
+"""A name, a reason, a place: non-empty after trimming, at most 500 characters."""
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_non_blank)]
+"""A reporting period such as 2021-H1."""
+Actor = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_non_blank)]
+PersonalNumber = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), AfterValidator(_non_blank)]
+Texts = Annotated[list[Text], Field(max_length=1000)]
+NonEmptyTexts = Annotated[list[Text], Field(min_length=1, max_length=1000)]
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise _error("slug", "must be 2-63 lower-case letters, digits or hyphens")
     return value
 
 
-def minutes(field: str, value: Any) -> int:
-    """Training time is kept in whole minutes, an integer, so hours add up without floats."""
-    result = count(field, value, minimum=1)
-    if result > 24 * 60:
-        raise InvalidInput(field, "must be at most 1440 minutes (one day)")
-    return result
+Slug = Annotated[str, Field(max_length=63), AfterValidator(_slug)]
+"""A programme's short name in paths: 2-63 lower-case letters, digits or hyphens."""
 
 
-def day(field: str, value: Any) -> date:
-    if isinstance(value, date):
+# --- numbers ------------------------------------------------------------------------------------------------
+
+
+def _integer(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _error("integer", "must be an integer")
+    return value
+
+
+def _minor_units(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _error("minor_units", "must be an integer number of minor units (øre, öre, cent)")
+    return value
+
+
+Amount = Annotated[int, BeforeValidator(_minor_units), Field(gt=0, le=MAX_AMOUNT)]
+"""Money: a positive integer number of minor units (øre, öre, cent); floats are refused."""
+Count = Annotated[int, BeforeValidator(_integer), Field(ge=0)]
+Headcount = Annotated[int, BeforeValidator(_integer), Field(ge=1)]
+Version = Annotated[int, BeforeValidator(_integer), Field(ge=1)]
+Minutes = Annotated[int, BeforeValidator(_integer), Field(ge=1, le=24 * 60)]
+"""Training time in whole minutes, so hours add up without floats: 1 to 1440 (one day)."""
+BasisPoints = Annotated[int, BeforeValidator(_integer), Field(ge=0, le=10_000)]
+"""A share in basis points: 0 to 10000 (100 %)."""
+Flag = StrictBool
+
+
+# --- dates and ids ------------------------------------------------------------------------------------------
+
+
+def _day(value: Any) -> Any:
+    if isinstance(value, date) and not hasattr(value, "hour"):
         return value
     if isinstance(value, str):
         try:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise InvalidInput(field, "must be a date (YYYY-MM-DD)")
+    raise _error("day", "must be a date (YYYY-MM-DD)")
 
 
-def optional_day(field: str, value: Any) -> date | None:
-    return None if value is None else day(field, value)
+Day = Annotated[date, BeforeValidator(_day)]
 
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+def _uuid(value: Any) -> str:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, str):
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            pass
+    raise _error("uuid", "must be a UUID")
 
 
-def slug(field: str, value: Any) -> str:
-    if not isinstance(value, str) or not _SLUG.match(value):
-        raise InvalidInput(field, "must be 2-63 lower-case letters, digits or hyphens")
-    return value
+Id = Annotated[str, Field(max_length=36, json_schema_extra={"format": "uuid"}), BeforeValidator(_uuid)]
+"""An id the ledger gave (or a client chose) for a participant, module, session, allocation...: a UUID."""
+Ids = Annotated[list[Id], Field(max_length=MAX_BATCH)]
 
 
-@dataclass(frozen=True)
-class OrgNumber:
-    """A company's organisation number: Norway 9 digits (MOD11), Sweden 10 digits (Luhn)."""
-
-    country: str
-    number: str
-
-    def __str__(self) -> str:
-        return f"{self.country}{self.number}"
+# --- organisation numbers -----------------------------------------------------------------------------------
 
 
-def org_number(field: str, value: Any, country: str | None = None) -> OrgNumber:
-    """Validate with python-stdnum. `value` may carry the country prefix ("NO923609016", "SE556036-0793")."""
+def parse_org_number(value: Any) -> str:
+    """Validate with python-stdnum and write as country + digits ("NO923609016", "SE5560360793"). `value` may
+    carry the country prefix; without it, 9 digits are Norwegian (MOD11) and 10 Swedish (Luhn)."""
     if not isinstance(value, str):
-        raise InvalidInput(field, "must be an organisation number as text")
+        raise _error("org_number", "must be an organisation number as text")
     raw = value.strip().upper()
+    country = None
     if raw[:2] in ("NO", "SE"):
         country, raw = raw[:2], raw[2:]
     digits = re.sub(r"[\s-]", "", raw)
@@ -195,29 +224,34 @@ def org_number(field: str, value: Any, country: str | None = None) -> OrgNumber:
         country = {9: "NO", 10: "SE"}.get(len(digits))
     try:
         if country == "NO":
-            return OrgNumber("NO", no_orgnr.validate(digits))
+            return "NO" + str(no_orgnr.validate(digits))
         if country == "SE":
-            return OrgNumber("SE", se_orgnr.validate(digits))
+            return "SE" + str(se_orgnr.validate(digits))
     except StdnumError as error:
         label = "Norwegian (MOD11)" if country == "NO" else "Swedish (Luhn)"
-        raise InvalidInput(field, f"{value!r} is not a valid {label} organisation number: {error}") from None
-    raise InvalidInput(field, f"{value!r} is neither a Norwegian (9 digits) nor a Swedish (10 digits) number")
+        raise _error(
+            "org_number", f"{value[:40]!r} is not a valid {label} organisation number: {error}"
+        ) from None
+    raise _error("org_number", "is neither a Norwegian (9 digits) nor a Swedish (10 digits) organisation number")
 
 
-@dataclass(frozen=True)
-class Decision:
+OrgNumber = Annotated[
+    str,
+    Field(max_length=40, examples=["923609016"], description="Norwegian 9 digits (MOD11) or Swedish 10 (Luhn)"),
+    BeforeValidator(parse_org_number),
+]
+"""A company's organisation number, written with its country: NO + 9 digits or SE + 10 digits."""
+
+
+# --- decisions ----------------------------------------------------------------------------------------------
+
+
+class Decision(BaseModel):
     """The decision behind an event: a reference (board meeting, case number) and the deciding body."""
 
-    reference: str
-    body: str
-
-    @classmethod
-    def parse(cls, field: str, value: Any) -> Decision:
-        if isinstance(value, Decision):
-            return value
-        if not isinstance(value, dict):
-            raise InvalidInput(field, "must give a decision reference and the deciding body")
-        return cls(text(f"{field}.reference", value.get("reference")), text(f"{field}.body", value.get("body")))
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    reference: Text = Field(examples=["Board meeting 2021-02-03, case 21/14"])
+    body: Text = Field(examples=["Trepartsorganet"])
 
     def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+        return {"reference": self.reference, "body": self.body}

@@ -14,9 +14,8 @@ from uuid import UUID
 from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.pool import StaticPool
 
-from ledger.application import Ledger
 from ledger.domain.company import Company
-from projections.facts import Fact, fact_from, facts_from
+from projections.facts import EventLog, Fact, fact_from, facts_from
 from projections.projector import READ_MODELS
 from projections.rows import SqlRows
 from projections.schema import event_index, metadata, programme_companies
@@ -60,7 +59,7 @@ def position_at(views: Engine, recorded_at: datetime) -> int:
     return int(found or 0)
 
 
-def programme_facts(ledger: Ledger, views: Engine, programme_id: str, upto: int | None = None) -> list[Fact]:
+def programme_facts(ledger: EventLog, views: Engine, programme_id: str, upto: int | None = None) -> list[Fact]:
     """One programme's facts (and its companies') in log order, up to a position, read per aggregate."""
     with views.connect() as db:
         query = select(event_index.c.originator_id, event_index.c.version, event_index.c.position).where(
@@ -98,7 +97,7 @@ def programme_facts(ledger: Ledger, views: Engine, programme_id: str, upto: int 
 
 
 def programme_as_of(
-    ledger: Ledger,
+    ledger: EventLog,
     views: Engine,
     programme_id: str,
     *,
@@ -117,7 +116,10 @@ def programme_as_of(
 
 
 def store_as_of(
-    ledger: Ledger, position: int | None = None, models: Iterable[str] = AS_OF_MODELS, effective_on: date | None = None
+    ledger: EventLog,
+    position: int | None = None,
+    models: Iterable[str] = AS_OF_MODELS,
+    effective_on: date | None = None,
 ) -> Engine:
     """Every programme's read models as they were at a log position (reads the log up to it), or as of an
     effective date (every event known now that took effect on or before it)."""

@@ -1,17 +1,110 @@
-"""What every fold shares: a read model's description, row helpers, and the programme an event belongs to."""
+"""What every fold shares: a read model (its tables and its handlers, one per event class), the envelope a
+handler receives, row helpers, and the programme an event belongs to.
+
+A fold is pure: handlers read and write rows through `Rows` and nothing else, so the same fold runs in the live
+projector, a rebuild and an as-of answer."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
+from ledger.events import (
+    ActivityPlanned,
+    ForumOpened,
+    FundsOpened,
+    LedgerEvent,
+    ModuleOffered,
+    NetworkGroupFormed,
+    ProgrammeLaunched,
+)
 from projections.facts import Fact
 from projections.rows import Row, Rows, blank
 from projections.schema import key_columns
 
+E = TypeVar("E", bound=LedgerEvent)
+
 Apply = Callable[[Fact, Rows], None]
+
+CREATED_IN_A_PROGRAMME = (FundsOpened, ActivityPlanned, ForumOpened, ModuleOffered, NetworkGroupFormed)
+"""Aggregates created for a programme: their first event names it, their later events belong to it too."""
+
+
+@dataclass(frozen=True)
+class At:
+    """The envelope of the event a handler folds: where it is in the log, whose it is, when and by whom."""
+
+    position: int
+    originator_id: str
+    recorded_at: datetime
+    effective_on: date  # the stated effective date, else the day it was recorded
+    actor: str
+    name: str  # the event's catalogue name (the audit shows it)
+    programme_id: str
+
+    @classmethod
+    def of(cls, fact: Fact, programme_id: str) -> At:
+        return cls(
+            fact.position,
+            fact.originator_id,
+            fact.recorded_at,
+            fact.effective_date,
+            fact.actor,
+            fact.name,
+            programme_id,
+        )
+
+
+Handler = Callable[[E, At, Rows], None]
+SharedHandler = Callable[[E, Rows], None]
+
+
+class Fold:
+    """A read model's handlers, one per event class. `on(EventClass)` registers the handler of a programme's
+    event: it receives the typed event, its envelope and the rows. `on_shared(EventClass)` registers the handler
+    of an event of no programme (a company's registration): the event and the rows. Events with no handler, and
+    events of an aggregate whose programme the fold never saw (as of an effective date, say), change nothing.
+    `owners` is the table where the read model remembers which programme each aggregate belongs to (each read
+    model keeps its own, so it rebuilds alone)."""
+
+    def __init__(self, owners: str) -> None:
+        self.owners = owners
+        self._handlers: dict[type[LedgerEvent], Handler[Any]] = {}
+        self._shared: dict[type[LedgerEvent], SharedHandler[Any]] = {}
+
+    def on(self, event_class: type[E]) -> Callable[[Handler[E]], Handler[E]]:
+        def register(handler: Handler[E]) -> Handler[E]:
+            if event_class in self._handlers:
+                raise ValueError(f"{event_class.__name__} has a handler already")
+            self._handlers[event_class] = handler
+            return handler
+
+        return register
+
+    def on_shared(self, event_class: type[E]) -> Callable[[SharedHandler[E]], SharedHandler[E]]:
+        def register(handler: SharedHandler[E]) -> SharedHandler[E]:
+            if event_class in self._shared:
+                raise ValueError(f"{event_class.__name__} has a handler already")
+            self._shared[event_class] = handler
+            return handler
+
+        return register
+
+    @property
+    def handled(self) -> frozenset[type[LedgerEvent]]:
+        """The event classes this fold handles."""
+        return frozenset(self._handlers) | frozenset(self._shared)
+
+    def __call__(self, fact: Fact, rows: Rows) -> None:
+        programme_id = programme_of(fact, rows, self.owners)
+        shared = self._shared.get(fact.kind)
+        if shared is not None:
+            shared(fact.event, rows)
+        handler = self._handlers.get(fact.kind)
+        if handler is not None and programme_id is not None:
+            handler(fact.event, At.of(fact, programme_id), rows)
 
 
 @dataclass(frozen=True)
@@ -48,17 +141,20 @@ def put_new(rows: Rows, table: str, **values: Any) -> Row:
 
 
 def programme_of(fact: Fact, rows: Rows, owners: str) -> str | None:
-    """The programme an event belongs to: a programme's own events, or an aggregate created with a
-    programme_id (remembered in the read model's owners table). Company events belong to none."""
-    if fact.name == "ProgrammeLaunched":
+    """The programme an event belongs to: a programme's own events, or an aggregate created for a programme
+    (remembered in the read model's owners table). Company events and idempotency receipts belong to none."""
+    event = fact.event
+    if isinstance(event, ProgrammeLaunched):
         rows.insert(owners, {"originator_id": fact.originator_id, "programme_id": fact.originator_id})
         return fact.originator_id
-    if fact.version == 1 and "programme_id" in fact.data:
-        programme_id = str(fact.data["programme_id"])
-        rows.insert(owners, {"originator_id": fact.originator_id, "programme_id": programme_id})
-        return programme_id
+    if isinstance(event, CREATED_IN_A_PROGRAMME):
+        rows.insert(owners, {"originator_id": fact.originator_id, "programme_id": event.programme_id})
+        return event.programme_id
     owner = rows.get(owners, (fact.originator_id,))
-    return None if owner is None else owner["programme_id"]
+    if owner is None:
+        return None
+    programme_id: str = owner["programme_id"]
+    return programme_id
 
 
 def week_of(day: date) -> date:

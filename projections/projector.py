@@ -16,18 +16,18 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from ledger.application import Ledger
-from projections import audit, evaluation, integrity, status
-from projections.facts import Fact, facts_from
+from projections.audit.fold import READ_MODEL as AUDIT
+from projections.evaluation.fold import READ_MODEL as EVALUATION
+from projections.facts import EventLog, Fact, facts_from
 from projections.folding import ReadModel
+from projections.integrity.fold import READ_MODEL as INTEGRITY
 from projections.rows import SqlRows
 from projections.schema import TABLES, metadata, positions
+from projections.status.fold import READ_MODEL as STATUS
 
 log = logging.getLogger("ledger.projector")
 
-READ_MODELS: dict[str, ReadModel] = {
-    m.name: m for m in (status.READ_MODEL, audit.READ_MODEL, evaluation.READ_MODEL, integrity.READ_MODEL)
-}
+READ_MODELS: dict[str, ReadModel] = {m.name: m for m in (STATUS, AUDIT, EVALUATION, INTEGRITY)}
 BATCH_SIZE = 1000
 
 Progress = Callable[[int, int], None]  # (position reached, log head)
@@ -40,7 +40,7 @@ class ConcurrentProjection(Exception):
 class Projector:
     def __init__(
         self,
-        ledger: Ledger,
+        ledger: EventLog,
         engine: Engine,
         read_models: Iterable[str] | None = None,
         batch_size: int = BATCH_SIZE,

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
 
-def _table(name: str, *columns: Column, indexes: tuple[tuple[str, ...], ...] = ()) -> Table:
+def _table(name: str, *columns: Column[Any], indexes: tuple[tuple[str, ...], ...] = ()) -> Table:
     table = Table(name, metadata, *columns)
     for i, cols in enumerate(indexes):
         Index(f"ix_{name}_{i}", *[table.c[c] for c in cols])
     return table
 
 
-def _counters(*names: str) -> list[Column]:
+def _counters(*names: str) -> list[Column[Any]]:
     return [Column(n, BigInteger, nullable=False, default=0) for n in names]
 
 
-def _key(name: str) -> Column:
+def _key(name: str) -> Column[Any]:
     return Column(name, String(80), primary_key=True)
 
 

@@ -20,6 +20,7 @@ from stdnum.no import orgnr as no_orgnr
 from stdnum.se import orgnr as se_orgnr
 
 from ledger.application import CommandResult, Ctx, Ledger
+from ledger.commands import HoldSession, RecordAttendance, RegisterCompany, RegisterParticipant, ScheduleSession
 from ledger.errors import NotFound
 
 SCENARIO_NAMESPACE = uuid.UUID("3a4f0c55-1f0e-4b8e-9d7e-5c2b7f1d9e01")
@@ -82,13 +83,16 @@ def ensure_company(ledger: Ledger, spec: CompanySpec) -> bool:
     try:
         ledger.company(spec.org_number)
     except NotFound:
-        ledger.register_company(
-            Ctx(actor=REGISTRY_ACTOR, effective_on=spec.registered_on),
-            org_number=spec.org_number,
-            name=spec.name,
-            region=spec.region,
-            sector=spec.sector,
-            size=spec.size,
+        ledger.handle(
+            Ctx(actor=REGISTRY_ACTOR),
+            RegisterCompany(
+                org_number=spec.org_number,
+                name=spec.name,
+                region=spec.region,
+                sector=spec.sector,
+                size=spec.size,
+                effective_on=spec.registered_on,
+            ),
         )
         return True
     return False
@@ -146,8 +150,9 @@ def participant_id(slug: str, number: int) -> str:
 # --- issuing commands ----------------------------------------------------------------------------------------
 
 
-def on(actor: str, day: date | str) -> Ctx:
-    return Ctx(actor=actor, effective_on=day if isinstance(day, date) else date.fromisoformat(day))
+def by(actor: str) -> Ctx:
+    """The context of a command recorded by `actor` (its effective date is a field of the command)."""
+    return Ctx(actor=actor)
 
 
 @dataclass
@@ -168,6 +173,7 @@ def log_position(ledger: Ledger) -> int:
 def register_participant(
     ledger: Ledger,
     ctx: Ctx,
+    day: date | str,
     *,
     slug: str,
     number: int,
@@ -179,14 +185,17 @@ def register_participant(
 ) -> str:
     """Registers participant `number` of a scenario under its stable pseudonymous id, with a fake identity."""
     pid = participant_id(slug, number)
-    ledger.register_participant(
+    ledger.handle(
         ctx,
-        programme=slug,
-        org_number=org_number,
-        target_group=target_group,
-        identity=fake_identity(rng, number, swedish),
-        participant_id=pid,
-        **attributes,
+        RegisterParticipant(
+            programme=slug,
+            org_number=org_number,
+            target_group=target_group,
+            identity=fake_identity(rng, number, swedish),
+            participant_id=pid,
+            effective_on=day,
+            **attributes,
+        ),
     )
     return pid
 
@@ -195,6 +204,7 @@ def run_session(
     ledger: Ledger,
     actor: str,
     *,
+    programme: str,
     module_id: str,
     scheduled_on: date,
     held_on: date,
@@ -204,16 +214,31 @@ def run_session(
     minutes: int = 360,
 ) -> str:
     """Schedules a module session, holds it and records who attended for how many minutes."""
-    result: CommandResult = ledger.schedule_session(
-        on(actor, scheduled_on), module_id=module_id, starts_on=held_on, place=place, online=online, minutes=minutes
+    result: CommandResult = ledger.handle(
+        by(actor),
+        ScheduleSession(
+            programme=programme,
+            module_id=module_id,
+            starts_on=held_on,
+            place=place,
+            online=online,
+            minutes=minutes,
+            effective_on=scheduled_on,
+        ),
     )
     session_id = result.ids["session_id"]
-    ledger.hold_session(on(actor, held_on), module_id=module_id, session_id=session_id)
+    ledger.handle(
+        by(actor), HoldSession(programme=programme, module_id=module_id, session_id=session_id, effective_on=held_on)
+    )
     if attendance:
-        ledger.record_attendance(
-            on(actor, held_on),
-            module_id=module_id,
-            session_id=session_id,
-            attendance=[{"participant_id": pid, "minutes": m} for pid, m in attendance],
+        ledger.handle(
+            by(actor),
+            RecordAttendance(
+                programme=programme,
+                module_id=module_id,
+                session_id=session_id,
+                attendance=[{"participant_id": pid, "minutes": m} for pid, m in attendance],
+                effective_on=held_on,
+            ),
         )
     return session_id

@@ -20,13 +20,28 @@ import random
 from datetime import date, timedelta
 
 from ledger.application import Ledger
+from ledger.commands import (
+    AddCompanyToGroup,
+    AllocateFunds,
+    AwardGrant,
+    DisburseFunds,
+    FormNetworkGroup,
+    HoldActivity,
+    HoldOnboarding,
+    JoinCompany,
+    LaunchProgramme,
+    PlanActivity,
+    PresentCompany,
+    ReportExpenditure,
+    SetCompanyGoals,
+)
 from scenarios._common import (
     CompanySpec,
     Loaded,
+    by,
     ensure_company,
     log_position,
     norwegian_org_numbers,
-    on,
     register_participant,
 )
 
@@ -76,26 +91,32 @@ COMPANIES = _companies()
 def load(ledger: Ledger) -> Loaded:
     start = log_position(ledger)
     rng = random.Random(SLUG)
-    ledger.launch_programme(
-        on(COORDINATOR, "2021-02-01"),
-        slug=SLUG,
-        name="FREMtid for kompetanse",
-        owner="Partene i matindustrien (etterfølger av Matindustrien 4.0)",
-        funders=[FUNDER],
-        starts_on="2021-02-01",
-        ends_on="2024-06-30",
-        currency="NOK",
-        regions=REGIONS,
-        themes=["kompetanseutvikling", "rekruttering", "nettverksbygging", "erfaringsutveksling"],
-        caps={"companies": CAP},
-        targets={"companies": CAP},
+    ledger.handle(
+        by(COORDINATOR),
+        LaunchProgramme(
+            slug=SLUG,
+            name="FREMtid for kompetanse",
+            owner="Partene i matindustrien (etterfølger av Matindustrien 4.0)",
+            funders=[FUNDER],
+            starts_on="2021-02-01",
+            ends_on="2024-06-30",
+            currency="NOK",
+            regions=REGIONS,
+            themes=["kompetanseutvikling", "rekruttering", "nettverksbygging", "erfaringsutveksling"],
+            caps={"companies": CAP},
+            targets={"companies": CAP},
+            effective_on="2021-02-01",
+        ),
     )
-    grant = ledger.award_grant(
-        on("grants-officer@kompetansenorge", "2021-02-15"),
-        programme=SLUG,
-        funder=FUNDER,
-        amount=600_000_000,
-        decision={"reference": "Kompetanse Norge, tilsagnsbrev 21/00312", "body": FUNDER},
+    grant = ledger.handle(
+        by("grants-officer@kompetansenorge"),
+        AwardGrant(
+            programme=SLUG,
+            funder=FUNDER,
+            amount=600_000_000,
+            decision={"reference": "Kompetanse Norge, tilsagnsbrev 21/00312", "body": FUNDER},
+            effective_on="2021-02-15",
+        ),
     ).ids["grant_id"]
     decision = {"reference": "Styringsgruppemøte 01.03.2021, sak 03/21", "body": STEERING_GROUP}
     allocations = {}
@@ -104,21 +125,28 @@ def load(ledger: Ledger) -> Loaded:
         ("Nettverkssamlinger og kick-off-konferanse", 120_000_000),
         ("Kompetansetiltak i bedriftene", 200_000_000),
     ]:
-        allocations[purpose] = ledger.allocate_funds(
-            on(COORDINATOR, "2021-03-01"),
-            programme=SLUG,
-            grant_id=grant,
-            recipient_kind="purpose",
-            recipient=purpose,
-            amount=amount,
-            decision=decision,
+        allocations[purpose] = ledger.handle(
+            by(COORDINATOR),
+            AllocateFunds(
+                programme=SLUG,
+                grant_id=grant,
+                recipient_kind="purpose",
+                recipient=purpose,
+                amount=amount,
+                decision=decision,
+                effective_on="2021-03-01",
+            ),
         ).ids["allocation_id"]
     lead, meetings, _ = allocations.values()
-    ledger.disburse_funds(
-        on(COORDINATOR, "2021-03-05"), programme=SLUG, allocation_id=lead, amount=40_000_000, kind="advance"
+    ledger.handle(
+        by(COORDINATOR),
+        DisburseFunds(programme=SLUG, allocation_id=lead, amount=40_000_000, kind="advance", effective_on="2021-03-05"),
     )
-    ledger.report_expenditure(
-        on(COORDINATOR, "2021-08-10"), programme=SLUG, allocation_id=lead, amount=36_500_000, period="2021-H1"
+    ledger.handle(
+        by(COORDINATOR),
+        ReportExpenditure(
+            programme=SLUG, allocation_id=lead, amount=36_500_000, period="2021-H1", effective_on="2021-08-10"
+        ),
     )
 
     # Recruitment: over 60 presentations on Teams in spring 2021; some companies saw it twice.
@@ -128,7 +156,10 @@ def load(ledger: Ledger) -> Loaded:
     last_seen: dict[str, date] = {}
     for company, day in zip(presented, presentation_days, strict=True):
         ensure_company(ledger, company)
-        ledger.present_company(on(COORDINATOR, day), programme=SLUG, org_number=company.org_number, channel="Teams")
+        ledger.handle(
+            by(COORDINATOR),
+            PresentCompany(programme=SLUG, org_number=company.org_number, channel="Teams", effective_on=day),
+        )
         last_seen[company.org_number] = day
 
     # 20 confirmations, every one before midsummer 2021 and after the company's last presentation.
@@ -138,7 +169,7 @@ def load(ledger: Ledger) -> Loaded:
         seen = last_seen[company.org_number]
         day = min(seen + timedelta(days=rng.randint(5, 30)), max(seen, MIDSUMMER - timedelta(days=1)))
         joined_on[company.org_number] = day
-        ledger.join_company(on(COORDINATOR, day), programme=SLUG, org_number=company.org_number)
+        ledger.handle(by(COORDINATOR), JoinCompany(programme=SLUG, org_number=company.org_number, effective_on=day))
 
     # Get-to-know-you meetings: the company sets its own goals; two contact persons are registered.
     goals = [
@@ -153,9 +184,12 @@ def load(ledger: Ledger) -> Loaded:
     number = 0
     for i, company in enumerate(confirmed):
         met = joined_on[company.org_number] + timedelta(days=7) if i < 14 else date(2021, 8, 9) + timedelta(days=i - 14)
-        ledger.hold_onboarding(on(COORDINATOR, met), programme=SLUG, org_number=company.org_number)
-        ledger.set_company_goals(
-            on(COORDINATOR, met), programme=SLUG, org_number=company.org_number, goals=rng.sample(goals, 2)
+        ledger.handle(by(COORDINATOR), HoldOnboarding(programme=SLUG, org_number=company.org_number, effective_on=met))
+        ledger.handle(
+            by(COORDINATOR),
+            SetCompanyGoals(
+                programme=SLUG, org_number=company.org_number, goals=rng.sample(goals, 2), effective_on=met
+            ),
         )
         people[company.org_number] = []
         for _ in range(2):
@@ -163,7 +197,8 @@ def load(ledger: Ledger) -> Loaded:
             people[company.org_number].append(
                 register_participant(
                     ledger,
-                    on(COORDINATOR, met),
+                    by(COORDINATOR),
+                    met,
                     slug=SLUG,
                     number=number,
                     org_number=company.org_number,
@@ -187,32 +222,54 @@ def load(ledger: Ledger) -> Loaded:
         ("Tema: automatisering og digitalisering", "theme", lambda c: int(c.org_number) % 2 == 1),
     ]
     for name, basis, belongs in definitions:
-        group_id = ledger.form_network_group(on(PROJECT_GROUP, formed), programme=SLUG, name=name, basis=basis).ids[
-            "group_id"
-        ]
+        group_id = ledger.handle(
+            by(PROJECT_GROUP), FormNetworkGroup(programme=SLUG, name=name, basis=basis, effective_on=formed)
+        ).ids["group_id"]
         groups[name] = group_id
         for company in confirmed:
             if belongs(company):
-                ledger.add_company_to_group(on(PROJECT_GROUP, formed), group_id=group_id, org_number=company.org_number)
+                ledger.handle(
+                    by(PROJECT_GROUP),
+                    AddCompanyToGroup(
+                        programme=SLUG, group_id=group_id, org_number=company.org_number, effective_on=formed
+                    ),
+                )
 
     # The digital kick-off conference on 7 September 2021, then network meetings in the autumn.
     everyone = [pid for pids in people.values() for pid in pids]
-    kick_off = ledger.plan_activity(
-        on(PROJECT_GROUP, "2021-06-28"),
-        programme=SLUG,
-        title="Digital kick-off-konferanse for FREMtid for kompetanse",
-        kind="group",
-        competence_area="nettverksbygging og erfaringsutveksling",
-        region="Nasjonalt (digitalt)",
-        provider="Prosjektgruppen FREMtid",
-        planned_on=KICK_OFF,
+    kick_off = ledger.handle(
+        by(PROJECT_GROUP),
+        PlanActivity(
+            programme=SLUG,
+            title="Digital kick-off-konferanse for FREMtid for kompetanse",
+            kind="group",
+            competence_area="nettverksbygging og erfaringsutveksling",
+            region="Nasjonalt (digitalt)",
+            provider="Prosjektgruppen FREMtid",
+            planned_on=KICK_OFF,
+            effective_on="2021-06-28",
+        ),
     ).ids["activity_id"]
-    ledger.hold_activity(
-        on(PROJECT_GROUP, KICK_OFF), activity_id=kick_off, minutes=240, participant_ids=everyone, participant_count=112
+    ledger.handle(
+        by(PROJECT_GROUP),
+        HoldActivity(
+            programme=SLUG,
+            activity_id=kick_off,
+            minutes=240,
+            participant_ids=everyone,
+            participant_count=112,
+            effective_on=KICK_OFF,
+        ),
     )
-    ledger.disburse_funds(on(COORDINATOR, "2021-09-20"), programme=SLUG, allocation_id=meetings, amount=15_000_000)
-    ledger.report_expenditure(
-        on(COORDINATOR, "2021-09-30"), programme=SLUG, allocation_id=meetings, amount=14_200_000, period="2021-Q3"
+    ledger.handle(
+        by(COORDINATOR),
+        DisburseFunds(programme=SLUG, allocation_id=meetings, amount=15_000_000, effective_on="2021-09-20"),
+    )
+    ledger.handle(
+        by(COORDINATOR),
+        ReportExpenditure(
+            programme=SLUG, allocation_id=meetings, amount=14_200_000, period="2021-Q3", effective_on="2021-09-30"
+        ),
     )
     for k, name in enumerate(
         ["Nettverk Vestlandet", "Nettverk Østlandet og Sørlandet", "Nettverk Trøndelag og Nord-Norge"]
@@ -220,18 +277,26 @@ def load(ledger: Ledger) -> Loaded:
         members = [c for c in confirmed if definitions[k][2](c)]
         attendees = [pid for c in members for pid in people[c.org_number][:1]]
         day = date(2021, 10, 5) + timedelta(weeks=2 * k)
-        meeting = ledger.plan_activity(
-            on(PROJECT_GROUP, "2021-09-10"),
-            programme=SLUG,
-            title=f"Nettverkssamling: {name}",
-            kind="group",
-            competence_area="erfaringsutveksling",
-            region=name.removeprefix("Nettverk "),
-            provider="Prosjektgruppen FREMtid",
-            planned_on=day,
+        meeting = ledger.handle(
+            by(PROJECT_GROUP),
+            PlanActivity(
+                programme=SLUG,
+                title=f"Nettverkssamling: {name}",
+                kind="group",
+                competence_area="erfaringsutveksling",
+                region=name.removeprefix("Nettverk "),
+                provider="Prosjektgruppen FREMtid",
+                planned_on=day,
+                effective_on="2021-09-10",
+            ),
         ).ids["activity_id"]
         if attendees:
-            ledger.hold_activity(on(PROJECT_GROUP, day), activity_id=meeting, minutes=300, participant_ids=attendees)
+            ledger.handle(
+                by(PROJECT_GROUP),
+                HoldActivity(
+                    programme=SLUG, activity_id=meeting, minutes=300, participant_ids=attendees, effective_on=day
+                ),
+            )
 
     return Loaded(
         programme=SLUG,

@@ -21,13 +21,28 @@ import random
 from datetime import date, timedelta
 
 from ledger.application import Ledger
+from ledger.commands import (
+    AllocateFunds,
+    AnalyseCompanyNeeds,
+    AwardGrant,
+    DisburseFunds,
+    EnrolParticipants,
+    JoinCompany,
+    LaunchProgramme,
+    OfferModule,
+    PresentCompany,
+    ReallocateFunds,
+    RecordModuleCompletion,
+    ReportExpenditure,
+    SetBudgetLine,
+)
 from scenarios._common import (
     CompanySpec,
     Loaded,
+    by,
     ensure_company,
     log_position,
     norwegian_org_numbers,
-    on,
     register_participant,
     run_session,
 )
@@ -110,129 +125,181 @@ def _decision(meeting: int) -> dict[str, str]:
 def load(ledger: Ledger) -> Loaded:
     start = log_position(ledger)
     rng = random.Random(SLUG)
-    ledger.launch_programme(
-        on(COORDINATOR, "2020-10-01"),
-        slug=SLUG,
-        name="Kompetanseløft for Kongsbergindustrien",
-        owner="Kongsbergindustrien og partene i arbeidslivet (trepartssamarbeid)",
-        funders=[FUNDER],
-        starts_on="2020-10-01",
-        ends_on="2021-12-31",
-        currency="NOK",
-        regions=["Kongsberg"],
-        themes=["Industri 4.0", "industriell digitalisering", "permitterte", "oppsagte", "ansatte"],
-        targets={"participants": 120, "training_hours": 6_000},
+    ledger.handle(
+        by(COORDINATOR),
+        LaunchProgramme(
+            slug=SLUG,
+            name="Kompetanseløft for Kongsbergindustrien",
+            owner="Kongsbergindustrien og partene i arbeidslivet (trepartssamarbeid)",
+            funders=[FUNDER],
+            starts_on="2020-10-01",
+            ends_on="2021-12-31",
+            currency="NOK",
+            regions=["Kongsberg"],
+            themes=["Industri 4.0", "industriell digitalisering", "permitterte", "oppsagte", "ansatte"],
+            targets={"participants": 120, "training_hours": 6_000},
+            effective_on="2020-10-01",
+        ),
     )
-    grant = ledger.award_grant(
-        on("grants-officer@kompetansenorge", "2020-10-15"),
-        programme=SLUG,
-        funder=FUNDER,
-        amount=GRANT_AMOUNT,
-        decision={"reference": "Kompetanse Norge, tilskuddsbrev 20/02871", "body": FUNDER},
+    grant = ledger.handle(
+        by("grants-officer@kompetansenorge"),
+        AwardGrant(
+            programme=SLUG,
+            funder=FUNDER,
+            amount=GRANT_AMOUNT,
+            decision={"reference": "Kompetanse Norge, tilskuddsbrev 20/02871", "body": FUNDER},
+            effective_on="2020-10-15",
+        ),
     ).ids["grant_id"]
-    ledger.set_budget_line(
-        on(SECRETARIAT, MEETINGS[1][1]),
-        programme=SLUG,
-        category="utdanningstilbud",
-        amount=900_000_000,
-        decision=_decision(1),
+    ledger.handle(
+        by(SECRETARIAT),
+        SetBudgetLine(
+            programme=SLUG,
+            category="utdanningstilbud",
+            amount=900_000_000,
+            decision=_decision(1),
+            effective_on=MEETINGS[1][1],
+        ),
     )
-    ledger.set_budget_line(
-        on(SECRETARIAT, MEETINGS[1][1]),
-        programme=SLUG,
-        category="koordinering",
-        amount=COORDINATION,
-        decision=_decision(1),
+    ledger.handle(
+        by(SECRETARIAT),
+        SetBudgetLine(
+            programme=SLUG,
+            category="koordinering",
+            amount=COORDINATION,
+            decision=_decision(1),
+            effective_on=MEETINGS[1][1],
+        ),
     )
 
     # The tripartite body engages the companies hit by furloughs and lay-offs; they join before the courses start.
     for i, company in enumerate(COMPANIES):
         ensure_company(ledger, company)
         met = date(2020, 11, 2) + timedelta(days=3 * i)
-        ledger.present_company(on(COORDINATOR, met), programme=SLUG, org_number=company.org_number, channel="on site")
-        ledger.analyse_company_needs(
-            on(COORDINATOR, met + timedelta(days=7)),
-            programme=SLUG,
-            org_number=company.org_number,
-            competence_areas=rng.sample(
-                ["automatisering", "industriell digitalisering", "dataanalyse", "digital grunnkompetanse"], 2
+        ledger.handle(
+            by(COORDINATOR),
+            PresentCompany(programme=SLUG, org_number=company.org_number, channel="on site", effective_on=met),
+        )
+        ledger.handle(
+            by(COORDINATOR),
+            AnalyseCompanyNeeds(
+                programme=SLUG,
+                org_number=company.org_number,
+                competence_areas=rng.sample(
+                    ["automatisering", "industriell digitalisering", "dataanalyse", "digital grunnkompetanse"], 2
+                ),
+                effective_on=met + timedelta(days=7),
             ),
         )
-        ledger.join_company(on(COORDINATOR, met + timedelta(days=21)), programme=SLUG, org_number=company.org_number)
+        ledger.handle(
+            by(COORDINATOR),
+            JoinCompany(programme=SLUG, org_number=company.org_number, effective_on=met + timedelta(days=21)),
+        )
 
     # Allocations: each education offer (a course module) by a decision of the tripartite body.
     modules: list[str] = []
     allocations: list[str] = []
     for title, provider, theme, areas, amount, meeting in OFFERS:
         decided_on = MEETINGS[meeting][1]
-        module_id = ledger.offer_module(
-            on(SECRETARIAT, decided_on),
-            programme=SLUG,
-            title=title,
-            providers=[provider],
-            theme=theme,
-            region="Kongsberg",
-            competence_areas=areas,
+        module_id = ledger.handle(
+            by(SECRETARIAT),
+            OfferModule(
+                programme=SLUG,
+                title=title,
+                providers=[provider],
+                theme=theme,
+                region="Kongsberg",
+                competence_areas=areas,
+                effective_on=decided_on,
+            ),
         ).ids["module_id"]
         modules.append(module_id)
         allocations.append(
-            ledger.allocate_funds(
-                on(SECRETARIAT, decided_on),
-                programme=SLUG,
-                grant_id=grant,
-                recipient_kind="module",
-                recipient=module_id,
-                amount=amount,
-                category="utdanningstilbud",
-                decision=_decision(meeting),
+            ledger.handle(
+                by(SECRETARIAT),
+                AllocateFunds(
+                    programme=SLUG,
+                    grant_id=grant,
+                    recipient_kind="module",
+                    recipient=module_id,
+                    amount=amount,
+                    category="utdanningstilbud",
+                    decision=_decision(meeting),
+                    effective_on=decided_on,
+                ),
             ).ids["allocation_id"]
         )
-    coordination = ledger.allocate_funds(
-        on(SECRETARIAT, MEETINGS[1][1]),
-        programme=SLUG,
-        grant_id=grant,
-        recipient_kind="purpose",
-        recipient="Koordinering, rekruttering og kartlegging av opplæringsbehov",
-        amount=COORDINATION,
-        category="koordinering",
-        decision=_decision(1),
+    coordination = ledger.handle(
+        by(SECRETARIAT),
+        AllocateFunds(
+            programme=SLUG,
+            grant_id=grant,
+            recipient_kind="purpose",
+            recipient="Koordinering, rekruttering og kartlegging av opplæringsbehov",
+            amount=COORDINATION,
+            category="koordinering",
+            decision=_decision(1),
+            effective_on=MEETINGS[1][1],
+        ),
     ).ids["allocation_id"]
 
     # Advances to the providers when the courses start, a payment in spring, an expenditure report for 2021-H1.
     finance = "finance@kongsberg-kompetanseloft"
     for (_title, _provider, _theme, _areas, amount, meeting), allocation in zip(OFFERS, allocations, strict=True):
         paid_on = date(2021, 1, 8) if meeting == 1 else date(2021, 3, 15)
-        ledger.disburse_funds(
-            on(finance, paid_on),
-            programme=SLUG,
-            allocation_id=allocation,
-            amount=amount // 2,
-            kind="advance",
-            decision={"reference": f"{MEETINGS[meeting][0]}: forskudd 50 %", "body": TRIPARTITE_BODY},
+        ledger.handle(
+            by(finance),
+            DisburseFunds(
+                programme=SLUG,
+                allocation_id=allocation,
+                amount=amount // 2,
+                kind="advance",
+                decision={"reference": f"{MEETINGS[meeting][0]}: forskudd 50 %", "body": TRIPARTITE_BODY},
+                effective_on=paid_on,
+            ),
         )
-    ledger.disburse_funds(
-        on(finance, "2021-01-08"), programme=SLUG, allocation_id=coordination, amount=COORDINATION // 2, kind="advance"
+    ledger.handle(
+        by(finance),
+        DisburseFunds(
+            programme=SLUG,
+            allocation_id=coordination,
+            amount=COORDINATION // 2,
+            kind="advance",
+            effective_on="2021-01-08",
+        ),
     )
-    ledger.reallocate_funds(
-        on(SECRETARIAT, MEETINGS[3][1]),
-        programme=SLUG,
-        from_allocation_id=allocations[3],
-        to_allocation_id=allocations[0],
-        amount=30_000_000,
-        reason="Få søkere til dataanalysekurset; venteliste på grunnkurset for permitterte og oppsagte",
-        decision=_decision(3),
+    ledger.handle(
+        by(SECRETARIAT),
+        ReallocateFunds(
+            programme=SLUG,
+            from_allocation_id=allocations[3],
+            to_allocation_id=allocations[0],
+            amount=30_000_000,
+            reason="Få søkere til dataanalysekurset; venteliste på grunnkurset for permitterte og oppsagte",
+            decision=_decision(3),
+            effective_on=MEETINGS[3][1],
+        ),
     )
     for (_title, _provider, _theme, _areas, amount, _meeting), allocation in zip(OFFERS, allocations, strict=True):
-        ledger.report_expenditure(
-            on(finance, "2021-08-16"),
-            programme=SLUG,
-            allocation_id=allocation,
-            amount=amount * 45 // 100,
-            period="2021-H1",
+        ledger.handle(
+            by(finance),
+            ReportExpenditure(
+                programme=SLUG,
+                allocation_id=allocation,
+                amount=amount * 45 // 100,
+                period="2021-H1",
+                effective_on="2021-08-16",
+            ),
         )
-    ledger.disburse_funds(on(finance, "2021-09-01"), programme=SLUG, allocation_id=allocations[0], amount=60_000_000)
-    ledger.report_expenditure(
-        on(finance, "2021-08-16"), programme=SLUG, allocation_id=coordination, amount=36_000_000, period="2021-H1"
+    ledger.handle(
+        by(finance),
+        DisburseFunds(programme=SLUG, allocation_id=allocations[0], amount=60_000_000, effective_on="2021-09-01"),
+    )
+    ledger.handle(
+        by(finance),
+        ReportExpenditure(
+            programme=SLUG, allocation_id=coordination, amount=36_000_000, period="2021-H1", effective_on="2021-08-16"
+        ),
     )
 
     # Participants by target group: furloughed, laid off, still employed.
@@ -245,7 +312,8 @@ def load(ledger: Ledger) -> Loaded:
             groups[group].append(
                 register_participant(
                     ledger,
-                    on(COORDINATOR, date(2020, 12, 14) + timedelta(days=number % 20)),
+                    by(COORDINATOR),
+                    date(2020, 12, 14) + timedelta(days=number % 20),
                     slug=SLUG,
                     number=number,
                     org_number=company.org_number,
@@ -271,8 +339,11 @@ def load(ledger: Ledger) -> Loaded:
     for module_id, cohort, first, place in zip(modules, cohorts, starts, places, strict=True):
         if not cohort:
             continue
-        ledger.enrol_participants(
-            on(COORDINATOR, first - timedelta(days=7)), module_id=module_id, participant_ids=cohort
+        ledger.handle(
+            by(COORDINATOR),
+            EnrolParticipants(
+                programme=SLUG, module_id=module_id, participant_ids=cohort, effective_on=first - timedelta(days=7)
+            ),
         )
         held = {pid: 0 for pid in cohort}
         days = [first + timedelta(weeks=2 * k) for k in range(5)]
@@ -287,6 +358,7 @@ def load(ledger: Ledger) -> Loaded:
             run_session(
                 ledger,
                 COORDINATOR,
+                programme=SLUG,
                 module_id=module_id,
                 scheduled_on=first - timedelta(days=14),
                 held_on=day,
@@ -297,8 +369,14 @@ def load(ledger: Ledger) -> Loaded:
             )
         for pid in cohort:
             if held[pid] >= 4:
-                ledger.record_module_completion(
-                    on(COORDINATOR, days[-1] + timedelta(days=10)), module_id=module_id, participant_id=pid
+                ledger.handle(
+                    by(COORDINATOR),
+                    RecordModuleCompletion(
+                        programme=SLUG,
+                        module_id=module_id,
+                        participant_id=pid,
+                        effective_on=days[-1] + timedelta(days=10),
+                    ),
                 )
 
     return Loaded(

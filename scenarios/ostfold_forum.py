@@ -20,16 +20,30 @@ import random
 from datetime import date
 
 from ledger.application import Ledger
+from ledger.commands import (
+    AllocateFunds,
+    AwardGrant,
+    CancelActivity,
+    CoCreateEducationOffer,
+    DisburseFunds,
+    HoldActivity,
+    HoldForumMeeting,
+    JoinCompany,
+    LaunchProgramme,
+    PlanActivity,
+    PresentCompany,
+    ReportExpenditure,
+)
 from scenarios._common import (
     MOSS_PLAST,
     SARPSBORG_STAAL,
     SEW_EURODRIVE,
     CompanySpec,
     Loaded,
+    by,
     ensure_company,
     log_position,
     norwegian_org_numbers,
-    on,
     register_participant,
 )
 
@@ -132,17 +146,20 @@ ACTIVITIES = [
 def load(ledger: Ledger) -> Loaded:
     start = log_position(ledger)
     rng = random.Random(SLUG)
-    ledger.launch_programme(
-        on(COUNTY_ADVISER, "2019-01-15"),
-        slug=SLUG,
-        name="Kompetanseforum Østfold",
-        owner="Østfold fylkeskommune (fra 2020 Viken fylkeskommune)",
-        funders=[OSTFOLD, VIKEN],
-        starts_on="2019-01-15",
-        ends_on="2021-12-31",
-        currency="NOK",
-        regions=["Østfold"],
-        themes=["samskaping", "kompetansepolitikk", "digital kompetanse", "utdanning og næringsliv"],
+    ledger.handle(
+        by(COUNTY_ADVISER),
+        LaunchProgramme(
+            slug=SLUG,
+            name="Kompetanseforum Østfold",
+            owner="Østfold fylkeskommune (fra 2020 Viken fylkeskommune)",
+            funders=[OSTFOLD, VIKEN],
+            starts_on="2019-01-15",
+            ends_on="2021-12-31",
+            currency="NOK",
+            regions=["Østfold"],
+            themes=["samskaping", "kompetansepolitikk", "digital kompetanse", "utdanning og næringsliv"],
+            effective_on="2019-01-15",
+        ),
     )
 
     # Money from the county, year by year.
@@ -153,12 +170,15 @@ def load(ledger: Ledger) -> Loaded:
         (VIKEN, 50_000_000, "2021-02-02", "Viken fylkeskommune, sak 21/00954"),
     ]:
         grants.append(
-            ledger.award_grant(
-                on(COUNTY_ADVISER, day),
-                programme=SLUG,
-                funder=funder,
-                amount=amount,
-                decision={"reference": reference, "body": funder},
+            ledger.handle(
+                by(COUNTY_ADVISER),
+                AwardGrant(
+                    programme=SLUG,
+                    funder=funder,
+                    amount=amount,
+                    decision={"reference": reference, "body": funder},
+                    effective_on=day,
+                ),
             ).ids["grant_id"]
         )
     allocations = []
@@ -179,14 +199,17 @@ def load(ledger: Ledger) -> Loaded:
         strict=True,
     ):
         allocations.append(
-            ledger.allocate_funds(
-                on(COORDINATOR, day),
-                programme=SLUG,
-                grant_id=grant,
-                recipient_kind=recipient_kind,
-                recipient=recipient,
-                amount=amount,
-                decision={"reference": f"Arbeidsutvalgets møte {day}", "body": WORKING_COMMITTEE},
+            ledger.handle(
+                by(COORDINATOR),
+                AllocateFunds(
+                    programme=SLUG,
+                    grant_id=grant,
+                    recipient_kind=recipient_kind,
+                    recipient=recipient,
+                    amount=amount,
+                    decision={"reference": f"Arbeidsutvalgets møte {day}", "body": WORKING_COMMITTEE},
+                    effective_on=day,
+                ),
             ).ids["allocation_id"]
         )
     for allocation, paid, spent, paid_on, period in [
@@ -195,41 +218,58 @@ def load(ledger: Ledger) -> Loaded:
         (allocations[2], 15_000_000, 15_000_000, "2020-12-08", "2020"),
         (allocations[3], 15_000_000, 12_000_000, "2021-04-20", "2021-H1"),
     ]:
-        ledger.disburse_funds(on(COUNTY_ADVISER, paid_on), programme=SLUG, allocation_id=allocation, amount=paid)
-        ledger.report_expenditure(
-            on(COORDINATOR, paid_on), programme=SLUG, allocation_id=allocation, amount=spent, period=period
+        ledger.handle(
+            by(COUNTY_ADVISER),
+            DisburseFunds(programme=SLUG, allocation_id=allocation, amount=paid, effective_on=paid_on),
+        )
+        ledger.handle(
+            by(COORDINATOR),
+            ReportExpenditure(
+                programme=SLUG, allocation_id=allocation, amount=spent, period=period, effective_on=paid_on
+            ),
         )
 
     # Forum meetings across sectors, and the education offers they co-created.
     meeting_ids = []
     for met_on, title, sectors, fmt in MEETINGS:
         meeting_ids.append(
-            ledger.hold_forum_meeting(
-                on(COORDINATOR, met_on), programme=SLUG, title=title, sectors=sectors, format=fmt
+            ledger.handle(
+                by(COORDINATOR),
+                HoldForumMeeting(programme=SLUG, title=title, sectors=sectors, format=fmt, effective_on=met_on),
             ).ids["meeting_id"]
         )
     for title, provider, meeting in OFFERS:
-        ledger.co_create_education_offer(
-            on(COORDINATOR, MEETINGS[meeting][0]),
-            programme=SLUG,
-            title=title,
-            provider=provider,
-            meeting_id=meeting_ids[meeting],
+        ledger.handle(
+            by(COORDINATOR),
+            CoCreateEducationOffer(
+                programme=SLUG,
+                title=title,
+                provider=provider,
+                meeting_id=meeting_ids[meeting],
+                effective_on=MEETINGS[meeting][0],
+            ),
         )
 
     # Companies in the forum's activities, three named participants each.
     people: list[str] = []
     for i, company in enumerate(COMPANIES):
         ensure_company(ledger, company)
-        ledger.present_company(
-            on(COORDINATOR, date(2019, 3, 5 + i)), programme=SLUG, org_number=company.org_number, channel="forummøte"
+        ledger.handle(
+            by(COORDINATOR),
+            PresentCompany(
+                programme=SLUG, org_number=company.org_number, channel="forummøte", effective_on=date(2019, 3, 5 + i)
+            ),
         )
-        ledger.join_company(on(COORDINATOR, date(2019, 4, 2 + i)), programme=SLUG, org_number=company.org_number)
+        ledger.handle(
+            by(COORDINATOR),
+            JoinCompany(programme=SLUG, org_number=company.org_number, effective_on=date(2019, 4, 2 + i)),
+        )
         for k in range(3):
             people.append(
                 register_participant(
                     ledger,
-                    on(COORDINATOR, date(2019, 4, 2 + i)),
+                    by(COORDINATOR),
+                    date(2019, 4, 2 + i),
                     slug=SLUG,
                     number=3 * i + k + 1,
                     org_number=company.org_number,
@@ -241,40 +281,56 @@ def load(ledger: Ledger) -> Loaded:
             )
 
     # A physical company day planned for March 2020 falls to the lockdown; the forum goes digital.
-    cancelled = ledger.plan_activity(
-        on(COORDINATOR, "2020-01-14"),
-        programme=SLUG,
-        title="Bedriftsdag i Sarpsborg (fysisk)",
-        kind="group",
-        competence_area="rekruttering",
-        region="Østfold",
-        provider="Kompetanseforum Østfold",
-        planned_on="2020-03-26",
+    cancelled = ledger.handle(
+        by(COORDINATOR),
+        PlanActivity(
+            programme=SLUG,
+            title="Bedriftsdag i Sarpsborg (fysisk)",
+            kind="group",
+            competence_area="rekruttering",
+            region="Østfold",
+            provider="Kompetanseforum Østfold",
+            planned_on="2020-03-26",
+            effective_on="2020-01-14",
+        ),
     ).ids["activity_id"]
-    ledger.cancel_activity(
-        on(COORDINATOR, "2020-03-12"), activity_id=cancelled, reason="Nedstengning av Norge (koronapandemien)"
+    ledger.handle(
+        by(COORDINATOR),
+        CancelActivity(
+            programme=SLUG,
+            activity_id=cancelled,
+            reason="Nedstengning av Norge (koronapandemien)",
+            effective_on="2020-03-12",
+        ),
     )
     activity_ids = []
     for title, area, provider, held_on, minutes, head_count in ACTIVITIES:
         held = date.fromisoformat(held_on)
-        activity_id = ledger.plan_activity(
-            on(COORDINATOR, date(held.year, held.month, 1)),
-            programme=SLUG,
-            title=title,
-            kind="group",
-            competence_area=area,
-            region="Østfold",
-            provider=provider,
-            planned_on=held,
+        activity_id = ledger.handle(
+            by(COORDINATOR),
+            PlanActivity(
+                programme=SLUG,
+                title=title,
+                kind="group",
+                competence_area=area,
+                region="Østfold",
+                provider=provider,
+                planned_on=held,
+                effective_on=date(held.year, held.month, 1),
+            ),
         ).ids["activity_id"]
         activity_ids.append(activity_id)
         named = rng.sample(people, min(len(people), head_count // 4))
-        ledger.hold_activity(
-            on(COORDINATOR, held),
-            activity_id=activity_id,
-            minutes=minutes,
-            participant_ids=named,
-            participant_count=head_count,
+        ledger.handle(
+            by(COORDINATOR),
+            HoldActivity(
+                programme=SLUG,
+                activity_id=activity_id,
+                minutes=minutes,
+                participant_ids=named,
+                participant_count=head_count,
+                effective_on=held,
+            ),
         )
 
     return Loaded(

@@ -26,12 +26,29 @@ from datetime import date, timedelta
 from typing import Any
 
 from ledger.application import Ledger
+from ledger.commands import (
+    AllocateFunds,
+    AnalyseCompanyNeeds,
+    AwardGrant,
+    CancelActivity,
+    DisburseFunds,
+    HoldActivity,
+    JoinCompany,
+    LaunchProgramme,
+    PlanActivity,
+    PresentCompany,
+    RecordParticipantLeft,
+    ReenterParticipant,
+    ReportExpenditure,
+    ReverseEntry,
+    SetBudgetLine,
+)
 from scenarios._common import (
     CompanySpec,
     Loaded,
+    by,
     ensure_company,
     log_position,
-    on,
     register_participant,
     swedish_org_numbers,
 )
@@ -123,37 +140,49 @@ def _attributes(rng: random.Random, target_group: str) -> dict[str, Any]:
 def load(ledger: Ledger) -> Loaded:
     start = log_position(ledger)
     rng = random.Random(SLUG)
-    ledger.launch_programme(
-        on(PROJECT_LEAD, "2019-01-07"),
-        slug=SLUG,
-        name="Smart kompetens för industrin i Östra Mellansverige",
-        owner="Region Östergötland",
-        funders=[ESF, *(name for name, _ in REGIONS.values())],
-        starts_on="2019-01-01",
-        ends_on="2020-12-31",
-        currency="SEK",
-        regions=list(REGIONS),
-        themes=["mätteknik", "robotutbildning", "truckutbildning", "ledarskap", "intern kommunikation"],
-        targets={"companies": 70, "participants": 5_000, "activities": 1_200},
+    ledger.handle(
+        by(PROJECT_LEAD),
+        LaunchProgramme(
+            slug=SLUG,
+            name="Smart kompetens för industrin i Östra Mellansverige",
+            owner="Region Östergötland",
+            funders=[ESF, *(name for name, _ in REGIONS.values())],
+            starts_on="2019-01-01",
+            ends_on="2020-12-31",
+            currency="SEK",
+            regions=list(REGIONS),
+            themes=["mätteknik", "robotutbildning", "truckutbildning", "ledarskap", "intern kommunikation"],
+            targets={"companies": 70, "participants": 5_000, "activities": 1_200},
+            effective_on="2019-01-07",
+        ),
     )
 
     # Money: the ESF grant with its co-financing share, met by the five regions.
-    esf = ledger.award_grant(
-        on("case-officer@esf-radet", "2019-01-10"),
-        programme=SLUG,
-        funder=ESF,
-        amount=ESF_AMOUNT,
-        co_financing_share_bp=CO_FINANCING_BP,
-        decision={"reference": "Svenska ESF-rådet, beslut dnr 2018/00541", "body": ESF_BODY},
+    esf = ledger.handle(
+        by("case-officer@esf-radet"),
+        AwardGrant(
+            programme=SLUG,
+            funder=ESF,
+            amount=ESF_AMOUNT,
+            co_financing_share_bp=CO_FINANCING_BP,
+            decision={"reference": "Svenska ESF-rådet, beslut dnr 2018/00541", "body": ESF_BODY},
+            effective_on="2019-01-10",
+        ),
     ).ids["grant_id"]
     regional: dict[str, str] = {}
     for region, (body, _) in REGIONS.items():
-        regional[region] = ledger.award_grant(
-            on(f"finance@{body.lower().replace(' ', '-').translate(_ASCII)}", "2019-01-17"),
-            programme=SLUG,
-            funder=body,
-            amount=REGION_SHARE,
-            decision={"reference": f"{body}, regionala utvecklingsnämnden, medfinansiering 2019-2020", "body": body},
+        regional[region] = ledger.handle(
+            by(f"finance@{body.lower().replace(' ', '-').translate(_ASCII)}"),
+            AwardGrant(
+                programme=SLUG,
+                funder=body,
+                amount=REGION_SHARE,
+                decision={
+                    "reference": f"{body}, regionala utvecklingsnämnden, medfinansiering 2019-2020",
+                    "body": body,
+                },
+                effective_on="2019-01-17",
+            ),
         ).ids["grant_id"]
     steering = {"reference": "Styrgruppsmöte 2019-02-05, § 4", "body": STEERING_GROUP}
     for category, amount in [
@@ -161,86 +190,124 @@ def load(ledger: Ledger) -> Loaded:
         ("projektledning", 240_000_000),
         ("kompetensportalen", 60_000_000),
     ]:
-        ledger.set_budget_line(
-            on(PROJECT_LEAD, "2019-02-05"), programme=SLUG, category=category, amount=amount, decision=steering
+        ledger.handle(
+            by(PROJECT_LEAD),
+            SetBudgetLine(
+                programme=SLUG, category=category, amount=amount, decision=steering, effective_on="2019-02-05"
+            ),
         )
     training: dict[str, list[str]] = {}
     for region in REGIONS:
         training[region] = [
-            ledger.allocate_funds(
-                on(PROJECT_LEAD, "2019-02-05"),
-                programme=SLUG,
-                grant_id=grant,
-                recipient_kind="purpose",
-                recipient=f"Utbildningsinsatser i {region}",
-                category="utbildningsinsatser",
-                amount=amount,
-                decision=steering,
+            ledger.handle(
+                by(PROJECT_LEAD),
+                AllocateFunds(
+                    programme=SLUG,
+                    grant_id=grant,
+                    recipient_kind="purpose",
+                    recipient=f"Utbildningsinsatser i {region}",
+                    category="utbildningsinsatser",
+                    amount=amount,
+                    decision=steering,
+                    effective_on="2019-02-05",
+                ),
             ).ids["allocation_id"]
             for grant, amount in [(esf, 120_000_000), (regional[region], REGION_SHARE)]
         ]
-    management = ledger.allocate_funds(
-        on(PROJECT_LEAD, "2019-02-05"),
-        programme=SLUG,
-        grant_id=esf,
-        recipient_kind="purpose",
-        recipient="Projektledning och samordning, Region Östergötland",
-        category="projektledning",
-        amount=240_000_000,
-        decision=steering,
+    management = ledger.handle(
+        by(PROJECT_LEAD),
+        AllocateFunds(
+            programme=SLUG,
+            grant_id=esf,
+            recipient_kind="purpose",
+            recipient="Projektledning och samordning, Region Östergötland",
+            category="projektledning",
+            amount=240_000_000,
+            decision=steering,
+            effective_on="2019-02-05",
+        ),
     ).ids["allocation_id"]
-    portal = ledger.allocate_funds(
-        on(PROJECT_LEAD, "2019-02-05"),
-        programme=SLUG,
-        grant_id=esf,
-        recipient_kind="purpose",
-        recipient="Kompetensportalen och webbplatsen",
-        category="kompetensportalen",
-        amount=60_000_000,
-        decision=steering,
+    portal = ledger.handle(
+        by(PROJECT_LEAD),
+        AllocateFunds(
+            programme=SLUG,
+            grant_id=esf,
+            recipient_kind="purpose",
+            recipient="Kompetensportalen och webbplatsen",
+            category="kompetensportalen",
+            amount=60_000_000,
+            decision=steering,
+            effective_on="2019-02-05",
+        ),
     ).ids["allocation_id"]
 
     # Disbursements: an ESF advance, then payments and expenditure reports per half-year.
-    ledger.disburse_funds(
-        on(ECONOMIST, "2019-02-15"), programme=SLUG, allocation_id=management, amount=60_000_000, kind="advance"
+    ledger.handle(
+        by(ECONOMIST),
+        DisburseFunds(
+            programme=SLUG, allocation_id=management, amount=60_000_000, kind="advance", effective_on="2019-02-15"
+        ),
     )
-    ledger.disburse_funds(on(ECONOMIST, "2019-02-15"), programme=SLUG, allocation_id=portal, amount=45_000_000)
-    ledger.report_expenditure(
-        on(ECONOMIST, "2019-08-30"), programme=SLUG, allocation_id=portal, amount=43_800_000, period="2019-H1"
+    ledger.handle(
+        by(ECONOMIST), DisburseFunds(programme=SLUG, allocation_id=portal, amount=45_000_000, effective_on="2019-02-15")
+    )
+    ledger.handle(
+        by(ECONOMIST),
+        ReportExpenditure(
+            programme=SLUG, allocation_id=portal, amount=43_800_000, period="2019-H1", effective_on="2019-08-30"
+        ),
     )
     for period, paid_on, reported_on, share in [
         ("2019-H1", "2019-09-20", "2019-08-30", 30),
         ("2019-H2", "2020-03-13", "2020-02-28", 30),
         ("2020-H1", "2020-09-18", "2020-08-31", 20),
     ]:
-        ledger.report_expenditure(
-            on(ECONOMIST, reported_on),
-            programme=SLUG,
-            allocation_id=management,
-            amount=240_000_000 * share // 100,
-            period=period,
+        ledger.handle(
+            by(ECONOMIST),
+            ReportExpenditure(
+                programme=SLUG,
+                allocation_id=management,
+                amount=240_000_000 * share // 100,
+                period=period,
+                effective_on=reported_on,
+            ),
         )
         if period != "2019-H1":
-            ledger.disburse_funds(
-                on(ECONOMIST, paid_on), programme=SLUG, allocation_id=management, amount=240_000_000 * share // 100
+            ledger.handle(
+                by(ECONOMIST),
+                DisburseFunds(
+                    programme=SLUG, allocation_id=management, amount=240_000_000 * share // 100, effective_on=paid_on
+                ),
             )
         for region in REGIONS:
             for allocation in training[region]:
                 amount = 120_000_000 * share // 100
-                ledger.report_expenditure(
-                    on(ECONOMIST, reported_on), programme=SLUG, allocation_id=allocation, amount=amount, period=period
+                ledger.handle(
+                    by(ECONOMIST),
+                    ReportExpenditure(
+                        programme=SLUG, allocation_id=allocation, amount=amount, period=period, effective_on=reported_on
+                    ),
                 )
-                ledger.disburse_funds(on(ECONOMIST, paid_on), programme=SLUG, allocation_id=allocation, amount=amount)
+                ledger.handle(
+                    by(ECONOMIST),
+                    DisburseFunds(programme=SLUG, allocation_id=allocation, amount=amount, effective_on=paid_on),
+                )
     # A payment to Uppsala was registered twice; the duplicate is reversed.
-    duplicate = ledger.disburse_funds(
-        on(ECONOMIST, "2020-09-18"), programme=SLUG, allocation_id=training["Uppsala"][0], amount=24_000_000
+    duplicate = ledger.handle(
+        by(ECONOMIST),
+        DisburseFunds(
+            programme=SLUG, allocation_id=training["Uppsala"][0], amount=24_000_000, effective_on="2020-09-18"
+        ),
     ).ids["entry_id"]
-    ledger.reverse_entry(
-        on(ECONOMIST, "2020-09-25"),
-        programme=SLUG,
-        entry_id=duplicate,
-        reason="Utbetalningen registrerades två gånger",
-        decision={"reference": "Attest 2020-09-25, ekonomifunktionen", "body": STEERING_GROUP},
+    ledger.handle(
+        by(ECONOMIST),
+        ReverseEntry(
+            programme=SLUG,
+            entry_id=duplicate,
+            reason="Utbetalningen registrerades två gånger",
+            decision={"reference": "Attest 2020-09-25, ekonomifunktionen", "body": STEERING_GROUP},
+            effective_on="2020-09-25",
+        ),
     )
 
     # The competence and needs analysis in all 70 companies, then they join.
@@ -248,17 +315,22 @@ def load(ledger: Ledger) -> Loaded:
     for i, company in enumerate(COMPANIES):
         ensure_company(ledger, company)
         visited = date(2019, 1, 14) + timedelta(days=i % 30)
-        ledger.present_company(
-            on(PROJECT_LEAD, visited), programme=SLUG, org_number=company.org_number, channel="on site"
+        ledger.handle(
+            by(PROJECT_LEAD),
+            PresentCompany(programme=SLUG, org_number=company.org_number, channel="on site", effective_on=visited),
         )
-        ledger.analyse_company_needs(
-            on(PROJECT_LEAD, visited),
-            programme=SLUG,
-            org_number=company.org_number,
-            competence_areas=rng.sample(areas, 3),
+        ledger.handle(
+            by(PROJECT_LEAD),
+            AnalyseCompanyNeeds(
+                programme=SLUG,
+                org_number=company.org_number,
+                competence_areas=rng.sample(areas, 3),
+                effective_on=visited,
+            ),
         )
-        ledger.join_company(
-            on(PROJECT_LEAD, visited + timedelta(days=21)), programme=SLUG, org_number=company.org_number
+        ledger.handle(
+            by(PROJECT_LEAD),
+            JoinCompany(programme=SLUG, org_number=company.org_number, effective_on=visited + timedelta(days=21)),
         )
 
     # Participants with ESF attributes; a few are laid off during the programme.
@@ -271,7 +343,8 @@ def load(ledger: Ledger) -> Loaded:
             by_region[company.region].append(
                 register_participant(
                     ledger,
-                    on(PROJECT_LEAD, date(2019, 3, 4) + timedelta(days=number % 60)),
+                    by(PROJECT_LEAD),
+                    date(2019, 3, 4) + timedelta(days=number % 60),
                     slug=SLUG,
                     number=number,
                     org_number=company.org_number,
@@ -284,9 +357,13 @@ def load(ledger: Ledger) -> Loaded:
     everyone = [pid for pids in by_region.values() for pid in pids]
     leavers = rng.sample(everyone, 3)
     for pid in leavers:
-        ledger.record_participant_left(on(PROJECT_LEAD, "2019-10-15"), programme=SLUG, participant_id=pid)
+        ledger.handle(
+            by(PROJECT_LEAD), RecordParticipantLeft(programme=SLUG, participant_id=pid, effective_on="2019-10-15")
+        )
     for pid in leavers[:2]:
-        ledger.reenter_participant(on(PROJECT_LEAD, "2020-02-03"), programme=SLUG, participant_id=pid)
+        ledger.handle(
+            by(PROJECT_LEAD), ReenterParticipant(programme=SLUG, participant_id=pid, effective_on="2020-02-03")
+        )
     gone = set(leavers[2:])
 
     # Activities per region, from spring 2019 to spring 2020; covid-19 cancels some in spring 2020.
@@ -297,34 +374,45 @@ def load(ledger: Ledger) -> Loaded:
         for k in range(ACTIVITIES_PER_REGION):
             area, title, kind, provider = COURSES[k % len(COURSES)]
             planned_on = date(2019, 3, 18) + timedelta(days=k * 14 + rng.randint(0, 6))
-            activity_id = ledger.plan_activity(
-                on(PROJECT_LEAD, planned_on - timedelta(days=30)),
-                programme=SLUG,
-                title=f"{title} ({region})",
-                kind=kind,
-                competence_area=area,
-                region=region,
-                provider=university if provider == "university" else provider,
-                planned_on=planned_on,
+            activity_id = ledger.handle(
+                by(PROJECT_LEAD),
+                PlanActivity(
+                    programme=SLUG,
+                    title=f"{title} ({region})",
+                    kind=kind,
+                    competence_area=area,
+                    region=region,
+                    provider=university if provider == "university" else provider,
+                    planned_on=planned_on,
+                    effective_on=planned_on - timedelta(days=30),
+                ),
             ).ids["activity_id"]
             activity_ids.append(activity_id)
             if date(2020, 3, 16) <= planned_on <= date(2020, 5, 31) and rng.random() < 0.5:
-                ledger.cancel_activity(
-                    on(PROJECT_LEAD, min(planned_on, date(2020, 3, 20))),
-                    activity_id=activity_id,
-                    reason="Inställd på grund av covid-19",
+                ledger.handle(
+                    by(PROJECT_LEAD),
+                    CancelActivity(
+                        programme=SLUG,
+                        activity_id=activity_id,
+                        reason="Inställd på grund av covid-19",
+                        effective_on=min(planned_on, date(2020, 3, 20)),
+                    ),
                 )
                 cancelled += 1
                 continue
             available = [pid for pid in pool if pid not in gone or planned_on < date(2019, 10, 15)]
             named = rng.sample(available, 1 if kind == "individual" else min(len(available), rng.randint(4, 12)))
             extra = 0 if kind == "individual" else rng.randint(0, 10)
-            ledger.hold_activity(
-                on(PROJECT_LEAD, planned_on),
-                activity_id=activity_id,
-                minutes=rng.choice([120, 240, 360, 480]),
-                participant_ids=named,
-                participant_count=len(named) + extra,
+            ledger.handle(
+                by(PROJECT_LEAD),
+                HoldActivity(
+                    programme=SLUG,
+                    activity_id=activity_id,
+                    minutes=rng.choice([120, 240, 360, 480]),
+                    participant_ids=named,
+                    participant_count=len(named) + extra,
+                    effective_on=planned_on,
+                ),
             )
 
     return Loaded(

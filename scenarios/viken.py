@@ -20,6 +20,23 @@ import random
 from datetime import date, timedelta
 
 from ledger.application import Ledger
+from ledger.commands import (
+    AllocateFunds,
+    AnalyseCompanyNeeds,
+    AwardGrant,
+    CancelSession,
+    DisburseFunds,
+    EnrolParticipants,
+    JoinCompany,
+    LaunchProgramme,
+    OfferModule,
+    PresentCompany,
+    RecordModuleCompletion,
+    RecordParticipantLeft,
+    ReportExpenditure,
+    ScheduleSession,
+    SetBudgetLine,
+)
 from scenarios._common import (
     MOSS_PLAST,
     SARPSBORG_STAAL,
@@ -27,10 +44,10 @@ from scenarios._common import (
     TROSTERUD,
     CompanySpec,
     Loaded,
+    by,
     ensure_company,
     log_position,
     norwegian_org_numbers,
-    on,
     register_participant,
     run_session,
 )
@@ -75,109 +92,154 @@ NEEDS = [
 def load(ledger: Ledger) -> Loaded:
     start = log_position(ledger)
     rng = random.Random(SLUG)
-    ledger.launch_programme(
-        on(COORDINATOR, "2020-03-02"),
-        slug=SLUG,
-        name="Digital kompetanse i industrien - Viken Teknologiklynge",
-        owner="Viken Teknologiklynge",
-        funders=[FUNDER],
-        starts_on="2020-03-02",
-        ends_on="2021-12-31",
-        currency="NOK",
-        regions=["Oslo", "Akershus", "Østfold"],
-        themes=["digitalisering", "operativt forbedringsarbeid", "digitalisert samhandling"],
-        targets={"companies": 12, "participants": 60, "sessions": 12},
+    ledger.handle(
+        by(COORDINATOR),
+        LaunchProgramme(
+            slug=SLUG,
+            name="Digital kompetanse i industrien - Viken Teknologiklynge",
+            owner="Viken Teknologiklynge",
+            funders=[FUNDER],
+            starts_on="2020-03-02",
+            ends_on="2021-12-31",
+            currency="NOK",
+            regions=["Oslo", "Akershus", "Østfold"],
+            themes=["digitalisering", "operativt forbedringsarbeid", "digitalisert samhandling"],
+            targets={"companies": 12, "participants": 60, "sessions": 12},
+            effective_on="2020-03-02",
+        ),
     )
 
     # Digital opportunity analyses in the member companies, then they join.
     for i, company in enumerate(COMPANIES):
         ensure_company(ledger, company)
         visited = date(2020, 3, 9) + timedelta(days=6 * i)
-        ledger.present_company(
-            on(COORDINATOR, visited), programme=SLUG, org_number=company.org_number, channel="digital mulighetsanalyse"
+        ledger.handle(
+            by(COORDINATOR),
+            PresentCompany(
+                programme=SLUG, org_number=company.org_number, channel="digital mulighetsanalyse", effective_on=visited
+            ),
         )
-        ledger.analyse_company_needs(
-            on(COORDINATOR, visited + timedelta(days=14)),
-            programme=SLUG,
-            org_number=company.org_number,
-            competence_areas=NEEDS[i % len(NEEDS)],
+        ledger.handle(
+            by(COORDINATOR),
+            AnalyseCompanyNeeds(
+                programme=SLUG,
+                org_number=company.org_number,
+                competence_areas=NEEDS[i % len(NEEDS)],
+                effective_on=visited + timedelta(days=14),
+            ),
         )
-        ledger.join_company(
-            on(COORDINATOR, date(2020, 6, 2) + timedelta(days=i)), programme=SLUG, org_number=company.org_number
+        ledger.handle(
+            by(COORDINATOR),
+            JoinCompany(
+                programme=SLUG, org_number=company.org_number, effective_on=date(2020, 6, 2) + timedelta(days=i)
+            ),
         )
 
     # Money: the Kompetanse Norge grant, split between the consortium and coordination by the steering group.
     officer = "grants-officer@kompetansenorge"
-    grant = ledger.award_grant(
-        on(officer, "2020-06-15"),
-        programme=SLUG,
-        funder=FUNDER,
-        amount=250_000_000,
-        decision={"reference": "Kompetanse Norge, tilsagnsbrev 20/0417", "body": FUNDER},
+    grant = ledger.handle(
+        by(officer),
+        AwardGrant(
+            programme=SLUG,
+            funder=FUNDER,
+            amount=250_000_000,
+            decision={"reference": "Kompetanse Norge, tilsagnsbrev 20/0417", "body": FUNDER},
+            effective_on="2020-06-15",
+        ),
     ).ids["grant_id"]
     decision = {"reference": "Styringsgruppemøte 25.08.2020, sak 04/20", "body": STEERING_GROUP}
-    ledger.set_budget_line(
-        on(COORDINATOR, "2020-08-25"),
-        programme=SLUG,
-        category="kursutvikling og gjennomføring",
-        amount=210_000_000,
-        decision=decision,
+    ledger.handle(
+        by(COORDINATOR),
+        SetBudgetLine(
+            programme=SLUG,
+            category="kursutvikling og gjennomføring",
+            amount=210_000_000,
+            decision=decision,
+            effective_on="2020-08-25",
+        ),
     )
-    ledger.set_budget_line(
-        on(COORDINATOR, "2020-08-25"), programme=SLUG, category="koordinering", amount=40_000_000, decision=decision
+    ledger.handle(
+        by(COORDINATOR),
+        SetBudgetLine(
+            programme=SLUG, category="koordinering", amount=40_000_000, decision=decision, effective_on="2020-08-25"
+        ),
     )
     shares = {OSLOMET: 70_000_000, NMBU: 50_000_000, HIOF: 60_000_000, FAGSKOLEN: 30_000_000}
     allocations: dict[str, str] = {}
     for provider, amount in shares.items():
-        allocations[provider] = ledger.allocate_funds(
-            on(COORDINATOR, "2020-08-25"),
+        allocations[provider] = ledger.handle(
+            by(COORDINATOR),
+            AllocateFunds(
+                programme=SLUG,
+                grant_id=grant,
+                recipient_kind="provider",
+                recipient=provider,
+                amount=amount,
+                category="kursutvikling og gjennomføring",
+                decision=decision,
+                effective_on="2020-08-25",
+            ),
+        ).ids["allocation_id"]
+    coordination = ledger.handle(
+        by(COORDINATOR),
+        AllocateFunds(
             programme=SLUG,
             grant_id=grant,
-            recipient_kind="provider",
-            recipient=provider,
-            amount=amount,
-            category="kursutvikling og gjennomføring",
+            recipient_kind="purpose",
+            recipient="Prosjektledelse og mulighetsanalyser, Viken Teknologiklynge",
+            amount=40_000_000,
+            category="koordinering",
             decision=decision,
-        ).ids["allocation_id"]
-    coordination = ledger.allocate_funds(
-        on(COORDINATOR, "2020-08-25"),
-        programme=SLUG,
-        grant_id=grant,
-        recipient_kind="purpose",
-        recipient="Prosjektledelse og mulighetsanalyser, Viken Teknologiklynge",
-        amount=40_000_000,
-        category="koordinering",
-        decision=decision,
+            effective_on="2020-08-25",
+        ),
     ).ids["allocation_id"]
     treasurer = "finance@viken-teknologiklynge"
     for provider, amount in shares.items():
-        ledger.disburse_funds(
-            on(treasurer, "2020-09-01"),
-            programme=SLUG,
-            allocation_id=allocations[provider],
-            amount=amount * 4 // 10,
-            kind="advance",
+        ledger.handle(
+            by(treasurer),
+            DisburseFunds(
+                programme=SLUG,
+                allocation_id=allocations[provider],
+                amount=amount * 4 // 10,
+                kind="advance",
+                effective_on="2020-09-01",
+            ),
         )
-        ledger.report_expenditure(
-            on(treasurer, "2021-01-29"),
-            programme=SLUG,
-            allocation_id=allocations[provider],
-            amount=amount * 35 // 100,
-            period="2020-H2",
+        ledger.handle(
+            by(treasurer),
+            ReportExpenditure(
+                programme=SLUG,
+                allocation_id=allocations[provider],
+                amount=amount * 35 // 100,
+                period="2020-H2",
+                effective_on="2021-01-29",
+            ),
         )
-        ledger.disburse_funds(
-            on(treasurer, "2021-02-15"), programme=SLUG, allocation_id=allocations[provider], amount=amount * 4 // 10
+        ledger.handle(
+            by(treasurer),
+            DisburseFunds(
+                programme=SLUG, allocation_id=allocations[provider], amount=amount * 4 // 10, effective_on="2021-02-15"
+            ),
         )
-        ledger.report_expenditure(
-            on(treasurer, "2021-08-13"),
-            programme=SLUG,
-            allocation_id=allocations[provider],
-            amount=amount * 35 // 100,
-            period="2021-H1",
+        ledger.handle(
+            by(treasurer),
+            ReportExpenditure(
+                programme=SLUG,
+                allocation_id=allocations[provider],
+                amount=amount * 35 // 100,
+                period="2021-H1",
+                effective_on="2021-08-13",
+            ),
         )
-    ledger.disburse_funds(on(treasurer, "2020-09-01"), programme=SLUG, allocation_id=coordination, amount=20_000_000)
-    ledger.report_expenditure(
-        on(treasurer, "2021-01-29"), programme=SLUG, allocation_id=coordination, amount=18_500_000, period="2020-H2"
+    ledger.handle(
+        by(treasurer),
+        DisburseFunds(programme=SLUG, allocation_id=coordination, amount=20_000_000, effective_on="2020-09-01"),
+    )
+    ledger.handle(
+        by(treasurer),
+        ReportExpenditure(
+            programme=SLUG, allocation_id=coordination, amount=18_500_000, period="2020-H2", effective_on="2021-01-29"
+        ),
     )
 
     # Participants: the whole organisation, not only top management.
@@ -191,7 +253,8 @@ def load(ledger: Ledger) -> Loaded:
             people[company.org_number].append(
                 register_participant(
                     ledger,
-                    on(COORDINATOR, "2020-09-01"),
+                    by(COORDINATOR),
+                    "2020-09-01",
                     slug=SLUG,
                     number=number,
                     org_number=company.org_number,
@@ -205,25 +268,42 @@ def load(ledger: Ledger) -> Loaded:
     sew = set(people[SEW_EURODRIVE.org_number])
 
     # Module 1: the on-site start is cancelled, the first gathering is in Moss on Tuesday 22 September 2020.
-    m1 = ledger.offer_module(
-        on(COORDINATOR, "2020-08-25"),
-        programme=SLUG,
-        title=MODULE_1,
-        providers=PROVIDERS,
-        theme="operativt forbedringsarbeid",
-        region="Østfold",
-        competence_areas=["operativt forbedringsarbeid", "digital samhandling"],
+    m1 = ledger.handle(
+        by(COORDINATOR),
+        OfferModule(
+            programme=SLUG,
+            title=MODULE_1,
+            providers=PROVIDERS,
+            theme="operativt forbedringsarbeid",
+            region="Østfold",
+            competence_areas=["operativt forbedringsarbeid", "digital samhandling"],
+            effective_on="2020-08-25",
+        ),
     ).ids["module_id"]
-    on_site = ledger.schedule_session(
-        on(COORDINATOR, "2020-08-25"), module_id=m1, starts_on="2020-09-08", place="Ute på bedrift, SEW-Eurodrive, Moss"
+    on_site = ledger.handle(
+        by(COORDINATOR),
+        ScheduleSession(
+            programme=SLUG,
+            module_id=m1,
+            starts_on="2020-09-08",
+            place="Ute på bedrift, SEW-Eurodrive, Moss",
+            effective_on="2020-08-25",
+        ),
     ).ids["session_id"]
-    ledger.cancel_session(
-        on(COORDINATOR, "2020-08-31"),
-        module_id=m1,
-        session_id=on_site,
-        reason="Smittevern: kursstart ute på bedrift var ikke mulig; første samling flyttet til Moss",
+    ledger.handle(
+        by(COORDINATOR),
+        CancelSession(
+            programme=SLUG,
+            module_id=m1,
+            session_id=on_site,
+            reason="Smittevern: kursstart ute på bedrift var ikke mulig; første samling flyttet til Moss",
+            effective_on="2020-08-31",
+        ),
     )
-    ledger.enrol_participants(on(COORDINATOR, "2020-09-07"), module_id=m1, participant_ids=everyone)
+    ledger.handle(
+        by(COORDINATOR),
+        EnrolParticipants(programme=SLUG, module_id=m1, participant_ids=everyone, effective_on="2020-09-07"),
+    )
     m1_days = [
         (date(2020, 9, 22), "Moss", False),
         (date(2020, 10, 20), "OsloMet, Campus Kjeller", False),
@@ -242,6 +322,7 @@ def load(ledger: Ledger) -> Loaded:
         run_session(
             ledger,
             COORDINATOR,
+            programme=SLUG,
             module_id=m1,
             scheduled_on=day - timedelta(days=21),
             held_on=day,
@@ -252,11 +333,16 @@ def load(ledger: Ledger) -> Loaded:
         )
     for pid in everyone:
         if present_count[pid] >= 4:
-            ledger.record_module_completion(on(COORDINATOR, "2021-02-02"), module_id=m1, participant_id=pid)
+            ledger.handle(
+                by(COORDINATOR),
+                RecordModuleCompletion(programme=SLUG, module_id=m1, participant_id=pid, effective_on="2021-02-02"),
+            )
 
     # One participant changes jobs after module 1 and leaves the programme.
     leaver = everyone[-1]
-    ledger.record_participant_left(on(COORDINATOR, "2021-02-05"), programme=SLUG, participant_id=leaver)
+    ledger.handle(
+        by(COORDINATOR), RecordParticipantLeft(programme=SLUG, participant_id=leaver, effective_on="2021-02-05")
+    )
     staying = [pid for pid in everyone if pid != leaver]
 
     later = [
@@ -290,18 +376,24 @@ def load(ledger: Ledger) -> Loaded:
     ]
     module_ids = {"module_1": m1}
     for n, (title, theme, region, areas, enrolled_on, days, share) in enumerate(later, start=2):
-        module_id = ledger.offer_module(
-            on(COORDINATOR, enrolled_on - timedelta(days=30)),
-            programme=SLUG,
-            title=title,
-            providers=PROVIDERS,
-            theme=theme,
-            region=region,
-            competence_areas=areas,
+        module_id = ledger.handle(
+            by(COORDINATOR),
+            OfferModule(
+                programme=SLUG,
+                title=title,
+                providers=PROVIDERS,
+                theme=theme,
+                region=region,
+                competence_areas=areas,
+                effective_on=enrolled_on - timedelta(days=30),
+            ),
         ).ids["module_id"]
         module_ids[f"module_{n}"] = module_id
         cohort = [pid for pid in staying if rng.random() < share]
-        ledger.enrol_participants(on(COORDINATOR, enrolled_on), module_id=module_id, participant_ids=cohort)
+        ledger.handle(
+            by(COORDINATOR),
+            EnrolParticipants(programme=SLUG, module_id=module_id, participant_ids=cohort, effective_on=enrolled_on),
+        )
         counts = {pid: 0 for pid in cohort}
         for day, place, online in days:
             minutes = 180 if online else 360
@@ -313,6 +405,7 @@ def load(ledger: Ledger) -> Loaded:
             run_session(
                 ledger,
                 COORDINATOR,
+                programme=SLUG,
                 module_id=module_id,
                 scheduled_on=day - timedelta(days=21),
                 held_on=day,
@@ -324,7 +417,12 @@ def load(ledger: Ledger) -> Loaded:
         finished = days[-1][0] + timedelta(days=14)
         for pid in cohort:
             if counts[pid] >= len(days) - 1:
-                ledger.record_module_completion(on(COORDINATOR, finished), module_id=module_id, participant_id=pid)
+                ledger.handle(
+                    by(COORDINATOR),
+                    RecordModuleCompletion(
+                        programme=SLUG, module_id=module_id, participant_id=pid, effective_on=finished
+                    ),
+                )
 
     return Loaded(
         programme=SLUG,

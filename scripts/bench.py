@@ -38,6 +38,18 @@ from stdnum.no import orgnr as no_orgnr
 
 from ledger import values
 from ledger.application import Ctx, Ledger
+from ledger.commands import (
+    AllocateFunds,
+    AwardGrant,
+    EnrolParticipants,
+    HoldSession,
+    JoinCompany,
+    LaunchProgramme,
+    OfferModule,
+    RecordAttendance,
+    RegisterCompany,
+    ScheduleSession,
+)
 from ledger.errors import RuleViolated
 from storage.open import open_ledger
 
@@ -181,31 +193,37 @@ class LedgerFixture:
         self.app = app
         self.reporter = reporter
         self.slug = slug
-        app.launch_programme(
+        app.handle(
             CTX,
-            slug=slug,
-            name="Benchmark programme",
-            owner="Bench owner",
-            funders=["Bench funder"],
-            starts_on="2024-01-01",
-            ends_on="2027-12-31",
-            currency="NOK",
+            LaunchProgramme(
+                slug=slug,
+                name="Benchmark programme",
+                owner="Bench owner",
+                funders=["Bench funder"],
+                starts_on="2024-01-01",
+                ends_on="2027-12-31",
+                currency="NOK",
+            ),
         )
-        self.grant_id = app.award_grant(
-            CTX, programme=slug, funder="Bench funder", amount=10**14, decision=DECISION
+        self.grant_id = app.handle(
+            CTX, AwardGrant(programme=slug, funder="Bench funder", amount=10**14, decision=DECISION)
         ).ids["grant_id"]
         self.anchor = org_numbers(1, start=99_000_000)[0]
         with contextlib.suppress(RuleViolated):  # registered once; several programmes may share it
-            app.register_company(
-                CTX, org_number=self.anchor, name="Anchor AS", region="Agder", sector="food", size="small"
+            app.handle(
+                CTX,
+                RegisterCompany(org_number=self.anchor, name="Anchor AS", region="Agder", sector="food", size="small"),
             )
-        app.join_company(CTX, programme=slug, org_number=self.anchor)
+        app.handle(CTX, JoinCompany(programme=slug, org_number=self.anchor))
 
     def register_companies(self, numbers: list[str]) -> None:
         with self.reporter.task(f"setup: register {len(numbers)} companies", len(numbers)) as advance:
             for number in numbers:
-                self.app.register_company(
-                    CTX, org_number=number, name=f"Company {number}", region="Agder", sector="food", size="small"
+                self.app.handle(
+                    CTX,
+                    RegisterCompany(
+                        org_number=number, name=f"Company {number}", region="Agder", sector="food", size="small"
+                    ),
                 )
                 advance(1)
 
@@ -215,7 +233,7 @@ class LedgerFixture:
         5,000-participant setup take minutes)."""
         pids = [str(uuid.uuid4()) for _ in range(count)]
         attributes = {"gender": None, "age_band": None, "employment_status": None, "education_level": None}
-        number = str(values.org_number("org_number", self.anchor))  # as the ledger stores it ("NO...")
+        number = values.parse_org_number(self.anchor)  # as the ledger stores it ("NO...")
         with self.reporter.task(f"setup: register {count} participants", count) as advance:
             for start in range(0, count, 500):
                 programme = self.app.programme(self.slug)
@@ -226,18 +244,29 @@ class LedgerFixture:
         return pids
 
     def offer_module(self, title: str, pids: list[str]) -> str:
-        module_id = self.app.offer_module(
-            CTX, programme=self.slug, title=title, providers=["Bench provider"], theme="automation", region="Agder"
+        module_id = self.app.handle(
+            CTX,
+            OfferModule(
+                programme=self.slug, title=title, providers=["Bench provider"], theme="automation", region="Agder"
+            ),
         ).ids["module_id"]
         for start in range(0, len(pids), 10_000):
-            self.app.enrol_participants(CTX, module_id=module_id, participant_ids=pids[start : start + 10_000])
+            self.app.handle(
+                CTX,
+                EnrolParticipants(
+                    programme=self.slug, module_id=module_id, participant_ids=pids[start : start + 10_000]
+                ),
+            )
         return module_id
 
     def held_session(self, module_id: str, minutes: int = 360) -> str:
-        session_id = self.app.schedule_session(
-            CTX, module_id=module_id, starts_on="2024-03-01", place="Bench hall", minutes=minutes
+        session_id = self.app.handle(
+            CTX,
+            ScheduleSession(
+                programme=self.slug, module_id=module_id, starts_on="2024-03-01", place="Bench hall", minutes=minutes
+            ),
         ).ids["session_id"]
-        self.app.hold_session(CTX, module_id=module_id, session_id=session_id)
+        self.app.handle(CTX, HoldSession(programme=self.slug, module_id=module_id, session_id=session_id))
         return session_id
 
 
@@ -352,20 +381,28 @@ class MixedWorkload:
     def command(self, i: int) -> Callable[[], Any]:
         app, slug, kind, n = self.fixture.app, self.fixture.slug, i % 3, i // 3
         if kind == 0:
-            return lambda: app.join_company(CTX, programme=slug, org_number=self.companies[n])
+            return lambda: app.handle(CTX, JoinCompany(programme=slug, org_number=self.companies[n]))
         if kind == 1:
-            return lambda: app.allocate_funds(
+            return lambda: app.handle(
                 CTX,
-                programme=slug,
-                grant_id=self.fixture.grant_id,
-                recipient_kind="company",
-                recipient=self.companies[n],
-                amount=100_000,
-                decision=DECISION,
+                AllocateFunds(
+                    programme=slug,
+                    grant_id=self.fixture.grant_id,
+                    recipient_kind="company",
+                    recipient=self.companies[n],
+                    amount=100_000,
+                    decision=DECISION,
+                ),
             )
         module_id, session_id, pid = self.attendance[n]
-        return lambda: app.record_attendance(
-            CTX, module_id=module_id, session_id=session_id, attendance=[{"participant_id": pid, "minutes": 300}]
+        return lambda: app.handle(
+            CTX,
+            RecordAttendance(
+                programme=slug,
+                module_id=module_id,
+                session_id=session_id,
+                attendance=[{"participant_id": pid, "minutes": 300}],
+            ),
         )
 
     def run_untimed(self, first: int, count: int) -> None:
@@ -537,11 +574,14 @@ def command_cost_long_stream(scale: Scale, reporter: Reporter, options: Options)
             with reporter.task(f"{name}: build the long stream", scale.long_sessions) as advance:
                 for _ in range(scale.long_sessions):
                     session_id = fixture.held_session(long_module)
-                    app.record_attendance(
+                    app.handle(
                         CTX,
-                        module_id=long_module,
-                        session_id=session_id,
-                        attendance=[{"participant_id": pid, "minutes": 300} for pid in pids],
+                        RecordAttendance(
+                            programme=fixture.slug,
+                            module_id=long_module,
+                            session_id=session_id,
+                            attendance=[{"participant_id": pid, "minutes": 300} for pid in pids],
+                        ),
                     )
                     advance(1)
             long_events = app.module(long_module).version
@@ -552,11 +592,14 @@ def command_cost_long_stream(scale: Scale, reporter: Reporter, options: Options)
                 started = time.perf_counter()
                 session_id = fixture.held_session(module_id)
                 for pid in attendees:
-                    app.record_attendance(
+                    app.handle(
                         CTX,
-                        module_id=module_id,
-                        session_id=session_id,
-                        attendance=[{"participant_id": pid, "minutes": 300}],
+                        RecordAttendance(
+                            programme=fixture.slug,
+                            module_id=module_id,
+                            session_id=session_id,
+                            attendance=[{"participant_id": pid, "minutes": 300}],
+                        ),
                     )
                 return time.perf_counter() - started
 
@@ -605,7 +648,12 @@ def bulk_import_rate(scale: Scale, reporter: Reporter, options: Options) -> dict
                     attendance = [{"participant_id": pid, "minutes": 300} for pid in pids]
                     before = app.recorder.max_notification_id() or 0
                     started = time.perf_counter()
-                    app.record_attendance(CTX, module_id=module_id, session_id=session_id, attendance=attendance)
+                    app.handle(
+                        CTX,
+                        RecordAttendance(
+                            programme=fixture.slug, module_id=module_id, session_id=session_id, attendance=attendance
+                        ),
+                    )
                     ledger_seconds += time.perf_counter() - started
                     size, topic_size = sqlite_event_size(path, table, before, ATTENDANCE_TOPIC)
                     rows = raw_rows(count, size, topic_size, streams=1)
@@ -642,7 +690,10 @@ def fill_store(app: Ledger, reporter: Reporter, events: int, slug: str = "bench"
         while (app.recorder.max_notification_id() or 0) - done < events:
             session_id = fixture.held_session(module_id)
             rows = [{"participant_id": pid, "minutes": 60} for pid in pids]
-            app.record_attendance(CTX, module_id=module_id, session_id=session_id, attendance=rows)
+            app.handle(
+                CTX,
+                RecordAttendance(programme=fixture.slug, module_id=module_id, session_id=session_id, attendance=rows),
+            )
             advance(len(rows) + 2)
 
 
@@ -722,8 +773,8 @@ def rebuild_peak_rss_mb(scale: Scale, reporter: Reporter, options: Options) -> d
 def _past_dashboard_seconds(app: Ledger, url: str, slug: str, repeats: int = 5) -> float:
     from datetime import date
 
-    from projections import queries
     from projections.as_of import programme_as_of
+    from projections.status import queries
     from storage.open import open_projector
 
     projector = open_projector(app, url)

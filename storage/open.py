@@ -1,17 +1,18 @@
-"""Open the ledger, its read models and its projector on the configured store."""
+"""Where the configured store is, and the read models' engines. Opening the ledger and its projector is
+wired in `bootstrap` (the composition root); `open_ledger` and `open_projector` here only forward to it for
+older imports."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
 from sqlalchemy import Engine, create_engine, event
 
-from ledger.application import Ledger
-from ledger.identity import IdentityVault
-from projections.projector import Projector
-from storage.keystore import PostgresKeyStore, SqliteKeyStore
 from storage.settings import Settings, StoreLocation
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+    from projections.projector import Projector
 
 
 def location(url: str | None = None) -> StoreLocation:
@@ -19,15 +20,10 @@ def location(url: str | None = None) -> StoreLocation:
 
 
 def open_ledger(url: str | None = None) -> Ledger:
-    where = location(url)
-    if where.kind == "sqlite":
-        return Ledger(env=where.event_store_env(), vault=IdentityVault(SqliteKeyStore(where.key_store_path())))
-    # Processes opening the ledger at once race on CREATE ... IF NOT EXISTS ("tuple concurrently updated"):
-    # one at a time, under an advisory lock that closing the connection releases.
-    with psycopg.connect(where.postgres_dsn(), autocommit=True) as lock:
-        lock.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"programme-ledger-open:{where.schema}",))
-        key_store = PostgresKeyStore(where.postgres_dsn(), where.schema)
-        return Ledger(env=where.event_store_env(), vault=IdentityVault(key_store))
+    """Forwards to `bootstrap.open_ledger` (new code imports it from there)."""
+    import bootstrap
+
+    return bootstrap.open_ledger(url)
 
 
 def views_engine(url: str | None = None, *, writer: bool = False) -> Engine:
@@ -59,6 +55,7 @@ def views_engine(url: str | None = None, *, writer: bool = False) -> Engine:
 
 
 def open_projector(ledger: Ledger, url: str | None = None, read_models: list[str] | None = None) -> Projector:
-    where = location(url)
-    listen = where.postgres_dsn() if where.kind == "postgres" else None
-    return Projector(ledger, views_engine(url, writer=True), read_models, listen_dsn=listen)
+    """Forwards to `bootstrap.open_projector` (new code imports it from there)."""
+    import bootstrap
+
+    return bootstrap.open_projector(ledger, url, read_models)

@@ -13,6 +13,14 @@ from stdnum.no import orgnr as no_orgnr
 from stdnum.se import orgnr as se_orgnr
 
 from ledger.application import CommandResult, Ctx, Ledger
+from ledger.commands import (
+    AllocateFunds,
+    AwardGrant,
+    JoinCompany,
+    LaunchProgramme,
+    RegisterCompany,
+    RegisterParticipant,
+)
 from ledger.errors import InvalidInput, LedgerError, NotFound, RuleViolated
 
 ACTOR = "coordinator@fremtid"
@@ -75,42 +83,48 @@ def launch(ledger: Ledger, slug: str = SLUG, ctx: Ctx = CTX, **overrides: Any) -
         "targets": {"companies": 40},
     }
     args.update(overrides)
-    return ledger.launch_programme(ctx, **args)
+    return ledger.handle(ctx, LaunchProgramme(**args))
 
 
 def register_company(ledger: Ledger, number: str, name: str = "SEW Eurodrive", **overrides: Any) -> CommandResult:
     args: dict[str, Any] = {"org_number": number, "name": name, "region": "Østfold", "sector": "food", "size": "small"}
     args.update(overrides)
-    return ledger.register_company(CTX, **args)
+    return ledger.handle(CTX, RegisterCompany(**args))
 
 
 def joined_company(ledger: Ledger, number: str, slug: str = SLUG) -> str:
     register_company(ledger, number)
-    ledger.join_company(CTX, programme=slug, org_number=number)
+    ledger.handle(CTX, JoinCompany(programme=slug, org_number=number))
     return no_key(number)
 
 
 def participant(ledger: Ledger, number: str, slug: str = SLUG, **extra: Any) -> str:
-    result = ledger.register_participant(CTX, programme=slug, org_number=number, target_group="employed", **extra)
+    result = ledger.handle(
+        CTX, RegisterParticipant(programme=slug, org_number=number, target_group="employed", **extra)
+    )
     return result.ids["participant_id"]
 
 
 def grant(ledger: Ledger, amount: int = 1_000_000, slug: str = SLUG, funder: str = "Kompetanse Norge") -> str:
-    return ledger.award_grant(CTX, programme=slug, funder=funder, amount=amount, decision=DECISION).ids["grant_id"]
+    return ledger.handle(CTX, AwardGrant(programme=slug, funder=funder, amount=amount, decision=DECISION)).ids[
+        "grant_id"
+    ]
 
 
 def allocation(
     ledger: Ledger, grant_id: str, amount: int, category: str = "general", slug: str = SLUG
 ) -> tuple[str, str]:
-    result = ledger.allocate_funds(
+    result = ledger.handle(
         CTX,
-        programme=slug,
-        grant_id=grant_id,
-        recipient_kind="provider",
-        recipient="OsloMet",
-        amount=amount,
-        decision=DECISION,
-        category=category,
+        AllocateFunds(
+            programme=slug,
+            grant_id=grant_id,
+            recipient_kind="provider",
+            recipient="OsloMet",
+            amount=amount,
+            decision=DECISION,
+            category=category,
+        ),
     )
     return result.ids["allocation_id"], result.ids["entry_id"]
 

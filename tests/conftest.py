@@ -1,33 +1,44 @@
-"""Fixtures: a ledger on a fresh SQLite file, and on a fresh PostgreSQL schema when one is configured.
+"""Fixtures: a ledger on a fresh SQLite file, and on a fresh PostgreSQL schema.
 
-PostgreSQL tests need LEDGER_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test). Without it they
-skip and say why; with LEDGER_REQUIRE_POSTGRES=1 (set by .ci/run) an unreachable server fails the run instead."""
+PostgreSQL tests use LEDGER_TEST_POSTGRES_URL, by default postgresql://postgres@127.0.0.1:5432/test: they run
+whenever that server answers, and skip with the reason when it does not; with LEDGER_REQUIRE_POSTGRES=1 (set by
+.ci/run) an unreachable server fails them instead."""
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
 from psycopg import sql
 
-from ledger.application import Ledger
-from storage.open import open_ledger
+from bootstrap import open_ledger
 
-POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "")
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from ledger.application import Ledger
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL
 REQUIRE_POSTGRES = os.environ.get("LEDGER_REQUIRE_POSTGRES") == "1"
 
 
+@functools.cache
 def _postgres_unavailable_reason() -> str | None:
-    if not POSTGRES_URL:
-        return "PostgreSQL tests need LEDGER_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+    """Why the PostgreSQL tests cannot run, or None; asked once per test run."""
     try:
         psycopg.connect(POSTGRES_URL, connect_timeout=3).close()
     except psycopg.OperationalError as error:
-        return f"PostgreSQL at {POSTGRES_URL} is unreachable: {error}"
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return (
+            f"PostgreSQL at {POSTGRES_URL} does not answer ({first_line}); "
+            "start it, or set LEDGER_TEST_POSTGRES_URL to one that does"
+        )
     return None
 
 

@@ -10,6 +10,17 @@ from typing import Any
 import pytest
 
 from ledger.application import Ledger
+from ledger.commands import (
+    CancelActivity,
+    CloseProgramme,
+    CoCreateEducationOffer,
+    Command,
+    EraseParticipant,
+    FormNetworkGroup,
+    HoldActivity,
+    HoldForumMeeting,
+    PlanActivity,
+)
 from ledger.domain.activity import Forum
 from ledger.domain.programme import Programme
 from ledger.errors import InvalidInput, RuleViolated
@@ -42,12 +53,15 @@ def plan(ledger: Ledger, **override: Any) -> str:
         "planned_on": "2019-09-12",
         **override,
     }
-    return ledger.plan_activity(CTX, **args).ids["activity_id"]
+    return ledger.handle(CTX, PlanActivity(**args)).ids["activity_id"]
 
 
 def meeting(ledger: Ledger) -> str:
-    return ledger.hold_forum_meeting(
-        CTX, programme=SLUG, title="Digital speed-dates", sectors=["education", "business"], format="digital"
+    return ledger.handle(
+        CTX,
+        HoldForumMeeting(
+            programme=SLUG, title="Digital speed-dates", sectors=["education", "business"], format="digital"
+        ),
     ).ids["meeting_id"]
 
 
@@ -89,7 +103,7 @@ def test_given_bad_input_when_activity_planned_then_rejected_naming_the_field(
 def test_given_no_or_closed_programme_when_activity_planned_then_rejected(ledger: Ledger) -> None:
     not_found(ledger, lambda: plan(ledger), "programme")
     launch(ledger)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(ledger, lambda: plan(ledger), RuleViolated, rule="programme_closed")
 
 
@@ -101,7 +115,7 @@ def test_given_planned_activity_when_held_for_named_participants_then_held_with_
     joined_company(ledger, NUMBER)
     pids = [participant(ledger, NUMBER) for _ in range(2)]
     activity_id = plan(ledger, kind="individual")
-    ledger.hold_activity(CTX, activity_id=activity_id, minutes=90, participant_ids=pids)
+    ledger.handle(CTX, HoldActivity(programme=SLUG, activity_id=activity_id, minutes=90, participant_ids=pids))
     assert ledger.activity(activity_id).status == "held"
     event = last_event(ledger, uuid.UUID(activity_id))
     assert (type(event).__name__, event.participant_ids, event.participant_count, event.minutes) == (
@@ -115,28 +129,28 @@ def test_given_planned_activity_when_held_for_named_participants_then_held_with_
 def test_given_planned_activity_when_held_for_counted_group_then_count_recorded(ledger: Ledger) -> None:
     launch(ledger)
     activity_id = plan(ledger)
-    ledger.hold_activity(CTX, activity_id=activity_id, minutes=240, participant_count=25)
+    ledger.handle(CTX, HoldActivity(programme=SLUG, activity_id=activity_id, minutes=240, participant_count=25))
     event = last_event(ledger, uuid.UUID(activity_id))
     assert (event.participant_ids, event.participant_count) == ([], 25)
 
 
 @pytest.mark.parametrize("status", ["held", "cancelled"])
-@pytest.mark.parametrize("command", ["hold_activity", "cancel_activity"])
+@pytest.mark.parametrize("command", [HoldActivity, CancelActivity])
 def test_given_activity_not_planned_when_held_or_cancelled_then_rejected(
-    ledger: Ledger, status: str, command: str
+    ledger: Ledger, status: str, command: type[Command]
 ) -> None:
     launch(ledger)
     activity_id = plan(ledger)
     if status == "held":
-        ledger.hold_activity(CTX, activity_id=activity_id, minutes=60, participant_count=3)
+        ledger.handle(CTX, HoldActivity(programme=SLUG, activity_id=activity_id, minutes=60, participant_count=3))
     else:
-        ledger.cancel_activity(CTX, activity_id=activity_id, reason="too few sign-ups")
+        ledger.handle(CTX, CancelActivity(programme=SLUG, activity_id=activity_id, reason="too few sign-ups"))
     extra: dict[str, Any] = (
-        {"minutes": 60, "participant_count": 3} if command == "hold_activity" else {"reason": "again"}
+        {"minutes": 60, "participant_count": 3} if command.command == "hold_activity" else {"reason": "again"}
     )
     rejected(
         ledger,
-        lambda: getattr(ledger, command)(CTX, activity_id=activity_id, **extra),
+        lambda: ledger.handle(CTX, command(programme=SLUG, activity_id=activity_id, **extra)),
         RuleViolated,
         rule="activity_not_planned",
         unchanged=[uuid.UUID(activity_id)],
@@ -147,18 +161,22 @@ def test_given_unknown_or_erased_participant_when_activity_held_then_rejected(le
     launch(ledger)
     joined_company(ledger, NUMBER)
     erased = participant(ledger, NUMBER)
-    ledger.erase_participant(CTX, programme=SLUG, participant_id=erased)
+    ledger.handle(CTX, EraseParticipant(programme=SLUG, participant_id=erased))
     activity_id = plan(ledger)
     rejected(
         ledger,
-        lambda: ledger.hold_activity(CTX, activity_id=activity_id, minutes=60, participant_ids=[str(uuid.uuid4())]),
+        lambda: ledger.handle(
+            CTX, HoldActivity(programme=SLUG, activity_id=activity_id, minutes=60, participant_ids=[str(uuid.uuid4())])
+        ),
         RuleViolated,
         rule="participant_unknown",
         unchanged=[uuid.UUID(activity_id)],
     )
     rejected(
         ledger,
-        lambda: ledger.hold_activity(CTX, activity_id=activity_id, minutes=60, participant_ids=[erased]),
+        lambda: ledger.handle(
+            CTX, HoldActivity(programme=SLUG, activity_id=activity_id, minutes=60, participant_ids=[erased])
+        ),
         RuleViolated,
         rule="participant_erased",
         unchanged=[uuid.UUID(activity_id)],
@@ -184,28 +202,36 @@ def test_given_bad_input_when_activity_held_then_rejected_naming_the_field(
     ledger: Ledger, args: dict[str, Any], field: str
 ) -> None:
     launch(ledger)
-    full = {"activity_id": plan(ledger), **args}
-    rejected(ledger, lambda: ledger.hold_activity(CTX, **full), InvalidInput, field=field)
+    full = {"programme": SLUG, "activity_id": plan(ledger), **args}
+    rejected(ledger, lambda: ledger.handle(CTX, HoldActivity(**full)), InvalidInput, field=field)
 
 
-@pytest.mark.parametrize("command", ["hold_activity", "cancel_activity"])
-def test_given_unknown_activity_when_held_or_cancelled_then_not_found(ledger: Ledger, command: str) -> None:
+@pytest.mark.parametrize("command", [HoldActivity, CancelActivity])
+def test_given_unknown_activity_when_held_or_cancelled_then_not_found(ledger: Ledger, command: type[Command]) -> None:
     launch(ledger)
-    extra: dict[str, Any] = {"minutes": 60, "participant_count": 3} if command == "hold_activity" else {"reason": "r"}
-    not_found(ledger, lambda: getattr(ledger, command)(CTX, activity_id=str(uuid.uuid4()), **extra), "activity")
-    other_kind = ledger.form_network_group(CTX, programme=SLUG, name="n", basis="theme").ids["group_id"]
-    not_found(ledger, lambda: getattr(ledger, command)(CTX, activity_id=other_kind, **extra), "activity")
+    extra: dict[str, Any] = (
+        {"minutes": 60, "participant_count": 3} if command.command == "hold_activity" else {"reason": "r"}
+    )
+    not_found(
+        ledger, lambda: ledger.handle(CTX, command(programme=SLUG, activity_id=str(uuid.uuid4()), **extra)), "activity"
+    )
+    other_kind = ledger.handle(CTX, FormNetworkGroup(programme=SLUG, name="n", basis="theme")).ids["group_id"]
+    not_found(ledger, lambda: ledger.handle(CTX, command(programme=SLUG, activity_id=other_kind, **extra)), "activity")
 
 
-@pytest.mark.parametrize("command", ["hold_activity", "cancel_activity"])
-def test_given_closed_programme_when_activity_held_or_cancelled_then_rejected(ledger: Ledger, command: str) -> None:
+@pytest.mark.parametrize("command", [HoldActivity, CancelActivity])
+def test_given_closed_programme_when_activity_held_or_cancelled_then_rejected(
+    ledger: Ledger, command: type[Command]
+) -> None:
     launch(ledger)
     activity_id = plan(ledger)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
-    extra: dict[str, Any] = {"minutes": 60, "participant_count": 3} if command == "hold_activity" else {"reason": "r"}
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
+    extra: dict[str, Any] = (
+        {"minutes": 60, "participant_count": 3} if command.command == "hold_activity" else {"reason": "r"}
+    )
     rejected(
         ledger,
-        lambda: getattr(ledger, command)(CTX, activity_id=activity_id, **extra),
+        lambda: ledger.handle(CTX, command(programme=SLUG, activity_id=activity_id, **extra)),
         RuleViolated,
         rule="programme_closed",
     )
@@ -217,12 +243,12 @@ def test_given_closed_programme_when_activity_held_or_cancelled_then_rejected(le
 def test_given_planned_activity_when_cancelled_then_cancelled_with_reason(ledger: Ledger) -> None:
     launch(ledger)
     activity_id = plan(ledger)
-    ledger.cancel_activity(CTX, activity_id=activity_id, reason="pandemic")
+    ledger.handle(CTX, CancelActivity(programme=SLUG, activity_id=activity_id, reason="pandemic"))
     assert ledger.activity(activity_id).status == "cancelled"
     assert last_event(ledger, uuid.UUID(activity_id)).reason == "pandemic"
     rejected(
         ledger,
-        lambda: ledger.cancel_activity(CTX, activity_id=activity_id, reason=""),
+        lambda: ledger.handle(CTX, CancelActivity(programme=SLUG, activity_id=activity_id, reason="")),
         InvalidInput,
         field="reason",
     )
@@ -234,10 +260,13 @@ def test_given_planned_activity_when_cancelled_then_cancelled_with_reason(ledger
 def test_given_programme_when_forum_meeting_held_and_offer_co_created_then_both_recorded(ledger: Ledger) -> None:
     launch(ledger)
     meeting_id = meeting(ledger)
-    offer = ledger.co_create_education_offer(
-        CTX, programme=SLUG, title="Digital tools for SMEs", provider="DigitalNorway", meeting_id=meeting_id
+    offer = ledger.handle(
+        CTX,
+        CoCreateEducationOffer(
+            programme=SLUG, title="Digital tools for SMEs", provider="DigitalNorway", meeting_id=meeting_id
+        ),
     )
-    standalone = ledger.co_create_education_offer(CTX, programme=SLUG, title="Escape-history game", provider="HiØ")
+    standalone = ledger.handle(CTX, CoCreateEducationOffer(programme=SLUG, title="Escape-history game", provider="HiØ"))
     forum = ledger.repository.get(FORUM_ID)
     assert forum.meetings == [meeting_id]
     assert forum.offers == [offer.ids["offer_id"], standalone.ids["offer_id"]]
@@ -255,8 +284,8 @@ def test_given_unknown_meeting_when_offer_co_created_then_rejected(ledger: Ledge
     launch(ledger)
     rejected(
         ledger,
-        lambda: ledger.co_create_education_offer(
-            CTX, programme=SLUG, title="t", provider="p", meeting_id=str(uuid.uuid4())
+        lambda: ledger.handle(
+            CTX, CoCreateEducationOffer(programme=SLUG, title="t", provider="p", meeting_id=str(uuid.uuid4()))
         ),
         RuleViolated,
         rule="meeting_unknown",
@@ -278,7 +307,7 @@ def test_given_bad_input_when_forum_meeting_held_then_rejected_naming_the_field(
 ) -> None:
     launch(ledger)
     args = {"programme": SLUG, "title": "t", "sectors": ["county"], "format": "workshop", **override}
-    rejected(ledger, lambda: ledger.hold_forum_meeting(CTX, **args), InvalidInput, field=field)
+    rejected(ledger, lambda: ledger.handle(CTX, HoldForumMeeting(**args)), InvalidInput, field=field)
 
 
 @pytest.mark.parametrize(
@@ -290,20 +319,20 @@ def test_given_bad_input_when_offer_co_created_then_rejected_naming_the_field(
 ) -> None:
     launch(ledger)
     args = {"programme": SLUG, "title": "t", "provider": "p", **override}
-    rejected(ledger, lambda: ledger.co_create_education_offer(CTX, **args), InvalidInput, field=field)
+    rejected(ledger, lambda: ledger.handle(CTX, CoCreateEducationOffer(**args)), InvalidInput, field=field)
 
 
 def test_given_no_or_closed_programme_when_forum_commands_run_then_rejected(ledger: Ledger) -> None:
     not_found(ledger, lambda: meeting(ledger), "programme")
     not_found(
-        ledger, lambda: ledger.co_create_education_offer(CTX, programme=SLUG, title="t", provider="p"), "programme"
+        ledger, lambda: ledger.handle(CTX, CoCreateEducationOffer(programme=SLUG, title="t", provider="p")), "programme"
     )
     launch(ledger)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(ledger, lambda: meeting(ledger), RuleViolated, rule="programme_closed", unchanged=[FORUM_ID])
     rejected(
         ledger,
-        lambda: ledger.co_create_education_offer(CTX, programme=SLUG, title="t", provider="p"),
+        lambda: ledger.handle(CTX, CoCreateEducationOffer(programme=SLUG, title="t", provider="p")),
         RuleViolated,
         rule="programme_closed",
         unchanged=[FORUM_ID],

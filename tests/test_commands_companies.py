@@ -7,6 +7,17 @@ import pytest
 from stdnum import luhn
 
 from ledger.application import Ledger
+from ledger.commands import (
+    AnalyseCompanyNeeds,
+    CloseProgramme,
+    Command,
+    CompleteCompany,
+    HoldOnboarding,
+    JoinCompany,
+    PresentCompany,
+    SetCompanyGoals,
+    WithdrawCompany,
+)
 from ledger.domain.company import Company
 from ledger.domain.programme import Programme
 from ledger.errors import InvalidInput, NotFound, RuleViolated
@@ -129,8 +140,8 @@ def test_given_bad_details_when_company_registered_then_rejected_naming_the_fiel
 def test_given_registered_company_when_presented_twice_then_presented_with_channels(ledger: Ledger) -> None:
     launch(ledger)
     register_company(ledger, NUMBER)
-    ledger.present_company(CTX, programme=SLUG, org_number=NUMBER, channel="Teams")
-    ledger.present_company(CTX, programme=SLUG, org_number=NUMBER)
+    ledger.handle(CTX, PresentCompany(programme=SLUG, org_number=NUMBER, channel="Teams"))
+    ledger.handle(CTX, PresentCompany(programme=SLUG, org_number=NUMBER))
     programme = ledger.programme(SLUG)
     assert programme.companies[no_key(NUMBER)] == {"stage": "presented", "presentations": 2}
     assert programme.active_company_count == 0
@@ -143,12 +154,12 @@ def test_given_registered_company_when_presented_twice_then_presented_with_chann
 
 def test_given_unregistered_company_when_presented_then_not_found(ledger: Ledger) -> None:
     launch(ledger)
-    not_found(ledger, lambda: ledger.present_company(CTX, programme=SLUG, org_number=NUMBER), "company")
+    not_found(ledger, lambda: ledger.handle(CTX, PresentCompany(programme=SLUG, org_number=NUMBER)), "company")
 
 
 def test_given_no_programme_when_company_presented_then_not_found(ledger: Ledger) -> None:
     register_company(ledger, NUMBER)
-    not_found(ledger, lambda: ledger.present_company(CTX, programme="nowhere", org_number=NUMBER), "programme")
+    not_found(ledger, lambda: ledger.handle(CTX, PresentCompany(programme="nowhere", org_number=NUMBER)), "programme")
 
 
 def test_given_joined_company_when_presented_then_rejected(ledger: Ledger) -> None:
@@ -156,7 +167,7 @@ def test_given_joined_company_when_presented_then_rejected(ledger: Ledger) -> No
     joined_company(ledger, NUMBER)
     rejected(
         ledger,
-        lambda: ledger.present_company(CTX, programme=SLUG, org_number=NUMBER),
+        lambda: ledger.handle(CTX, PresentCompany(programme=SLUG, org_number=NUMBER)),
         RuleViolated,
         rule="already_joined",
         unchanged=[PROGRAMME_ID],
@@ -168,7 +179,7 @@ def test_given_bad_channel_when_company_presented_then_rejected_naming_the_field
     register_company(ledger, NUMBER)
     rejected(
         ledger,
-        lambda: ledger.present_company(CTX, programme=SLUG, org_number=NUMBER, channel=""),
+        lambda: ledger.handle(CTX, PresentCompany(programme=SLUG, org_number=NUMBER, channel="")),
         InvalidInput,
         field="channel",
     )
@@ -177,10 +188,10 @@ def test_given_bad_channel_when_company_presented_then_rejected_naming_the_field
 def test_given_closed_programme_when_company_presented_then_rejected(ledger: Ledger) -> None:
     launch(ledger)
     register_company(ledger, NUMBER)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(
         ledger,
-        lambda: ledger.present_company(CTX, programme=SLUG, org_number=NUMBER),
+        lambda: ledger.handle(CTX, PresentCompany(programme=SLUG, org_number=NUMBER)),
         RuleViolated,
         rule="programme_closed",
         unchanged=[PROGRAMME_ID],
@@ -193,8 +204,8 @@ def test_given_closed_programme_when_company_presented_then_rejected(ledger: Led
 def test_given_presented_company_when_it_joins_then_joined_and_counted(ledger: Ledger) -> None:
     launch(ledger)
     register_company(ledger, NUMBER)
-    ledger.present_company(CTX, programme=SLUG, org_number=NUMBER, channel="Teams")
-    result = ledger.join_company(CTX, programme=SLUG, org_number=NUMBER)
+    ledger.handle(CTX, PresentCompany(programme=SLUG, org_number=NUMBER, channel="Teams"))
+    result = ledger.handle(CTX, JoinCompany(programme=SLUG, org_number=NUMBER))
     programme = ledger.programme(SLUG)
     assert result.version == 3 == programme.version
     assert programme.stage_of(no_key(NUMBER)) == "joined"
@@ -210,7 +221,7 @@ def test_given_cap_reached_when_company_joins_then_rejected(ledger: Ledger) -> N
     register_company(ledger, third)
     rejected(
         ledger,
-        lambda: ledger.join_company(CTX, programme=SLUG, org_number=third),
+        lambda: ledger.handle(CTX, JoinCompany(programme=SLUG, org_number=third)),
         RuleViolated,
         rule="company_cap_reached",
         unchanged=[PROGRAMME_ID],
@@ -223,8 +234,8 @@ def test_given_cap_reached_when_a_company_withdraws_then_another_can_join(ledger
     first, second = norwegian_org_numbers(2)
     joined_company(ledger, first)
     register_company(ledger, second)
-    ledger.withdraw_company(CTX, programme=SLUG, org_number=first, reason="no capacity")
-    ledger.join_company(CTX, programme=SLUG, org_number=second)
+    ledger.handle(CTX, WithdrawCompany(programme=SLUG, org_number=first, reason="no capacity"))
+    ledger.handle(CTX, JoinCompany(programme=SLUG, org_number=second))
     programme = ledger.programme(SLUG)
     assert programme.active_company_count == 1
     assert programme.stage_of(no_key(first)) == "withdrawn"
@@ -234,7 +245,7 @@ def test_given_cap_reached_with_completed_company_then_completed_does_not_count_
     launch(ledger, caps={"companies": 1})
     first, second = norwegian_org_numbers(2)
     joined_company(ledger, first)
-    ledger.complete_company(CTX, programme=SLUG, org_number=first)
+    ledger.handle(CTX, CompleteCompany(programme=SLUG, org_number=first))
     joined_company(ledger, second)
     assert ledger.programme(SLUG).active_company_count == 1
 
@@ -244,7 +255,7 @@ def test_given_zero_cap_when_company_joins_then_rejected(ledger: Ledger) -> None
     register_company(ledger, NUMBER)
     rejected(
         ledger,
-        lambda: ledger.join_company(CTX, programme=SLUG, org_number=NUMBER),
+        lambda: ledger.handle(CTX, JoinCompany(programme=SLUG, org_number=NUMBER)),
         RuleViolated,
         rule="company_cap_reached",
     )
@@ -262,12 +273,12 @@ def test_given_company_already_in_programme_when_it_joins_again_then_rejected(le
     launch(ledger)
     joined_company(ledger, NUMBER)
     if stage == "onboarded":
-        ledger.hold_onboarding(CTX, programme=SLUG, org_number=NUMBER)
+        ledger.handle(CTX, HoldOnboarding(programme=SLUG, org_number=NUMBER))
     if stage == "completed":
-        ledger.complete_company(CTX, programme=SLUG, org_number=NUMBER)
+        ledger.handle(CTX, CompleteCompany(programme=SLUG, org_number=NUMBER))
     rejected(
         ledger,
-        lambda: ledger.join_company(CTX, programme=SLUG, org_number=NUMBER),
+        lambda: ledger.handle(CTX, JoinCompany(programme=SLUG, org_number=NUMBER)),
         RuleViolated,
         rule="already_joined",
         unchanged=[PROGRAMME_ID],
@@ -277,26 +288,26 @@ def test_given_company_already_in_programme_when_it_joins_again_then_rejected(le
 def test_given_withdrawn_company_when_it_joins_again_then_rejoined(ledger: Ledger) -> None:
     launch(ledger)
     joined_company(ledger, NUMBER)
-    ledger.withdraw_company(CTX, programme=SLUG, org_number=NUMBER, reason="furloughs")
-    ledger.join_company(CTX, programme=SLUG, org_number=NUMBER)
+    ledger.handle(CTX, WithdrawCompany(programme=SLUG, org_number=NUMBER, reason="furloughs"))
+    ledger.handle(CTX, JoinCompany(programme=SLUG, org_number=NUMBER))
     assert ledger.programme(SLUG).stage_of(no_key(NUMBER)) == "joined"
 
 
 def test_given_unregistered_company_when_it_joins_then_not_found(ledger: Ledger) -> None:
     launch(ledger)
-    not_found(ledger, lambda: ledger.join_company(CTX, programme=SLUG, org_number=NUMBER), "company")
+    not_found(ledger, lambda: ledger.handle(CTX, JoinCompany(programme=SLUG, org_number=NUMBER)), "company")
 
 
 def test_given_no_programme_when_company_joins_then_not_found(ledger: Ledger) -> None:
     register_company(ledger, NUMBER)
-    not_found(ledger, lambda: ledger.join_company(CTX, programme="nowhere", org_number=NUMBER), "programme")
+    not_found(ledger, lambda: ledger.handle(CTX, JoinCompany(programme="nowhere", org_number=NUMBER)), "programme")
 
 
 def test_given_invalid_number_when_company_joins_then_rejected_naming_the_field(ledger: Ledger) -> None:
     launch(ledger)
     rejected(
         ledger,
-        lambda: ledger.join_company(CTX, programme=SLUG, org_number=_bad_mod11(NUMBER)),
+        lambda: ledger.handle(CTX, JoinCompany(programme=SLUG, org_number=_bad_mod11(NUMBER))),
         InvalidInput,
         field="org_number",
     )
@@ -305,10 +316,10 @@ def test_given_invalid_number_when_company_joins_then_rejected_naming_the_field(
 def test_given_closed_programme_when_company_joins_then_rejected(ledger: Ledger) -> None:
     launch(ledger)
     register_company(ledger, NUMBER)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(
         ledger,
-        lambda: ledger.join_company(CTX, programme=SLUG, org_number=NUMBER),
+        lambda: ledger.handle(CTX, JoinCompany(programme=SLUG, org_number=NUMBER)),
         RuleViolated,
         rule="programme_closed",
     )
@@ -318,7 +329,7 @@ def test_given_company_in_two_programmes_when_it_joins_both_then_each_counts_it(
     launch(ledger)
     launch(ledger, slug="kongsberg", caps={"companies": 1})
     joined_company(ledger, NUMBER)
-    ledger.join_company(CTX, programme="kongsberg", org_number=NUMBER)
+    ledger.handle(CTX, JoinCompany(programme="kongsberg", org_number=NUMBER))
     assert ledger.programme(SLUG).active_company_count == 1
     assert ledger.programme("kongsberg").active_company_count == 1
 
@@ -329,7 +340,7 @@ def test_given_company_in_two_programmes_when_it_joins_both_then_each_counts_it(
 def test_given_joined_company_when_onboarding_held_then_onboarded_and_still_counted(ledger: Ledger) -> None:
     launch(ledger)
     joined_company(ledger, NUMBER)
-    ledger.hold_onboarding(CTX, programme=SLUG, org_number=NUMBER)
+    ledger.handle(CTX, HoldOnboarding(programme=SLUG, org_number=NUMBER))
     programme = ledger.programme(SLUG)
     assert programme.stage_of(no_key(NUMBER)) == "onboarded"
     assert programme.active_company_count == 1
@@ -339,10 +350,10 @@ def test_given_joined_company_when_onboarding_held_then_onboarded_and_still_coun
 def test_given_onboarded_company_when_onboarding_held_again_then_rejected(ledger: Ledger) -> None:
     launch(ledger)
     joined_company(ledger, NUMBER)
-    ledger.hold_onboarding(CTX, programme=SLUG, org_number=NUMBER)
+    ledger.handle(CTX, HoldOnboarding(programme=SLUG, org_number=NUMBER))
     rejected(
         ledger,
-        lambda: ledger.hold_onboarding(CTX, programme=SLUG, org_number=NUMBER),
+        lambda: ledger.handle(CTX, HoldOnboarding(programme=SLUG, org_number=NUMBER)),
         RuleViolated,
         rule="already_onboarded",
         unchanged=[PROGRAMME_ID],
@@ -354,13 +365,13 @@ def test_given_company_not_active_when_onboarding_held_then_rejected(ledger: Led
     launch(ledger)
     register_company(ledger, NUMBER)
     if stage == "presented":
-        ledger.present_company(CTX, programme=SLUG, org_number=NUMBER)
+        ledger.handle(CTX, PresentCompany(programme=SLUG, org_number=NUMBER))
     if stage == "withdrawn":
-        ledger.join_company(CTX, programme=SLUG, org_number=NUMBER)
-        ledger.withdraw_company(CTX, programme=SLUG, org_number=NUMBER, reason="x")
+        ledger.handle(CTX, JoinCompany(programme=SLUG, org_number=NUMBER))
+        ledger.handle(CTX, WithdrawCompany(programme=SLUG, org_number=NUMBER, reason="x"))
     rejected(
         ledger,
-        lambda: ledger.hold_onboarding(CTX, programme=SLUG, org_number=NUMBER),
+        lambda: ledger.handle(CTX, HoldOnboarding(programme=SLUG, org_number=NUMBER)),
         RuleViolated,
         rule="company_not_active",
         unchanged=[PROGRAMME_ID],
@@ -371,11 +382,11 @@ def test_given_bad_number_or_programme_when_onboarding_held_then_rejected(ledger
     launch(ledger)
     rejected(
         ledger,
-        lambda: ledger.hold_onboarding(CTX, programme=SLUG, org_number="123"),
+        lambda: ledger.handle(CTX, HoldOnboarding(programme=SLUG, org_number="123")),
         InvalidInput,
         field="org_number",
     )
-    not_found(ledger, lambda: ledger.hold_onboarding(CTX, programme="nowhere", org_number=NUMBER), "programme")
+    not_found(ledger, lambda: ledger.handle(CTX, HoldOnboarding(programme="nowhere", org_number=NUMBER)), "programme")
 
 
 # --- set_company_goals -----------------------------------------------------------------------------------------
@@ -384,7 +395,7 @@ def test_given_bad_number_or_programme_when_onboarding_held_then_rejected(ledger
 def test_given_joined_company_when_goals_set_then_goals_recorded(ledger: Ledger) -> None:
     launch(ledger)
     joined_company(ledger, NUMBER)
-    ledger.set_company_goals(CTX, programme=SLUG, org_number=NUMBER, goals=["digital collaboration", "lean"])
+    ledger.handle(CTX, SetCompanyGoals(programme=SLUG, org_number=NUMBER, goals=["digital collaboration", "lean"]))
     assert ledger.programme(SLUG).companies[no_key(NUMBER)]["goals"] == ["digital collaboration", "lean"]
     assert last_event(ledger, PROGRAMME_ID).goals == ["digital collaboration", "lean"]
 
@@ -392,10 +403,10 @@ def test_given_joined_company_when_goals_set_then_goals_recorded(ledger: Ledger)
 def test_given_presented_company_when_goals_set_then_rejected(ledger: Ledger) -> None:
     launch(ledger)
     register_company(ledger, NUMBER)
-    ledger.present_company(CTX, programme=SLUG, org_number=NUMBER)
+    ledger.handle(CTX, PresentCompany(programme=SLUG, org_number=NUMBER))
     rejected(
         ledger,
-        lambda: ledger.set_company_goals(CTX, programme=SLUG, org_number=NUMBER, goals=["x"]),
+        lambda: ledger.handle(CTX, SetCompanyGoals(programme=SLUG, org_number=NUMBER, goals=["x"])),
         RuleViolated,
         rule="company_not_active",
         unchanged=[PROGRAMME_ID],
@@ -410,7 +421,7 @@ def test_given_bad_goals_when_goals_set_then_rejected_naming_the_field(
     joined_company(ledger, NUMBER)
     rejected(
         ledger,
-        lambda: ledger.set_company_goals(CTX, programme=SLUG, org_number=NUMBER, goals=goals),  # type: ignore[arg-type]
+        lambda: ledger.handle(CTX, SetCompanyGoals(programme=SLUG, org_number=NUMBER, goals=goals)),  # type: ignore[arg-type]
         InvalidInput,
         field=field,
     )
@@ -418,7 +429,9 @@ def test_given_bad_goals_when_goals_set_then_rejected_naming_the_field(
 
 def test_given_no_programme_when_goals_set_then_not_found(ledger: Ledger) -> None:
     not_found(
-        ledger, lambda: ledger.set_company_goals(CTX, programme="nowhere", org_number=NUMBER, goals=["x"]), "programme"
+        ledger,
+        lambda: ledger.handle(CTX, SetCompanyGoals(programme="nowhere", org_number=NUMBER, goals=["x"])),
+        "programme",
     )
 
 
@@ -428,8 +441,8 @@ def test_given_no_programme_when_goals_set_then_not_found(ledger: Ledger) -> Non
 def test_given_presented_company_when_needs_analysed_then_competence_areas_recorded(ledger: Ledger) -> None:
     launch(ledger)
     register_company(ledger, NUMBER)
-    ledger.present_company(CTX, programme=SLUG, org_number=NUMBER)
-    ledger.analyse_company_needs(CTX, programme=SLUG, org_number=NUMBER, competence_areas=["Industry 4.0"])
+    ledger.handle(CTX, PresentCompany(programme=SLUG, org_number=NUMBER))
+    ledger.handle(CTX, AnalyseCompanyNeeds(programme=SLUG, org_number=NUMBER, competence_areas=["Industry 4.0"]))
     assert ledger.programme(SLUG).companies[no_key(NUMBER)]["competence_areas"] == ["Industry 4.0"]
     assert event_names(ledger, PROGRAMME_ID)[-1] == "CompanyNeedsAnalysed"
 
@@ -439,7 +452,7 @@ def test_given_company_not_in_programme_when_needs_analysed_then_rejected(ledger
     register_company(ledger, NUMBER)
     rejected(
         ledger,
-        lambda: ledger.analyse_company_needs(CTX, programme=SLUG, org_number=NUMBER, competence_areas=["robots"]),
+        lambda: ledger.handle(CTX, AnalyseCompanyNeeds(programme=SLUG, org_number=NUMBER, competence_areas=["robots"])),
         RuleViolated,
         rule="company_not_in_programme",
         unchanged=[PROGRAMME_ID],
@@ -451,7 +464,7 @@ def test_given_bad_areas_when_needs_analysed_then_rejected_naming_the_field(ledg
     joined_company(ledger, NUMBER)
     rejected(
         ledger,
-        lambda: ledger.analyse_company_needs(CTX, programme=SLUG, org_number=NUMBER, competence_areas=[]),
+        lambda: ledger.handle(CTX, AnalyseCompanyNeeds(programme=SLUG, org_number=NUMBER, competence_areas=[])),
         InvalidInput,
         field="competence_areas",
     )
@@ -460,10 +473,10 @@ def test_given_bad_areas_when_needs_analysed_then_rejected_naming_the_field(ledg
 def test_given_closed_programme_when_needs_analysed_then_rejected(ledger: Ledger) -> None:
     launch(ledger)
     joined_company(ledger, NUMBER)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(
         ledger,
-        lambda: ledger.analyse_company_needs(CTX, programme=SLUG, org_number=NUMBER, competence_areas=["robots"]),
+        lambda: ledger.handle(CTX, AnalyseCompanyNeeds(programme=SLUG, org_number=NUMBER, competence_areas=["robots"])),
         RuleViolated,
         rule="programme_closed",
     )
@@ -475,32 +488,32 @@ def test_given_closed_programme_when_needs_analysed_then_rejected(ledger: Ledger
 def test_given_joined_company_when_it_withdraws_then_withdrawn_with_reason(ledger: Ledger) -> None:
     launch(ledger)
     joined_company(ledger, NUMBER)
-    ledger.withdraw_company(CTX, programme=SLUG, org_number=NUMBER, reason="oil-price fall")
+    ledger.handle(CTX, WithdrawCompany(programme=SLUG, org_number=NUMBER, reason="oil-price fall"))
     programme = ledger.programme(SLUG)
     assert programme.stage_of(no_key(NUMBER)) == "withdrawn"
     assert programme.active_company_count == 0
     assert last_event(ledger, PROGRAMME_ID).reason == "oil-price fall"
 
 
-@pytest.mark.parametrize("command", ["withdraw_company", "complete_company"])
+@pytest.mark.parametrize("command", [WithdrawCompany, CompleteCompany])
 @pytest.mark.parametrize("stage", [None, "presented", "withdrawn", "completed"])
 def test_given_company_not_active_when_withdrawn_or_completed_then_rejected(
-    ledger: Ledger, command: str, stage: str | None
+    ledger: Ledger, command: type[Command], stage: str | None
 ) -> None:
     launch(ledger)
     register_company(ledger, NUMBER)
     if stage == "presented":
-        ledger.present_company(CTX, programme=SLUG, org_number=NUMBER)
+        ledger.handle(CTX, PresentCompany(programme=SLUG, org_number=NUMBER))
     if stage in ("withdrawn", "completed"):
-        ledger.join_company(CTX, programme=SLUG, org_number=NUMBER)
+        ledger.handle(CTX, JoinCompany(programme=SLUG, org_number=NUMBER))
     if stage == "withdrawn":
-        ledger.withdraw_company(CTX, programme=SLUG, org_number=NUMBER, reason="x")
+        ledger.handle(CTX, WithdrawCompany(programme=SLUG, org_number=NUMBER, reason="x"))
     if stage == "completed":
-        ledger.complete_company(CTX, programme=SLUG, org_number=NUMBER)
-    extra = {"reason": "again"} if command == "withdraw_company" else {}
+        ledger.handle(CTX, CompleteCompany(programme=SLUG, org_number=NUMBER))
+    extra = {"reason": "again"} if command.command == "withdraw_company" else {}
     rejected(
         ledger,
-        lambda: getattr(ledger, command)(CTX, programme=SLUG, org_number=NUMBER, **extra),
+        lambda: ledger.handle(CTX, command(programme=SLUG, org_number=NUMBER, **extra)),
         RuleViolated,
         rule="company_not_active",
         unchanged=[PROGRAMME_ID],
@@ -512,7 +525,7 @@ def test_given_bad_reason_when_company_withdraws_then_rejected_naming_the_field(
     joined_company(ledger, NUMBER)
     rejected(
         ledger,
-        lambda: ledger.withdraw_company(CTX, programme=SLUG, org_number=NUMBER, reason=""),
+        lambda: ledger.handle(CTX, WithdrawCompany(programme=SLUG, org_number=NUMBER, reason="")),
         InvalidInput,
         field="reason",
     )
@@ -521,34 +534,36 @@ def test_given_bad_reason_when_company_withdraws_then_rejected_naming_the_field(
 def test_given_onboarded_company_when_completed_then_completed_and_no_longer_active(ledger: Ledger) -> None:
     launch(ledger)
     joined_company(ledger, NUMBER)
-    ledger.hold_onboarding(CTX, programme=SLUG, org_number=NUMBER)
-    ledger.complete_company(CTX, programme=SLUG, org_number=NUMBER)
+    ledger.handle(CTX, HoldOnboarding(programme=SLUG, org_number=NUMBER))
+    ledger.handle(CTX, CompleteCompany(programme=SLUG, org_number=NUMBER))
     programme = ledger.programme(SLUG)
     assert programme.stage_of(no_key(NUMBER)) == "completed"
     assert programme.active_company_count == 0
     assert event_names(ledger, PROGRAMME_ID)[-1] == "CompanyCompleted"
 
 
-@pytest.mark.parametrize("command", ["withdraw_company", "complete_company"])
-def test_given_closed_programme_when_company_withdrawn_or_completed_then_rejected(ledger: Ledger, command: str) -> None:
+@pytest.mark.parametrize("command", [WithdrawCompany, CompleteCompany])
+def test_given_closed_programme_when_company_withdrawn_or_completed_then_rejected(
+    ledger: Ledger, command: type[Command]
+) -> None:
     launch(ledger)
     joined_company(ledger, NUMBER)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
-    extra = {"reason": "x"} if command == "withdraw_company" else {}
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
+    extra = {"reason": "x"} if command.command == "withdraw_company" else {}
     rejected(
         ledger,
-        lambda: getattr(ledger, command)(CTX, programme=SLUG, org_number=NUMBER, **extra),
+        lambda: ledger.handle(CTX, command(programme=SLUG, org_number=NUMBER, **extra)),
         RuleViolated,
         rule="programme_closed",
     )
 
 
-@pytest.mark.parametrize("command", ["withdraw_company", "complete_company"])
-def test_given_no_programme_when_company_withdrawn_or_completed_then_not_found(ledger: Ledger, command: str) -> None:
-    extra = {"reason": "x"} if command == "withdraw_company" else {}
-    not_found(
-        ledger, lambda: getattr(ledger, command)(CTX, programme="nowhere", org_number=NUMBER, **extra), "programme"
-    )
+@pytest.mark.parametrize("command", [WithdrawCompany, CompleteCompany])
+def test_given_no_programme_when_company_withdrawn_or_completed_then_not_found(
+    ledger: Ledger, command: type[Command]
+) -> None:
+    extra = {"reason": "x"} if command.command == "withdraw_company" else {}
+    not_found(ledger, lambda: ledger.handle(CTX, command(programme="nowhere", org_number=NUMBER, **extra)), "programme")
 
 
 def test_given_unknown_company_when_looked_up_then_not_found(ledger: Ledger) -> None:

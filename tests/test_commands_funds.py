@@ -9,6 +9,17 @@ from typing import Any
 import pytest
 
 from ledger.application import Ctx, Ledger
+from ledger.commands import (
+    AllocateFunds,
+    AwardGrant,
+    CloseProgramme,
+    Command,
+    DisburseFunds,
+    ReallocateFunds,
+    ReportExpenditure,
+    ReverseEntry,
+    SetBudgetLine,
+)
 from ledger.domain.funds import Funds
 from ledger.domain.programme import Programme
 from ledger.errors import IdempotencyConflict, InvalidInput, RuleViolated
@@ -44,29 +55,33 @@ def assert_conserved(ledger: Ledger) -> None:
 
 
 def reallocate(ledger: Ledger, source: str, target: str, amount: int) -> Any:
-    return ledger.reallocate_funds(
+    return ledger.handle(
         CTX,
-        programme=SLUG,
-        from_allocation_id=source,
-        to_allocation_id=target,
-        amount=amount,
-        reason="provider could not deliver",
-        decision=DECISION,
+        ReallocateFunds(
+            programme=SLUG,
+            from_allocation_id=source,
+            to_allocation_id=target,
+            amount=amount,
+            reason="provider could not deliver",
+            decision=DECISION,
+        ),
     )
 
 
 def disburse(ledger: Ledger, allocation_id: str, amount: int, kind: str = "payment") -> str:
-    result = ledger.disburse_funds(CTX, programme=SLUG, allocation_id=allocation_id, amount=amount, kind=kind)
+    result = ledger.handle(CTX, DisburseFunds(programme=SLUG, allocation_id=allocation_id, amount=amount, kind=kind))
     return result.ids["entry_id"]
 
 
 def spend(ledger: Ledger, allocation_id: str, amount: int) -> str:
-    result = ledger.report_expenditure(CTX, programme=SLUG, allocation_id=allocation_id, amount=amount, period="2021H1")
+    result = ledger.handle(
+        CTX, ReportExpenditure(programme=SLUG, allocation_id=allocation_id, amount=amount, period="2021H1")
+    )
     return result.ids["entry_id"]
 
 
 def reverse(ledger: Ledger, entry_id: str) -> Any:
-    return ledger.reverse_entry(CTX, programme=SLUG, entry_id=entry_id, reason="booked twice", decision=DECISION)
+    return ledger.handle(CTX, ReverseEntry(programme=SLUG, entry_id=entry_id, reason="booked twice", decision=DECISION))
 
 
 @pytest.fixture
@@ -85,13 +100,15 @@ def sqlite_launched(sqlite_ledger: Ledger) -> Ledger:
 
 
 def test_given_programme_when_grant_awarded_then_grant_holds_the_money_and_funder_owes_it(launched: Ledger) -> None:
-    result = launched.award_grant(
+    result = launched.handle(
         CTX,
-        programme=SLUG,
-        funder="Kompetanse Norge",
-        amount=10_000_000_00,
-        decision=DECISION,
-        co_financing_share_bp=2_500,
+        AwardGrant(
+            programme=SLUG,
+            funder="Kompetanse Norge",
+            amount=10_000_000_00,
+            decision=DECISION,
+            co_financing_share_bp=2_500,
+        ),
     )
     grant_id = result.ids["grant_id"]
     current = funds(launched)
@@ -106,10 +123,12 @@ def test_given_programme_when_grant_awarded_then_grant_holds_the_money_and_funde
 
 def test_given_grant_when_same_grant_id_awarded_again_then_rejected(launched: Ledger) -> None:
     grant_id = str(uuid.uuid4())
-    launched.award_grant(CTX, programme=SLUG, funder="ESF", amount=100, decision=DECISION, grant_id=grant_id)
+    launched.handle(CTX, AwardGrant(programme=SLUG, funder="ESF", amount=100, decision=DECISION, grant_id=grant_id))
     rejected(
         launched,
-        lambda: launched.award_grant(CTX, programme=SLUG, funder="ESF", amount=5, decision=DECISION, grant_id=grant_id),
+        lambda: launched.handle(
+            CTX, AwardGrant(programme=SLUG, funder="ESF", amount=5, decision=DECISION, grant_id=grant_id)
+        ),
         RuleViolated,
         rule="grant_exists",
         unchanged=[FUNDS_ID],
@@ -138,27 +157,27 @@ def test_given_bad_input_when_grant_awarded_then_rejected_naming_the_field(
     sqlite_launched: Ledger, override: dict[str, object], field: str
 ) -> None:
     args: dict[str, Any] = {"programme": SLUG, "funder": "ESF", "amount": 100, "decision": DECISION, **override}
-    rejected(sqlite_launched, lambda: sqlite_launched.award_grant(CTX, **args), InvalidInput, field=field)
+    rejected(sqlite_launched, lambda: sqlite_launched.handle(CTX, AwardGrant(**args)), InvalidInput, field=field)
 
 
 def test_given_no_programme_when_grant_awarded_then_not_found(ledger: Ledger) -> None:
     not_found(
         ledger,
-        lambda: ledger.award_grant(CTX, programme="nowhere", funder="ESF", amount=1, decision=DECISION),
+        lambda: ledger.handle(CTX, AwardGrant(programme="nowhere", funder="ESF", amount=1, decision=DECISION)),
         "programme",
     )
 
 
 def test_given_grant_awarded_under_key_when_retried_then_money_counted_once(launched: Ledger) -> None:
     ctx = Ctx(actor=ACTOR, idempotency_key="grant-kn-2020")
-    first = launched.award_grant(ctx, programme=SLUG, funder="Kompetanse Norge", amount=500, decision=DECISION)
+    first = launched.handle(ctx, AwardGrant(programme=SLUG, funder="Kompetanse Norge", amount=500, decision=DECISION))
     before = position(launched)
-    again = launched.award_grant(ctx, programme=SLUG, funder="Kompetanse Norge", amount=500, decision=DECISION)
+    again = launched.handle(ctx, AwardGrant(programme=SLUG, funder="Kompetanse Norge", amount=500, decision=DECISION))
     assert again.replayed and again.ids == first.ids
     assert position(launched) == before
     assert funds(launched).balance(FUNDER) == -500
     with pytest.raises(IdempotencyConflict):
-        launched.award_grant(ctx, programme=SLUG, funder="Kompetanse Norge", amount=501, decision=DECISION)
+        launched.handle(ctx, AwardGrant(programme=SLUG, funder="Kompetanse Norge", amount=501, decision=DECISION))
     assert funds(launched).balance(FUNDER) == -500
 
 
@@ -167,7 +186,7 @@ def test_given_grant_awarded_under_key_when_retried_then_money_counted_once(laun
 
 def test_given_budget_line_when_allocations_fill_it_then_the_next_allocation_is_rejected(launched: Ledger) -> None:
     grant_id = grant(launched, 1_000)
-    launched.set_budget_line(CTX, programme=SLUG, category="teaching", amount=300, decision=DECISION)
+    launched.handle(CTX, SetBudgetLine(programme=SLUG, category="teaching", amount=300, decision=DECISION))
     assert funds(launched).budget_lines == {"teaching": 300}
     allocation(launched, grant_id, 200, category="teaching")
     allocation(launched, grant_id, 100, category="teaching")
@@ -187,12 +206,12 @@ def test_given_allocations_in_category_when_budget_line_set_below_them_then_reje
     allocation(launched, grant_id, 250, category="teaching")
     rejected(
         launched,
-        lambda: launched.set_budget_line(CTX, programme=SLUG, category="teaching", amount=249, decision=DECISION),
+        lambda: launched.handle(CTX, SetBudgetLine(programme=SLUG, category="teaching", amount=249, decision=DECISION)),
         RuleViolated,
         rule="budget_line_below_allocated",
         unchanged=[FUNDS_ID],
     )
-    launched.set_budget_line(CTX, programme=SLUG, category="teaching", amount=250, decision=DECISION)
+    launched.handle(CTX, SetBudgetLine(programme=SLUG, category="teaching", amount=250, decision=DECISION))
     assert funds(launched).budget_lines == {"teaching": 250}
 
 
@@ -209,14 +228,14 @@ def test_given_bad_input_when_budget_line_set_then_rejected_naming_the_field(
     sqlite_launched: Ledger, override: dict[str, object], field: str
 ) -> None:
     args: dict[str, Any] = {"programme": SLUG, "category": "teaching", "amount": 100, "decision": DECISION, **override}
-    rejected(sqlite_launched, lambda: sqlite_launched.set_budget_line(CTX, **args), InvalidInput, field=field)
+    rejected(sqlite_launched, lambda: sqlite_launched.handle(CTX, SetBudgetLine(**args)), InvalidInput, field=field)
 
 
 def test_given_closed_programme_when_budget_line_set_then_rejected(launched: Ledger) -> None:
-    launched.close_programme(CTX, programme=SLUG, decision=DECISION)
+    launched.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(
         launched,
-        lambda: launched.set_budget_line(CTX, programme=SLUG, category="t", amount=1, decision=DECISION),
+        lambda: launched.handle(CTX, SetBudgetLine(programme=SLUG, category="t", amount=1, decision=DECISION)),
         RuleViolated,
         rule="programme_closed",
     )
@@ -227,15 +246,17 @@ def test_given_closed_programme_when_budget_line_set_then_rejected(launched: Led
 
 def test_given_grant_when_funds_allocated_then_money_moves_from_grant_to_allocation(launched: Ledger) -> None:
     grant_id = grant(launched, 1_000)
-    result = launched.allocate_funds(
+    result = launched.handle(
         CTX,
-        programme=SLUG,
-        grant_id=grant_id,
-        recipient_kind="provider",
-        recipient="Fagskolen i Østfold",
-        amount=600,
-        decision=DECISION,
-        category="teaching",
+        AllocateFunds(
+            programme=SLUG,
+            grant_id=grant_id,
+            recipient_kind="provider",
+            recipient="Fagskolen i Østfold",
+            amount=600,
+            decision=DECISION,
+            category="teaching",
+        ),
     )
     allocation_id = result.ids["allocation_id"]
     current = funds(launched)
@@ -298,10 +319,10 @@ def test_given_allocation_when_same_allocation_id_used_again_then_rejected(launc
         "decision": DECISION,
         "allocation_id": allocation_id,
     }
-    launched.allocate_funds(CTX, **args)
+    launched.handle(CTX, AllocateFunds(**args))
     rejected(
         launched,
-        lambda: launched.allocate_funds(CTX, **args),
+        lambda: launched.handle(CTX, AllocateFunds(**args)),
         RuleViolated,
         rule="allocation_exists",
         unchanged=[FUNDS_ID],
@@ -333,7 +354,7 @@ def test_given_bad_input_when_funds_allocated_then_rejected_naming_the_field(
         "decision": DECISION,
         **override,
     }
-    rejected(sqlite_launched, lambda: sqlite_launched.allocate_funds(CTX, **args), InvalidInput, field=field)
+    rejected(sqlite_launched, lambda: sqlite_launched.handle(CTX, AllocateFunds(**args)), InvalidInput, field=field)
 
 
 # --- reallocate_funds ----------------------------------------------------------------------------------------
@@ -417,7 +438,7 @@ def test_given_unknown_allocation_when_reallocated_then_rejected(launched: Ledge
 
 def test_given_budget_line_full_when_reallocating_into_its_category_then_rejected(launched: Ledger) -> None:
     grant_id = grant(launched, 1_000)
-    launched.set_budget_line(CTX, programme=SLUG, category="teaching", amount=100, decision=DECISION)
+    launched.handle(CTX, SetBudgetLine(programme=SLUG, category="teaching", amount=100, decision=DECISION))
     teaching, _ = allocation(launched, grant_id, 100, category="teaching")
     travel, _ = allocation(launched, grant_id, 100, category="travel")
     rejected(
@@ -456,7 +477,7 @@ def test_given_bad_input_when_reallocated_then_rejected_naming_the_field(
         "decision": DECISION,
         **override,
     }
-    rejected(sqlite_launched, lambda: sqlite_launched.reallocate_funds(CTX, **args), InvalidInput, field=field)
+    rejected(sqlite_launched, lambda: sqlite_launched.handle(CTX, ReallocateFunds(**args)), InvalidInput, field=field)
 
 
 # --- disburse_funds ------------------------------------------------------------------------------------------
@@ -467,8 +488,8 @@ def test_given_allocation_when_advance_and_payment_disbursed_then_outstanding_fa
 ) -> None:
     allocation_id, _ = allocation(launched, grant(launched, 1_000), 800)
     disburse(launched, allocation_id, 300, kind="advance")
-    launched.disburse_funds(
-        CTX, programme=SLUG, allocation_id=allocation_id, amount=200, kind="payment", decision=DECISION
+    launched.handle(
+        CTX, DisburseFunds(programme=SLUG, allocation_id=allocation_id, amount=200, kind="payment", decision=DECISION)
     )
     current = funds(launched)
     assert current.balance(f"allocation:{allocation_id}") == 300
@@ -516,7 +537,7 @@ def test_given_bad_input_when_disbursed_then_rejected_naming_the_field(
     sqlite_launched: Ledger, override: dict[str, object], field: str
 ) -> None:
     args: dict[str, Any] = {"programme": SLUG, "allocation_id": str(uuid.uuid4()), "amount": 5, **override}
-    rejected(sqlite_launched, lambda: sqlite_launched.disburse_funds(CTX, **args), InvalidInput, field=field)
+    rejected(sqlite_launched, lambda: sqlite_launched.handle(CTX, DisburseFunds(**args)), InvalidInput, field=field)
 
 
 # --- report_expenditure --------------------------------------------------------------------------------------
@@ -578,14 +599,16 @@ def test_given_bad_input_when_expenditure_reported_then_rejected_naming_the_fiel
         "period": "2021",
         **override,
     }
-    rejected(sqlite_launched, lambda: sqlite_launched.report_expenditure(CTX, **args), InvalidInput, field=field)
+    rejected(sqlite_launched, lambda: sqlite_launched.handle(CTX, ReportExpenditure(**args)), InvalidInput, field=field)
 
 
 # --- reverse_entry -------------------------------------------------------------------------------------------
 
 
 def test_given_each_kind_of_entry_when_reversed_then_its_movement_is_posted_back(launched: Ledger) -> None:
-    grant_result = launched.award_grant(CTX, programme=SLUG, funder="Kompetanse Norge", amount=1_000, decision=DECISION)
+    grant_result = launched.handle(
+        CTX, AwardGrant(programme=SLUG, funder="Kompetanse Norge", amount=1_000, decision=DECISION)
+    )
     grant_id = grant_result.ids["grant_id"]
     source, allocation_entry = allocation(launched, grant_id, 500)
     target, _ = allocation(launched, grant_id, 100)
@@ -616,7 +639,9 @@ def test_given_each_kind_of_entry_when_reversed_then_its_movement_is_posted_back
 
 
 def test_given_unallocated_grant_when_grant_reversed_then_funder_is_square_again(launched: Ledger) -> None:
-    entry = launched.award_grant(CTX, programme=SLUG, funder="ESF", amount=700, decision=DECISION).ids["entry_id"]
+    entry = launched.handle(CTX, AwardGrant(programme=SLUG, funder="ESF", amount=700, decision=DECISION)).ids[
+        "entry_id"
+    ]
     reverse(launched, entry)
     assert funds(launched).balance("funder:ESF") == 0
     assert_conserved(launched)
@@ -643,7 +668,7 @@ def test_given_unknown_entry_when_reversed_then_rejected(launched: Ledger) -> No
 
 
 def test_given_allocated_grant_when_grant_reversed_then_rejected_because_the_money_is_gone(launched: Ledger) -> None:
-    entry = launched.award_grant(CTX, programme=SLUG, funder="ESF", amount=700, decision=DECISION).ids
+    entry = launched.handle(CTX, AwardGrant(programme=SLUG, funder="ESF", amount=700, decision=DECISION)).ids
     allocation(launched, entry["grant_id"], 1)
     rejected(
         launched,
@@ -705,7 +730,7 @@ def test_given_budget_line_filled_again_when_reallocation_out_of_it_is_reversed_
 ) -> None:
     """Reversing a reallocation moves money back into the source's category; the budget line still holds."""
     grant_id = grant(launched, 1_000)
-    launched.set_budget_line(CTX, programme=SLUG, category="teaching", amount=100, decision=DECISION)
+    launched.handle(CTX, SetBudgetLine(programme=SLUG, category="teaching", amount=100, decision=DECISION))
     teaching, _ = allocation(launched, grant_id, 100, category="teaching")
     travel, _ = allocation(launched, grant_id, 10, category="travel")
     entry = reallocate(launched, teaching, travel, 50).ids["entry_id"]
@@ -730,14 +755,14 @@ def test_given_bad_input_when_entry_reversed_then_rejected_naming_the_field(
         "decision": DECISION,
         **override,
     }
-    rejected(sqlite_launched, lambda: sqlite_launched.reverse_entry(CTX, **args), InvalidInput, field=field)
+    rejected(sqlite_launched, lambda: sqlite_launched.handle(CTX, ReverseEntry(**args)), InvalidInput, field=field)
 
 
 @pytest.mark.parametrize(
     "command",
-    ["set_budget_line", "allocate_funds", "reallocate_funds", "disburse_funds", "report_expenditure", "reverse_entry"],
+    [SetBudgetLine, AllocateFunds, ReallocateFunds, DisburseFunds, ReportExpenditure, ReverseEntry],
 )
-def test_given_no_programme_when_money_command_runs_then_not_found(ledger: Ledger, command: str) -> None:
+def test_given_no_programme_when_money_command_runs_then_not_found(ledger: Ledger, command: type[Command]) -> None:
     some = str(uuid.uuid4())
     args: dict[str, dict[str, Any]] = {
         "set_budget_line": {"category": "c", "amount": 1, "decision": DECISION},
@@ -759,14 +784,14 @@ def test_given_no_programme_when_money_command_runs_then_not_found(ledger: Ledge
         "report_expenditure": {"allocation_id": some, "amount": 1, "period": "p"},
         "reverse_entry": {"entry_id": some, "reason": "r", "decision": DECISION},
     }
-    not_found(ledger, lambda: getattr(ledger, command)(CTX, programme="nowhere", **args[command]), "programme")
+    not_found(ledger, lambda: ledger.handle(CTX, command(programme="nowhere", **args[command.command])), "programme")
 
 
 def test_given_closed_programme_when_money_is_moved_then_every_money_command_is_rejected(launched: Ledger) -> None:
     grant_id = grant(launched, 1_000)
     allocation_id, entry = allocation(launched, grant_id, 100)
     other, _ = allocation(launched, grant_id, 100)
-    launched.close_programme(CTX, programme=SLUG, decision=DECISION)
+    launched.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     for command in (
         lambda: allocation(launched, grant_id, 1),
         lambda: reallocate(launched, allocation_id, other, 1),

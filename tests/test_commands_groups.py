@@ -7,6 +7,18 @@ import uuid
 import pytest
 
 from ledger.application import Ledger
+from ledger.commands import (
+    AddCompanyToGroup,
+    CloseProgramme,
+    Command,
+    FormNetworkGroup,
+    HoldOnboarding,
+    JoinCompany,
+    OfferModule,
+    PresentCompany,
+    RemoveCompanyFromGroup,
+    WithdrawCompany,
+)
 from ledger.errors import InvalidInput, RuleViolated
 from tests.commands_given import (
     CTX,
@@ -27,7 +39,7 @@ NUMBER, OTHER = norwegian_org_numbers(2)
 
 
 def form(ledger: Ledger, name: str = "Østfold food producers", basis: str = "geography") -> str:
-    return ledger.form_network_group(CTX, programme=SLUG, name=name, basis=basis).ids["group_id"]
+    return ledger.handle(CTX, FormNetworkGroup(programme=SLUG, name=name, basis=basis)).ids["group_id"]
 
 
 # --- form_network_group ----------------------------------------------------------------------------------------
@@ -49,16 +61,18 @@ def test_given_bad_input_when_group_formed_then_rejected_naming_the_field(
 ) -> None:
     launch(ledger)
     args = {"programme": SLUG, "name": "n", "basis": "theme", **override}
-    rejected(ledger, lambda: ledger.form_network_group(CTX, **args), InvalidInput, field=field)
+    rejected(ledger, lambda: ledger.handle(CTX, FormNetworkGroup(**args)), InvalidInput, field=field)
 
 
 def test_given_no_programme_when_group_formed_then_not_found(ledger: Ledger) -> None:
-    not_found(ledger, lambda: ledger.form_network_group(CTX, programme="nowhere", name="n", basis="theme"), "programme")
+    not_found(
+        ledger, lambda: ledger.handle(CTX, FormNetworkGroup(programme="nowhere", name="n", basis="theme")), "programme"
+    )
 
 
 def test_given_closed_programme_when_group_formed_then_rejected(ledger: Ledger) -> None:
     launch(ledger)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(ledger, lambda: form(ledger), RuleViolated, rule="programme_closed")
 
 
@@ -69,10 +83,10 @@ def test_given_joined_companies_when_added_to_group_then_members_in_order(ledger
     launch(ledger)
     joined_company(ledger, NUMBER)
     joined_company(ledger, OTHER)
-    ledger.hold_onboarding(CTX, programme=SLUG, org_number=OTHER)
+    ledger.handle(CTX, HoldOnboarding(programme=SLUG, org_number=OTHER))
     group_id = form(ledger)
-    ledger.add_company_to_group(CTX, group_id=group_id, org_number=NUMBER)
-    result = ledger.add_company_to_group(CTX, group_id=group_id, org_number=OTHER)
+    ledger.handle(CTX, AddCompanyToGroup(programme=SLUG, group_id=group_id, org_number=NUMBER))
+    result = ledger.handle(CTX, AddCompanyToGroup(programme=SLUG, group_id=group_id, org_number=OTHER))
     assert result.version == 3
     assert ledger.network_group(group_id).members == [no_key(NUMBER), no_key(OTHER)]
     assert last_event(ledger, uuid.UUID(group_id)).org_number == no_key(OTHER)
@@ -82,10 +96,10 @@ def test_given_member_when_added_again_then_rejected(ledger: Ledger) -> None:
     launch(ledger)
     joined_company(ledger, NUMBER)
     group_id = form(ledger)
-    ledger.add_company_to_group(CTX, group_id=group_id, org_number=NUMBER)
+    ledger.handle(CTX, AddCompanyToGroup(programme=SLUG, group_id=group_id, org_number=NUMBER))
     rejected(
         ledger,
-        lambda: ledger.add_company_to_group(CTX, group_id=group_id, org_number=NUMBER),
+        lambda: ledger.handle(CTX, AddCompanyToGroup(programme=SLUG, group_id=group_id, org_number=NUMBER)),
         RuleViolated,
         rule="already_member",
         unchanged=[uuid.UUID(group_id)],
@@ -97,14 +111,14 @@ def test_given_company_not_active_when_added_to_group_then_rejected(ledger: Ledg
     launch(ledger)
     register_company(ledger, NUMBER)
     if stage == "presented":
-        ledger.present_company(CTX, programme=SLUG, org_number=NUMBER)
+        ledger.handle(CTX, PresentCompany(programme=SLUG, org_number=NUMBER))
     if stage == "withdrawn":
-        ledger.join_company(CTX, programme=SLUG, org_number=NUMBER)
-        ledger.withdraw_company(CTX, programme=SLUG, org_number=NUMBER, reason="x")
+        ledger.handle(CTX, JoinCompany(programme=SLUG, org_number=NUMBER))
+        ledger.handle(CTX, WithdrawCompany(programme=SLUG, org_number=NUMBER, reason="x"))
     group_id = form(ledger)
     rejected(
         ledger,
-        lambda: ledger.add_company_to_group(CTX, group_id=group_id, org_number=NUMBER),
+        lambda: ledger.handle(CTX, AddCompanyToGroup(programme=SLUG, group_id=group_id, org_number=NUMBER)),
         RuleViolated,
         rule="company_not_active",
         unchanged=[uuid.UUID(group_id)],
@@ -120,7 +134,7 @@ def test_given_company_joined_another_programme_when_added_to_this_programmes_gr
     group_id = form(ledger)
     rejected(
         ledger,
-        lambda: ledger.add_company_to_group(CTX, group_id=group_id, org_number=NUMBER),
+        lambda: ledger.handle(CTX, AddCompanyToGroup(programme=SLUG, group_id=group_id, org_number=NUMBER)),
         RuleViolated,
         rule="company_not_active",
     )
@@ -130,46 +144,54 @@ def test_given_closed_programme_when_company_added_to_group_then_rejected(ledger
     launch(ledger)
     joined_company(ledger, NUMBER)
     group_id = form(ledger)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(
         ledger,
-        lambda: ledger.add_company_to_group(CTX, group_id=group_id, org_number=NUMBER),
+        lambda: ledger.handle(CTX, AddCompanyToGroup(programme=SLUG, group_id=group_id, org_number=NUMBER)),
         RuleViolated,
         rule="programme_closed",
     )
 
 
-@pytest.mark.parametrize("command", ["add_company_to_group", "remove_company_from_group"])
-def test_given_unknown_group_when_membership_changed_then_not_found(ledger: Ledger, command: str) -> None:
+@pytest.mark.parametrize("command", [AddCompanyToGroup, RemoveCompanyFromGroup])
+def test_given_unknown_group_when_membership_changed_then_not_found(ledger: Ledger, command: type[Command]) -> None:
     launch(ledger)
     joined_company(ledger, NUMBER)
     not_found(
-        ledger, lambda: getattr(ledger, command)(CTX, group_id=str(uuid.uuid4()), org_number=NUMBER), "network group"
+        ledger,
+        lambda: ledger.handle(CTX, command(programme=SLUG, group_id=str(uuid.uuid4()), org_number=NUMBER)),
+        "network group",
     )
 
 
-@pytest.mark.parametrize("command", ["add_company_to_group", "remove_company_from_group"])
-def test_given_id_of_another_kind_when_membership_changed_then_not_found(ledger: Ledger, command: str) -> None:
+@pytest.mark.parametrize("command", [AddCompanyToGroup, RemoveCompanyFromGroup])
+def test_given_id_of_another_kind_when_membership_changed_then_not_found(
+    ledger: Ledger, command: type[Command]
+) -> None:
     launch(ledger)
     joined_company(ledger, NUMBER)
-    module_id = ledger.offer_module(
-        CTX, programme=SLUG, title="Module 1", providers=["OsloMet"], theme="digital", region="Viken"
+    module_id = ledger.handle(
+        CTX, OfferModule(programme=SLUG, title="Module 1", providers=["OsloMet"], theme="digital", region="Viken")
     ).ids["module_id"]
-    not_found(ledger, lambda: getattr(ledger, command)(CTX, group_id=module_id, org_number=NUMBER), "network group")
+    not_found(
+        ledger,
+        lambda: ledger.handle(CTX, command(programme=SLUG, group_id=module_id, org_number=NUMBER)),
+        "network group",
+    )
 
 
-@pytest.mark.parametrize("command", ["add_company_to_group", "remove_company_from_group"])
+@pytest.mark.parametrize("command", [AddCompanyToGroup, RemoveCompanyFromGroup])
 @pytest.mark.parametrize(
     ("group_id", "org_number", "field"), [("g-1", NUMBER, "group_id"), (None, "123", "org_number")]
 )
 def test_given_bad_input_when_membership_changed_then_rejected_naming_the_field(
-    ledger: Ledger, command: str, group_id: str | None, org_number: str, field: str
+    ledger: Ledger, command: type[Command], group_id: str | None, org_number: str, field: str
 ) -> None:
     launch(ledger)
     real_group = form(ledger)
     rejected(
         ledger,
-        lambda: getattr(ledger, command)(CTX, group_id=group_id or real_group, org_number=org_number),
+        lambda: ledger.handle(CTX, command(programme=SLUG, group_id=group_id or real_group, org_number=org_number)),
         InvalidInput,
         field=field,
     )
@@ -182,8 +204,8 @@ def test_given_member_when_removed_then_no_longer_member(ledger: Ledger) -> None
     launch(ledger)
     joined_company(ledger, NUMBER)
     group_id = form(ledger)
-    ledger.add_company_to_group(CTX, group_id=group_id, org_number=NUMBER)
-    ledger.remove_company_from_group(CTX, group_id=group_id, org_number=NUMBER)
+    ledger.handle(CTX, AddCompanyToGroup(programme=SLUG, group_id=group_id, org_number=NUMBER))
+    ledger.handle(CTX, RemoveCompanyFromGroup(programme=SLUG, group_id=group_id, org_number=NUMBER))
     assert ledger.network_group(group_id).members == []
     assert event_names(ledger, uuid.UUID(group_id))[-1] == "CompanyRemovedFromGroup"
 
@@ -192,9 +214,9 @@ def test_given_member_withdrew_from_programme_when_removed_from_group_then_remov
     launch(ledger)
     joined_company(ledger, NUMBER)
     group_id = form(ledger)
-    ledger.add_company_to_group(CTX, group_id=group_id, org_number=NUMBER)
-    ledger.withdraw_company(CTX, programme=SLUG, org_number=NUMBER, reason="x")
-    ledger.remove_company_from_group(CTX, group_id=group_id, org_number=NUMBER)
+    ledger.handle(CTX, AddCompanyToGroup(programme=SLUG, group_id=group_id, org_number=NUMBER))
+    ledger.handle(CTX, WithdrawCompany(programme=SLUG, org_number=NUMBER, reason="x"))
+    ledger.handle(CTX, RemoveCompanyFromGroup(programme=SLUG, group_id=group_id, org_number=NUMBER))
     assert ledger.network_group(group_id).members == []
 
 
@@ -204,7 +226,7 @@ def test_given_non_member_when_removed_then_rejected(ledger: Ledger) -> None:
     group_id = form(ledger)
     rejected(
         ledger,
-        lambda: ledger.remove_company_from_group(CTX, group_id=group_id, org_number=NUMBER),
+        lambda: ledger.handle(CTX, RemoveCompanyFromGroup(programme=SLUG, group_id=group_id, org_number=NUMBER)),
         RuleViolated,
         rule="not_member",
         unchanged=[uuid.UUID(group_id)],
@@ -215,11 +237,11 @@ def test_given_closed_programme_when_company_removed_from_group_then_rejected(le
     launch(ledger)
     joined_company(ledger, NUMBER)
     group_id = form(ledger)
-    ledger.add_company_to_group(CTX, group_id=group_id, org_number=NUMBER)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, AddCompanyToGroup(programme=SLUG, group_id=group_id, org_number=NUMBER))
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(
         ledger,
-        lambda: ledger.remove_company_from_group(CTX, group_id=group_id, org_number=NUMBER),
+        lambda: ledger.handle(CTX, RemoveCompanyFromGroup(programme=SLUG, group_id=group_id, org_number=NUMBER)),
         RuleViolated,
         rule="programme_closed",
     )

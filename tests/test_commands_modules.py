@@ -10,8 +10,21 @@ from typing import Any
 import pytest
 
 from ledger.application import Ledger
+from ledger.commands import (
+    CancelSession,
+    CloseProgramme,
+    Command,
+    EnrolParticipants,
+    FormNetworkGroup,
+    HoldSession,
+    JoinCompany,
+    OfferModule,
+    RecordAttendance,
+    RecordModuleCompletion,
+    ScheduleSession,
+)
 from ledger.domain.module import CourseModule
-from ledger.errors import InvalidInput, RuleViolated
+from ledger.errors import InvalidInput, NotFound, RuleViolated
 from tests.commands_given import (
     CTX,
     DECISION,
@@ -30,21 +43,23 @@ MODULE_TITLE = "Operativt forbedringsarbeid og digitalisert samhandling"
 
 
 def offer(ledger: Ledger) -> str:
-    return ledger.offer_module(
+    return ledger.handle(
         CTX,
-        programme=SLUG,
-        title=MODULE_TITLE,
-        providers=["OsloMet", "Høgskolen i Østfold"],
-        theme="digital collaboration",
-        region="Viken",
-        competence_areas=["lean", "digitalisation"],
+        OfferModule(
+            programme=SLUG,
+            title=MODULE_TITLE,
+            providers=["OsloMet", "Høgskolen i Østfold"],
+            theme="digital collaboration",
+            region="Viken",
+            competence_areas=["lean", "digitalisation"],
+        ),
     ).ids["module_id"]
 
 
 def schedule(ledger: Ledger, module_id: str, minutes: int = 360) -> str:
-    return ledger.schedule_session(CTX, module_id=module_id, starts_on="2020-10-13", place="Moss", minutes=minutes).ids[
-        "session_id"
-    ]
+    return ledger.handle(
+        CTX, ScheduleSession(programme=SLUG, module_id=module_id, starts_on="2020-10-13", place="Moss", minutes=minutes)
+    ).ids["session_id"]
 
 
 @pytest.fixture
@@ -56,13 +71,13 @@ def module(ledger: Ledger) -> tuple[Ledger, str]:
 
 def enrolled(ledger: Ledger, module_id: str, count: int = 1) -> list[str]:
     pids = [participant(ledger, NUMBER) for _ in range(count)]
-    ledger.enrol_participants(CTX, module_id=module_id, participant_ids=pids)
+    ledger.handle(CTX, EnrolParticipants(programme=SLUG, module_id=module_id, participant_ids=pids))
     return pids
 
 
 def held(ledger: Ledger, module_id: str, minutes: int = 360) -> str:
     session_id = schedule(ledger, module_id, minutes)
-    ledger.hold_session(CTX, module_id=module_id, session_id=session_id)
+    ledger.handle(CTX, HoldSession(programme=SLUG, module_id=module_id, session_id=session_id))
     return session_id
 
 
@@ -94,13 +109,13 @@ def test_given_bad_input_when_module_offered_then_rejected_naming_the_field(
 ) -> None:
     launch(ledger)
     args = {"programme": SLUG, "title": "t", "providers": ["p"], "theme": "t", "region": "r", **override}
-    rejected(ledger, lambda: ledger.offer_module(CTX, **args), InvalidInput, field=field)
+    rejected(ledger, lambda: ledger.handle(CTX, OfferModule(**args)), InvalidInput, field=field)
 
 
 def test_given_no_or_closed_programme_when_module_offered_then_rejected(ledger: Ledger) -> None:
     not_found(ledger, lambda: offer(ledger), "programme")
     launch(ledger)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(ledger, lambda: offer(ledger), RuleViolated, rule="programme_closed")
 
 
@@ -109,8 +124,11 @@ def test_given_no_or_closed_programme_when_module_offered_then_rejected(ledger: 
 
 def test_given_module_when_session_scheduled_and_held_then_status_follows(module: tuple[Ledger, str]) -> None:
     ledger, module_id = module
-    result = ledger.schedule_session(
-        CTX, module_id=module_id, starts_on=date(2020, 10, 13), place="Moss", online=False, minutes=300
+    result = ledger.handle(
+        CTX,
+        ScheduleSession(
+            programme=SLUG, module_id=module_id, starts_on=date(2020, 10, 13), place="Moss", online=False, minutes=300
+        ),
     )
     session_id = result.ids["session_id"]
     assert ledger.module(module_id).sessions[session_id] == {
@@ -118,7 +136,7 @@ def test_given_module_when_session_scheduled_and_held_then_status_follows(module
         "minutes": 300,
         "status": "scheduled",
     }
-    ledger.hold_session(CTX, module_id=module_id, session_id=session_id)
+    ledger.handle(CTX, HoldSession(programme=SLUG, module_id=module_id, session_id=session_id))
     assert ledger.module(module_id).sessions[session_id]["status"] == "held"
     assert event_names(ledger, uuid.UUID(module_id))[-2:] == ["SessionScheduled", "SessionHeld"]
 
@@ -139,36 +157,38 @@ def test_given_bad_input_when_session_scheduled_then_rejected_naming_the_field(
     module: tuple[Ledger, str], override: dict[str, Any], field: str
 ) -> None:
     ledger, module_id = module
-    args = {"module_id": module_id, "starts_on": "2020-10-13", "place": "Moss", **override}
-    rejected(ledger, lambda: ledger.schedule_session(CTX, **args), InvalidInput, field=field)
+    args = {"programme": SLUG, "module_id": module_id, "starts_on": "2020-10-13", "place": "Moss", **override}
+    rejected(ledger, lambda: ledger.handle(CTX, ScheduleSession(**args)), InvalidInput, field=field)
 
 
 @pytest.mark.parametrize(
     ("command", "extra"),
     [
-        ("schedule_session", {"starts_on": "2020-10-13", "place": "Moss"}),
-        ("hold_session", {"session_id": str(uuid.uuid4())}),
-        ("cancel_session", {"session_id": str(uuid.uuid4()), "reason": "r"}),
-        ("enrol_participants", {"participant_ids": [str(uuid.uuid4())]}),
-        ("record_module_completion", {"participant_id": str(uuid.uuid4())}),
+        (ScheduleSession, {"starts_on": "2020-10-13", "place": "Moss"}),
+        (HoldSession, {"session_id": str(uuid.uuid4())}),
+        (CancelSession, {"session_id": str(uuid.uuid4()), "reason": "r"}),
+        (EnrolParticipants, {"participant_ids": [str(uuid.uuid4())]}),
+        (RecordModuleCompletion, {"participant_id": str(uuid.uuid4())}),
         (
-            "record_attendance",
+            RecordAttendance,
             {"session_id": str(uuid.uuid4()), "attendance": [{"participant_id": str(uuid.uuid4()), "minutes": 1}]},
         ),
     ],
 )
 def test_given_unknown_module_when_module_command_runs_then_not_found(
-    module: tuple[Ledger, str], command: str, extra: dict[str, Any]
+    module: tuple[Ledger, str], command: type[Command], extra: dict[str, Any]
 ) -> None:
     ledger, _ = module
-    not_found(ledger, lambda: getattr(ledger, command)(CTX, module_id=str(uuid.uuid4()), **extra), "module")
-    group_id = ledger.form_network_group(CTX, programme=SLUG, name="n", basis="theme").ids["group_id"]
-    not_found(ledger, lambda: getattr(ledger, command)(CTX, module_id=group_id, **extra), "module")
+    not_found(
+        ledger, lambda: ledger.handle(CTX, command(programme=SLUG, module_id=str(uuid.uuid4()), **extra)), "module"
+    )
+    group_id = ledger.handle(CTX, FormNetworkGroup(programme=SLUG, name="n", basis="theme")).ids["group_id"]
+    not_found(ledger, lambda: ledger.handle(CTX, command(programme=SLUG, module_id=group_id, **extra)), "module")
 
 
 def test_given_closed_programme_when_session_scheduled_then_rejected(module: tuple[Ledger, str]) -> None:
     ledger, module_id = module
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(
         ledger,
         lambda: schedule(ledger, module_id),
@@ -178,34 +198,35 @@ def test_given_closed_programme_when_session_scheduled_then_rejected(module: tup
     )
 
 
-@pytest.mark.parametrize("command", ["hold_session", "cancel_session"])
-def test_given_unknown_session_when_held_or_cancelled_then_rejected(module: tuple[Ledger, str], command: str) -> None:
+@pytest.mark.parametrize("command", [HoldSession, CancelSession])
+def test_given_unknown_session_when_held_or_cancelled_then_rejected(
+    module: tuple[Ledger, str], command: type[Command]
+) -> None:
     ledger, module_id = module
-    extra = {"reason": "snow"} if command == "cancel_session" else {}
+    extra = {"reason": "snow"} if command.command == "cancel_session" else {}
     rejected(
         ledger,
-        lambda: getattr(ledger, command)(CTX, module_id=module_id, session_id=str(uuid.uuid4()), **extra),
-        RuleViolated,
-        rule="session_unknown",
+        lambda: ledger.handle(CTX, command(programme=SLUG, module_id=module_id, session_id=str(uuid.uuid4()), **extra)),
+        NotFound,
         unchanged=[uuid.UUID(module_id)],
     )
 
 
-@pytest.mark.parametrize("command", ["hold_session", "cancel_session"])
+@pytest.mark.parametrize("command", [HoldSession, CancelSession])
 @pytest.mark.parametrize("status", ["held", "cancelled"])
 def test_given_session_no_longer_scheduled_when_held_or_cancelled_then_rejected(
-    module: tuple[Ledger, str], command: str, status: str
+    module: tuple[Ledger, str], command: type[Command], status: str
 ) -> None:
     ledger, module_id = module
     session_id = schedule(ledger, module_id)
     if status == "held":
-        ledger.hold_session(CTX, module_id=module_id, session_id=session_id)
+        ledger.handle(CTX, HoldSession(programme=SLUG, module_id=module_id, session_id=session_id))
     else:
-        ledger.cancel_session(CTX, module_id=module_id, session_id=session_id, reason="snow")
-    extra = {"reason": "again"} if command == "cancel_session" else {}
+        ledger.handle(CTX, CancelSession(programme=SLUG, module_id=module_id, session_id=session_id, reason="snow"))
+    extra = {"reason": "again"} if command.command == "cancel_session" else {}
     rejected(
         ledger,
-        lambda: getattr(ledger, command)(CTX, module_id=module_id, session_id=session_id, **extra),
+        lambda: ledger.handle(CTX, command(programme=SLUG, module_id=module_id, session_id=session_id, **extra)),
         RuleViolated,
         rule="session_not_scheduled",
         unchanged=[uuid.UUID(module_id)],
@@ -215,7 +236,9 @@ def test_given_session_no_longer_scheduled_when_held_or_cancelled_then_rejected(
 def test_given_scheduled_session_when_cancelled_then_cancelled_with_reason(module: tuple[Ledger, str]) -> None:
     ledger, module_id = module
     session_id = schedule(ledger, module_id)
-    ledger.cancel_session(CTX, module_id=module_id, session_id=session_id, reason="pandemic restrictions")
+    ledger.handle(
+        CTX, CancelSession(programme=SLUG, module_id=module_id, session_id=session_id, reason="pandemic restrictions")
+    )
     assert ledger.module(module_id).sessions[session_id]["status"] == "cancelled"
     assert list(ledger.events.get(uuid.UUID(module_id)))[-1].reason == "pandemic restrictions"
 
@@ -226,11 +249,16 @@ def test_given_bad_input_when_session_held_or_cancelled_then_rejected_naming_the
     ledger, module_id = module
     session_id = schedule(ledger, module_id)
     rejected(
-        ledger, lambda: ledger.hold_session(CTX, module_id=module_id, session_id="s"), InvalidInput, field="session_id"
+        ledger,
+        lambda: ledger.handle(CTX, HoldSession(programme=SLUG, module_id=module_id, session_id="s")),
+        InvalidInput,
+        field="session_id",
     )
     rejected(
         ledger,
-        lambda: ledger.cancel_session(CTX, module_id=module_id, session_id=session_id, reason=""),
+        lambda: ledger.handle(
+            CTX, CancelSession(programme=SLUG, module_id=module_id, session_id=session_id, reason="")
+        ),
         InvalidInput,
         field="reason",
     )
@@ -252,7 +280,9 @@ def test_given_one_enrolled_when_batch_repeats_them_then_whole_batch_rejected(mo
     newcomer = participant(ledger, NUMBER)
     rejected(
         ledger,
-        lambda: ledger.enrol_participants(CTX, module_id=module_id, participant_ids=[newcomer, first]),
+        lambda: ledger.handle(
+            CTX, EnrolParticipants(programme=SLUG, module_id=module_id, participant_ids=[newcomer, first])
+        ),
         RuleViolated,
         rule="already_enrolled",
         unchanged=[uuid.UUID(module_id)],
@@ -265,7 +295,9 @@ def test_given_unknown_participant_in_batch_when_enrolled_then_whole_batch_rejec
     known = participant(ledger, NUMBER)
     rejected(
         ledger,
-        lambda: ledger.enrol_participants(CTX, module_id=module_id, participant_ids=[known, str(uuid.uuid4())]),
+        lambda: ledger.handle(
+            CTX, EnrolParticipants(programme=SLUG, module_id=module_id, participant_ids=[known, str(uuid.uuid4())])
+        ),
         RuleViolated,
         rule="participant_unknown",
         unchanged=[uuid.UUID(module_id)],
@@ -276,11 +308,11 @@ def test_given_unknown_participant_in_batch_when_enrolled_then_whole_batch_rejec
 def test_given_participant_of_another_programme_when_enrolled_then_rejected(module: tuple[Ledger, str]) -> None:
     ledger, module_id = module
     launch(ledger, slug="kongsberg")
-    ledger.join_company(CTX, programme="kongsberg", org_number=NUMBER)
+    ledger.handle(CTX, JoinCompany(programme="kongsberg", org_number=NUMBER))
     outsider = participant(ledger, NUMBER, slug="kongsberg")
     rejected(
         ledger,
-        lambda: ledger.enrol_participants(CTX, module_id=module_id, participant_ids=[outsider]),
+        lambda: ledger.handle(CTX, EnrolParticipants(programme=SLUG, module_id=module_id, participant_ids=[outsider])),
         RuleViolated,
         rule="participant_unknown",
     )
@@ -296,7 +328,9 @@ def test_given_bad_ids_when_enrolled_then_rejected_naming_the_field(
     ledger, module_id = module
     rejected(
         ledger,
-        lambda: ledger.enrol_participants(CTX, module_id=module_id, participant_ids=participant_ids),
+        lambda: ledger.handle(
+            CTX, EnrolParticipants(programme=SLUG, module_id=module_id, participant_ids=participant_ids)
+        ),
         InvalidInput,
         field=field,
     )
@@ -307,7 +341,7 @@ def test_given_same_participant_twice_in_batch_when_enrolled_then_rejected(modul
     pid = participant(ledger, NUMBER)
     rejected(
         ledger,
-        lambda: ledger.enrol_participants(CTX, module_id=module_id, participant_ids=[pid, pid]),
+        lambda: ledger.handle(CTX, EnrolParticipants(programme=SLUG, module_id=module_id, participant_ids=[pid, pid])),
         InvalidInput,
         field="participant_ids",
     )
@@ -316,10 +350,10 @@ def test_given_same_participant_twice_in_batch_when_enrolled_then_rejected(modul
 def test_given_closed_programme_when_enrolled_then_rejected(module: tuple[Ledger, str]) -> None:
     ledger, module_id = module
     pid = participant(ledger, NUMBER)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(
         ledger,
-        lambda: ledger.enrol_participants(CTX, module_id=module_id, participant_ids=[pid]),
+        lambda: ledger.handle(CTX, EnrolParticipants(programme=SLUG, module_id=module_id, participant_ids=[pid])),
         RuleViolated,
         rule="programme_closed",
     )
@@ -336,7 +370,9 @@ def test_given_held_session_when_attendance_recorded_then_one_event_per_particip
     session_id = held(ledger, module_id)
     rows = [{"participant_id": pid, "minutes": 300 + i} for i, pid in enumerate(pids)]
     before = ledger.recorder.max_notification_id() or 0
-    result = ledger.record_attendance(CTX, module_id=module_id, session_id=session_id, attendance=rows)
+    result = ledger.handle(
+        CTX, RecordAttendance(programme=SLUG, module_id=module_id, session_id=session_id, attendance=rows)
+    )
     assert result.position == before + 3
     assert ledger.module(module_id).attended[session_id] == {pid: 300 + i for i, pid in enumerate(pids)}
     events = list(ledger.events.get(uuid.UUID(module_id)))[-3:]
@@ -349,11 +385,17 @@ def test_given_session_not_held_when_attendance_recorded_then_rejected(module: t
     (pid,) = enrolled(ledger, module_id)
     session_id = schedule(ledger, module_id)
     if status == "cancelled":
-        ledger.cancel_session(CTX, module_id=module_id, session_id=session_id, reason="r")
+        ledger.handle(CTX, CancelSession(programme=SLUG, module_id=module_id, session_id=session_id, reason="r"))
     rejected(
         ledger,
-        lambda: ledger.record_attendance(
-            CTX, module_id=module_id, session_id=session_id, attendance=[{"participant_id": pid, "minutes": 60}]
+        lambda: ledger.handle(
+            CTX,
+            RecordAttendance(
+                programme=SLUG,
+                module_id=module_id,
+                session_id=session_id,
+                attendance=[{"participant_id": pid, "minutes": 60}],
+            ),
         ),
         RuleViolated,
         rule="session_not_held",
@@ -368,15 +410,21 @@ def test_given_attendance_rules_when_broken_then_each_rejected(module: tuple[Led
     session_id = held(ledger, module_id, minutes=120)
 
     def attend(who: str, minutes: int, session: str = session_id) -> Any:
-        return ledger.record_attendance(
-            CTX, module_id=module_id, session_id=session, attendance=[{"participant_id": who, "minutes": minutes}]
+        return ledger.handle(
+            CTX,
+            RecordAttendance(
+                programme=SLUG,
+                module_id=module_id,
+                session_id=session,
+                attendance=[{"participant_id": who, "minutes": minutes}],
+            ),
         )
 
     unchanged = [uuid.UUID(module_id)]
     rejected(ledger, lambda: attend(stranger, 60), RuleViolated, rule="not_enrolled", unchanged=unchanged)
     rejected(ledger, lambda: attend(pid, 121), RuleViolated, rule="attendance_exceeds_session", unchanged=unchanged)
     rejected(
-        ledger, lambda: attend(pid, 60, str(uuid.uuid4())), RuleViolated, rule="session_unknown", unchanged=unchanged
+        ledger, lambda: attend(pid, 60, str(uuid.uuid4())), NotFound, unchanged=unchanged
     )
     attend(pid, 120)
     rejected(ledger, lambda: attend(pid, 60), RuleViolated, rule="attendance_exists", unchanged=unchanged)
@@ -390,11 +438,14 @@ def test_given_batch_with_one_bad_row_when_attendance_recorded_then_nothing_reco
     session_id = held(ledger, module_id, minutes=60)
     rejected(
         ledger,
-        lambda: ledger.record_attendance(
+        lambda: ledger.handle(
             CTX,
-            module_id=module_id,
-            session_id=session_id,
-            attendance=[{"participant_id": first, "minutes": 60}, {"participant_id": second, "minutes": 61}],
+            RecordAttendance(
+                programme=SLUG,
+                module_id=module_id,
+                session_id=session_id,
+                attendance=[{"participant_id": first, "minutes": 60}, {"participant_id": second, "minutes": 61}],
+            ),
         ),
         RuleViolated,
         rule="attendance_exceeds_session",
@@ -421,7 +472,9 @@ def test_given_bad_rows_when_attendance_recorded_then_rejected_naming_the_field(
     session_id = held(ledger, module_id)
     rejected(
         ledger,
-        lambda: ledger.record_attendance(CTX, module_id=module_id, session_id=session_id, attendance=attendance),
+        lambda: ledger.handle(
+            CTX, RecordAttendance(programme=SLUG, module_id=module_id, session_id=session_id, attendance=attendance)
+        ),
         InvalidInput,
         field=field,
     )
@@ -433,7 +486,7 @@ def test_given_bad_rows_when_attendance_recorded_then_rejected_naming_the_field(
 def test_given_enrolled_participant_when_completion_recorded_then_completed(module: tuple[Ledger, str]) -> None:
     ledger, module_id = module
     (pid,) = enrolled(ledger, module_id)
-    ledger.record_module_completion(CTX, module_id=module_id, participant_id=pid)
+    ledger.handle(CTX, RecordModuleCompletion(programme=SLUG, module_id=module_id, participant_id=pid))
     assert ledger.module(module_id).enrolled == {pid: True}
     assert event_names(ledger, uuid.UUID(module_id))[-1] == "ModuleCompleted"
 
@@ -444,22 +497,24 @@ def test_given_completion_rules_when_broken_then_each_rejected(module: tuple[Led
     unchanged = [uuid.UUID(module_id)]
     rejected(
         ledger,
-        lambda: ledger.record_module_completion(CTX, module_id=module_id, participant_id=str(uuid.uuid4())),
+        lambda: ledger.handle(
+            CTX, RecordModuleCompletion(programme=SLUG, module_id=module_id, participant_id=str(uuid.uuid4()))
+        ),
         RuleViolated,
         rule="not_enrolled",
         unchanged=unchanged,
     )
-    ledger.record_module_completion(CTX, module_id=module_id, participant_id=pid)
+    ledger.handle(CTX, RecordModuleCompletion(programme=SLUG, module_id=module_id, participant_id=pid))
     rejected(
         ledger,
-        lambda: ledger.record_module_completion(CTX, module_id=module_id, participant_id=pid),
+        lambda: ledger.handle(CTX, RecordModuleCompletion(programme=SLUG, module_id=module_id, participant_id=pid)),
         RuleViolated,
         rule="already_completed",
         unchanged=unchanged,
     )
     rejected(
         ledger,
-        lambda: ledger.record_module_completion(CTX, module_id=module_id, participant_id="p"),
+        lambda: ledger.handle(CTX, RecordModuleCompletion(programme=SLUG, module_id=module_id, participant_id="p")),
         InvalidInput,
         field="participant_id",
     )
@@ -477,10 +532,15 @@ def test_given_a_module_past_its_snapshot_interval_when_loaded_afresh_then_it_eq
     pids = enrolled(ledger, module_id, count=60)
     while ledger.module(module_id).version <= interval + 5:
         session_id = held(ledger, module_id, minutes=120)
-        ledger.record_attendance(
-            CTX, module_id=module_id, session_id=session_id,
-            attendance=[{"participant_id": pid, "minutes": 90} for pid in pids],
-        )  # fmt: skip
+        ledger.handle(
+            CTX,
+            RecordAttendance(
+                programme=SLUG,
+                module_id=module_id,
+                session_id=session_id,
+                attendance=[{"participant_id": pid, "minutes": 90} for pid in pids],
+            ),
+        )
     assert ledger.snapshots is not None
     assert list(ledger.snapshots.get(uuid.UUID(module_id), desc=True, limit=1))
     warm = ledger.module(module_id)

@@ -8,6 +8,20 @@ import uuid
 import pytest
 
 from ledger.application import Ctx, Ledger
+from ledger.commands import (
+    CloseProgramme,
+    Command,
+    CompleteCompany,
+    EnrolParticipants,
+    EraseParticipant,
+    JoinCompany,
+    OfferModule,
+    PresentCompany,
+    RecordParticipantLeft,
+    ReenterParticipant,
+    RegisterParticipant,
+    WithdrawCompany,
+)
 from ledger.domain.programme import Programme
 from ledger.errors import IdempotencyConflict, InvalidInput, NotFound, RuleViolated
 from ledger.identity import Identity
@@ -46,16 +60,18 @@ def test_given_joined_company_when_participant_registered_then_pseudonymous_even
     ledger: Ledger,
 ) -> None:
     given_joined(ledger)
-    result = ledger.register_participant(
+    result = ledger.handle(
         CTX,
-        programme=SLUG,
-        org_number=NUMBER,
-        target_group="furloughed",
-        gender="female",
-        age_band="30_54",
-        employment_status="employed",
-        education_level="isced_3_4",
-        identity=KARI,
+        RegisterParticipant(
+            programme=SLUG,
+            org_number=NUMBER,
+            target_group="furloughed",
+            gender="female",
+            age_band="30_54",
+            employment_status="employed",
+            education_level="isced_3_4",
+            identity=KARI,
+        ),
     )
     pid = result.ids["participant_id"]
     assert uuid.UUID(pid)
@@ -140,13 +156,13 @@ def test_given_company_not_active_when_participant_registered_then_rejected(ledg
     launch(ledger)
     register_company(ledger, NUMBER)
     if stage == "presented":
-        ledger.present_company(CTX, programme=SLUG, org_number=NUMBER)
+        ledger.handle(CTX, PresentCompany(programme=SLUG, org_number=NUMBER))
     if stage in ("withdrawn", "completed"):
-        ledger.join_company(CTX, programme=SLUG, org_number=NUMBER)
+        ledger.handle(CTX, JoinCompany(programme=SLUG, org_number=NUMBER))
     if stage == "withdrawn":
-        ledger.withdraw_company(CTX, programme=SLUG, org_number=NUMBER, reason="x")
+        ledger.handle(CTX, WithdrawCompany(programme=SLUG, org_number=NUMBER, reason="x"))
     if stage == "completed":
-        ledger.complete_company(CTX, programme=SLUG, org_number=NUMBER)
+        ledger.handle(CTX, CompleteCompany(programme=SLUG, org_number=NUMBER))
     rejected(
         ledger,
         lambda: participant(ledger, NUMBER),
@@ -158,7 +174,7 @@ def test_given_company_not_active_when_participant_registered_then_rejected(ledg
 
 def test_given_closed_programme_when_participant_registered_then_rejected(ledger: Ledger) -> None:
     given_joined(ledger)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(ledger, lambda: participant(ledger, NUMBER), RuleViolated, rule="programme_closed")
 
 
@@ -189,7 +205,7 @@ def test_given_bad_input_when_participant_registered_then_rejected_naming_the_fi
 ) -> None:
     given_joined(ledger)
     args: dict[str, object] = {"programme": SLUG, "org_number": NUMBER, "target_group": "employed", **extra}
-    rejected(ledger, lambda: ledger.register_participant(CTX, **args), InvalidInput, field=field)  # type: ignore[arg-type]
+    rejected(ledger, lambda: ledger.handle(CTX, RegisterParticipant(**args)), InvalidInput, field=field)  # type: ignore[arg-type]
 
 
 def test_given_participant_registered_under_key_when_retried_then_same_participant_and_no_second_identity(
@@ -197,15 +213,22 @@ def test_given_participant_registered_under_key_when_retried_then_same_participa
 ) -> None:
     given_joined(ledger)
     ctx = Ctx(actor=ACTOR, idempotency_key="register-kari")
-    first = ledger.register_participant(ctx, programme=SLUG, org_number=NUMBER, target_group="employed", identity=KARI)
+    first = ledger.handle(
+        ctx, RegisterParticipant(programme=SLUG, org_number=NUMBER, target_group="employed", identity=KARI)
+    )
     before = position(ledger)
-    again = ledger.register_participant(ctx, programme=SLUG, org_number=NUMBER, target_group="employed", identity=KARI)
+    again = ledger.handle(
+        ctx, RegisterParticipant(programme=SLUG, org_number=NUMBER, target_group="employed", identity=KARI)
+    )
     assert again.replayed and again.ids == first.ids
     assert position(ledger) == before
     assert ledger.programme(SLUG).participant_count == 1
     with pytest.raises(IdempotencyConflict):
-        ledger.register_participant(
-            ctx, programme=SLUG, org_number=NUMBER, target_group="employed", identity={"name": "Ola Nordmann"}
+        ledger.handle(
+            ctx,
+            RegisterParticipant(
+                programme=SLUG, org_number=NUMBER, target_group="employed", identity={"name": "Ola Nordmann"}
+            ),
         )
     assert position(ledger) == before
 
@@ -218,9 +241,9 @@ def test_given_participant_when_left_and_reentered_then_entries_counted_and_firs
 ) -> None:
     given_joined(ledger)
     pid = participant(ledger, NUMBER, gender="male", age_band="55_plus")
-    ledger.record_participant_left(CTX, programme=SLUG, participant_id=pid)
+    ledger.handle(CTX, RecordParticipantLeft(programme=SLUG, participant_id=pid))
     assert ledger.programme(SLUG).participants[pid]["left"] is True
-    ledger.reenter_participant(CTX, programme=SLUG, participant_id=pid)
+    ledger.handle(CTX, ReenterParticipant(programme=SLUG, participant_id=pid))
     programme = ledger.programme(SLUG)
     assert programme.participants[pid]["left"] is False
     assert programme.participants[pid]["entries"] == 2
@@ -234,10 +257,10 @@ def test_given_participant_when_left_and_reentered_then_entries_counted_and_firs
 def test_given_participant_left_when_left_again_then_rejected(ledger: Ledger) -> None:
     given_joined(ledger)
     pid = participant(ledger, NUMBER)
-    ledger.record_participant_left(CTX, programme=SLUG, participant_id=pid)
+    ledger.handle(CTX, RecordParticipantLeft(programme=SLUG, participant_id=pid))
     rejected(
         ledger,
-        lambda: ledger.record_participant_left(CTX, programme=SLUG, participant_id=pid),
+        lambda: ledger.handle(CTX, RecordParticipantLeft(programme=SLUG, participant_id=pid)),
         RuleViolated,
         rule="participant_already_left",
         unchanged=[PROGRAMME_ID],
@@ -249,69 +272,73 @@ def test_given_participant_present_when_reentered_then_rejected(ledger: Ledger) 
     pid = participant(ledger, NUMBER)
     rejected(
         ledger,
-        lambda: ledger.reenter_participant(CTX, programme=SLUG, participant_id=pid),
+        lambda: ledger.handle(CTX, ReenterParticipant(programme=SLUG, participant_id=pid)),
         RuleViolated,
         rule="participant_not_left",
         unchanged=[PROGRAMME_ID],
     )
 
 
-@pytest.mark.parametrize("command", ["record_participant_left", "reenter_participant", "erase_participant"])
-def test_given_unknown_participant_when_command_runs_then_rejected(ledger: Ledger, command: str) -> None:
+@pytest.mark.parametrize("command", [RecordParticipantLeft, ReenterParticipant, EraseParticipant])
+def test_given_unknown_participant_when_command_runs_then_rejected(ledger: Ledger, command: type[Command]) -> None:
     given_joined(ledger)
     rejected(
         ledger,
-        lambda: getattr(ledger, command)(CTX, programme=SLUG, participant_id=str(uuid.uuid4())),
+        lambda: ledger.handle(CTX, command(programme=SLUG, participant_id=str(uuid.uuid4()))),
         RuleViolated,
         rule="participant_unknown",
         unchanged=[PROGRAMME_ID],
     )
 
 
-@pytest.mark.parametrize("command", ["record_participant_left", "reenter_participant", "erase_participant"])
-def test_given_erased_participant_when_command_runs_then_rejected(ledger: Ledger, command: str) -> None:
+@pytest.mark.parametrize("command", [RecordParticipantLeft, ReenterParticipant, EraseParticipant])
+def test_given_erased_participant_when_command_runs_then_rejected(ledger: Ledger, command: type[Command]) -> None:
     given_joined(ledger)
     pid = participant(ledger, NUMBER)
-    ledger.erase_participant(CTX, programme=SLUG, participant_id=pid)
+    ledger.handle(CTX, EraseParticipant(programme=SLUG, participant_id=pid))
     rejected(
         ledger,
-        lambda: getattr(ledger, command)(CTX, programme=SLUG, participant_id=pid),
+        lambda: ledger.handle(CTX, command(programme=SLUG, participant_id=pid)),
         RuleViolated,
         rule="participant_erased",
         unchanged=[PROGRAMME_ID],
     )
 
 
-@pytest.mark.parametrize("command", ["record_participant_left", "reenter_participant", "erase_participant"])
+@pytest.mark.parametrize("command", [RecordParticipantLeft, ReenterParticipant, EraseParticipant])
 def test_given_bad_participant_id_when_command_runs_then_rejected_naming_the_field(
-    ledger: Ledger, command: str
+    ledger: Ledger, command: type[Command]
 ) -> None:
     given_joined(ledger)
     rejected(
         ledger,
-        lambda: getattr(ledger, command)(CTX, programme=SLUG, participant_id="kari"),
+        lambda: ledger.handle(CTX, command(programme=SLUG, participant_id="kari")),
         InvalidInput,
         field="participant_id",
     )
 
 
-@pytest.mark.parametrize("command", ["record_participant_left", "reenter_participant", "erase_participant"])
-def test_given_no_programme_when_participant_command_runs_then_not_found(ledger: Ledger, command: str) -> None:
+@pytest.mark.parametrize("command", [RecordParticipantLeft, ReenterParticipant, EraseParticipant])
+def test_given_no_programme_when_participant_command_runs_then_not_found(
+    ledger: Ledger, command: type[Command]
+) -> None:
     not_found(
         ledger,
-        lambda: getattr(ledger, command)(CTX, programme="nowhere", participant_id=str(uuid.uuid4())),
+        lambda: ledger.handle(CTX, command(programme="nowhere", participant_id=str(uuid.uuid4()))),
         "programme",
     )
 
 
-@pytest.mark.parametrize("command", ["record_participant_left", "reenter_participant"])
-def test_given_closed_programme_when_participant_leaves_or_reenters_then_rejected(ledger: Ledger, command: str) -> None:
+@pytest.mark.parametrize("command", [RecordParticipantLeft, ReenterParticipant])
+def test_given_closed_programme_when_participant_leaves_or_reenters_then_rejected(
+    ledger: Ledger, command: type[Command]
+) -> None:
     given_joined(ledger)
     pid = participant(ledger, NUMBER)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(
         ledger,
-        lambda: getattr(ledger, command)(CTX, programme=SLUG, participant_id=pid),
+        lambda: ledger.handle(CTX, command(programme=SLUG, participant_id=pid)),
         RuleViolated,
         rule="programme_closed",
     )
@@ -323,7 +350,7 @@ def test_given_closed_programme_when_participant_leaves_or_reenters_then_rejecte
 def test_given_participant_with_identity_when_erased_then_identity_gone_and_counts_unchanged(ledger: Ledger) -> None:
     given_joined(ledger)
     pid = participant(ledger, NUMBER, identity=KARI, gender="female")
-    ledger.erase_participant(CTX, programme=SLUG, participant_id=pid)
+    ledger.handle(CTX, EraseParticipant(programme=SLUG, participant_id=pid))
     programme = ledger.programme(SLUG)
     assert programme.participant_count == 1
     assert programme.participant_erased(pid)
@@ -336,8 +363,8 @@ def test_given_closed_programme_when_participant_erased_then_erased_because_gdpr
 ) -> None:
     given_joined(ledger)
     pid = participant(ledger, NUMBER, identity=KARI)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
-    ledger.erase_participant(CTX, programme=SLUG, participant_id=pid)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
+    ledger.handle(CTX, EraseParticipant(programme=SLUG, participant_id=pid))
     assert ledger.programme(SLUG).participant_erased(pid)
     with pytest.raises(NotFound):
         ledger.read_identity(pid)
@@ -346,13 +373,13 @@ def test_given_closed_programme_when_participant_erased_then_erased_because_gdpr
 def test_given_erased_participant_when_enrolled_or_held_for_then_rejected(ledger: Ledger) -> None:
     given_joined(ledger)
     pid = participant(ledger, NUMBER)
-    ledger.erase_participant(CTX, programme=SLUG, participant_id=pid)
-    module_id = ledger.offer_module(
-        CTX, programme=SLUG, title="Module 1", providers=["OsloMet"], theme="digital", region="Viken"
+    ledger.handle(CTX, EraseParticipant(programme=SLUG, participant_id=pid))
+    module_id = ledger.handle(
+        CTX, OfferModule(programme=SLUG, title="Module 1", providers=["OsloMet"], theme="digital", region="Viken")
     ).ids["module_id"]
     rejected(
         ledger,
-        lambda: ledger.enrol_participants(CTX, module_id=module_id, participant_ids=[pid]),
+        lambda: ledger.handle(CTX, EnrolParticipants(programme=SLUG, module_id=module_id, participant_ids=[pid])),
         RuleViolated,
         rule="participant_erased",
     )
@@ -384,21 +411,30 @@ def test_given_participant_in_one_programme_when_registered_in_another_under_the
     given_joined(ledger)
     for slug in ("second", "third"):
         launch(ledger, slug=slug)
-        ledger.join_company(CTX, programme=slug, org_number=NUMBER)
-    pid = ledger.register_participant(
-        CTX, programme=SLUG, org_number=NUMBER, target_group="employed", identity=KARI
+        ledger.handle(CTX, JoinCompany(programme=slug, org_number=NUMBER))
+    pid = ledger.handle(
+        CTX, RegisterParticipant(programme=SLUG, org_number=NUMBER, target_group="employed", identity=KARI)
     ).ids["participant_id"]
-    again = ledger.register_participant(
-        CTX, programme="second", org_number=NUMBER, target_group="employed", identity=KARI, participant_id=pid
+    again = ledger.handle(
+        CTX,
+        RegisterParticipant(
+            programme="second", org_number=NUMBER, target_group="employed", identity=KARI, participant_id=pid
+        ),
     )
     assert again.ids["participant_id"] == pid
     assert ledger.read_identity(pid).name == KARI["name"]
     before = position(ledger)
     with pytest.raises(RuleViolated) as refused:
-        ledger.register_participant(
-            CTX, programme="third", org_number=NUMBER, target_group="employed",
-            identity={"name": "Someone Else"}, participant_id=pid,
-        )  # fmt: skip
+        ledger.handle(
+            CTX,
+            RegisterParticipant(
+                programme="third",
+                org_number=NUMBER,
+                target_group="employed",
+                identity={"name": "Someone Else"},
+                participant_id=pid,
+            ),
+        )
     assert refused.value.rule == "participant_identity_differs"
     assert position(ledger) == before
     assert ledger.read_identity(pid).name == KARI["name"]

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from ledger.application import Ctx, Ledger
+from ledger.commands import AwardGrant, CloseProgramme, JoinCompany, ReviseCap, ReviseTarget
 from ledger.domain.funds import Funds
 from ledger.domain.programme import Programme
 from ledger.errors import IdempotencyConflict, InvalidInput, NotFound, RuleViolated, VersionConflict
@@ -107,7 +108,7 @@ def test_given_bad_context_when_command_built_then_rejected_naming_the_field(
 
 def test_given_programme_when_cap_revised_then_new_cap_and_decision_recorded(ledger: Ledger) -> None:
     launch(ledger)
-    result = ledger.revise_cap(CTX, programme=SLUG, name="companies", value=45, decision=DECISION)
+    result = ledger.handle(CTX, ReviseCap(programme=SLUG, name="companies", value=45, decision=DECISION))
     assert result.version == 2
     assert ledger.programme(SLUG).caps == {"companies": 45}
     event = last_event(ledger, PROGRAMME_ID)
@@ -117,7 +118,7 @@ def test_given_programme_when_cap_revised_then_new_cap_and_decision_recorded(led
 
 def test_given_programme_without_participant_cap_when_cap_set_then_it_applies(ledger: Ledger) -> None:
     launch(ledger)
-    ledger.revise_cap(CTX, programme=SLUG, name="participants", value=0, decision=DECISION)
+    ledger.handle(CTX, ReviseCap(programme=SLUG, name="participants", value=0, decision=DECISION))
     assert ledger.programme(SLUG).caps == {"companies": 40, "participants": 0}
 
 
@@ -127,12 +128,12 @@ def test_given_three_joined_companies_when_cap_revised_below_three_then_rejected
         joined_company(ledger, number)
     rejected(
         ledger,
-        lambda: ledger.revise_cap(CTX, programme=SLUG, name="companies", value=2, decision=DECISION),
+        lambda: ledger.handle(CTX, ReviseCap(programme=SLUG, name="companies", value=2, decision=DECISION)),
         RuleViolated,
         rule="cap_below_current",
         unchanged=[PROGRAMME_ID],
     )
-    ledger.revise_cap(CTX, programme=SLUG, name="companies", value=3, decision=DECISION)
+    ledger.handle(CTX, ReviseCap(programme=SLUG, name="companies", value=3, decision=DECISION))
     assert ledger.programme(SLUG).caps["companies"] == 3
 
 
@@ -144,7 +145,7 @@ def test_given_two_participants_when_participant_cap_revised_below_two_then_reje
     participant(ledger, number)
     rejected(
         ledger,
-        lambda: ledger.revise_cap(CTX, programme=SLUG, name="participants", value=1, decision=DECISION),
+        lambda: ledger.handle(CTX, ReviseCap(programme=SLUG, name="participants", value=1, decision=DECISION)),
         RuleViolated,
         rule="cap_below_current",
         unchanged=[PROGRAMME_ID],
@@ -168,13 +169,13 @@ def test_given_bad_input_when_cap_revised_then_rejected_naming_the_field(
 ) -> None:
     launch(sqlite_ledger)
     full = {"programme": SLUG, **args}
-    rejected(sqlite_ledger, lambda: sqlite_ledger.revise_cap(CTX, **full), InvalidInput, field=field)  # type: ignore[arg-type]
+    rejected(sqlite_ledger, lambda: sqlite_ledger.handle(CTX, ReviseCap(**full)), InvalidInput, field=field)  # type: ignore[arg-type]
 
 
 def test_given_no_programme_when_cap_revised_then_not_found(ledger: Ledger) -> None:
     error = rejected(
         ledger,
-        lambda: ledger.revise_cap(CTX, programme="nowhere", name="companies", value=3, decision=DECISION),
+        lambda: ledger.handle(CTX, ReviseCap(programme="nowhere", name="companies", value=3, decision=DECISION)),
         NotFound,
     )
     assert isinstance(error, NotFound) and error.what == "programme"
@@ -182,7 +183,7 @@ def test_given_no_programme_when_cap_revised_then_not_found(ledger: Ledger) -> N
 
 def test_given_programme_when_target_revised_then_target_recorded(ledger: Ledger) -> None:
     launch(ledger)
-    ledger.revise_target(CTX, programme=SLUG, name="training_hours", value=12_000, decision=DECISION)
+    ledger.handle(CTX, ReviseTarget(programme=SLUG, name="training_hours", value=12_000, decision=DECISION))
     assert ledger.programme(SLUG).targets == {"companies": 40, "training_hours": 12_000}
     assert event_names(ledger, PROGRAMME_ID)[-1] == "TargetRevised"
 
@@ -192,7 +193,7 @@ def test_given_targets_when_target_revised_below_current_count_then_accepted_bec
 ) -> None:
     launch(ledger)
     joined_company(ledger, norwegian_org_numbers(1)[0])
-    ledger.revise_target(CTX, programme=SLUG, name="companies", value=0, decision=DECISION)
+    ledger.handle(CTX, ReviseTarget(programme=SLUG, name="companies", value=0, decision=DECISION))
     assert ledger.programme(SLUG).targets["companies"] == 0
 
 
@@ -210,7 +211,7 @@ def test_given_bad_input_when_target_revised_then_rejected_naming_the_field(
     launch(sqlite_ledger)
     rejected(
         sqlite_ledger,
-        lambda: sqlite_ledger.revise_target(CTX, programme=SLUG, **args),  # type: ignore[arg-type]
+        lambda: sqlite_ledger.handle(CTX, ReviseTarget(programme=SLUG, **args)),  # type: ignore[arg-type]
         InvalidInput,
         field=field,
     )
@@ -219,7 +220,7 @@ def test_given_bad_input_when_target_revised_then_rejected_naming_the_field(
 def test_given_no_programme_when_target_revised_then_not_found(ledger: Ledger) -> None:
     rejected(
         ledger,
-        lambda: ledger.revise_target(CTX, programme="nowhere", name="sessions", value=3, decision=DECISION),
+        lambda: ledger.handle(CTX, ReviseTarget(programme="nowhere", name="sessions", value=3, decision=DECISION)),
         NotFound,
     )
 
@@ -229,7 +230,7 @@ def test_given_no_programme_when_target_revised_then_not_found(ledger: Ledger) -
 
 def test_given_open_programme_when_closed_then_closed_by_decision(ledger: Ledger) -> None:
     launch(ledger)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     assert ledger.programme(SLUG).closed is True
     event = last_event(ledger, PROGRAMME_ID)
     assert type(event).__name__ == "ProgrammeClosed"
@@ -238,10 +239,10 @@ def test_given_open_programme_when_closed_then_closed_by_decision(ledger: Ledger
 
 def test_given_closed_programme_when_closed_again_then_rejected(ledger: Ledger) -> None:
     launch(ledger)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(
         ledger,
-        lambda: ledger.close_programme(CTX, programme=SLUG, decision=DECISION),
+        lambda: ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION)),
         RuleViolated,
         rule="programme_closed",
         unchanged=[PROGRAMME_ID],
@@ -250,16 +251,16 @@ def test_given_closed_programme_when_closed_again_then_rejected(ledger: Ledger) 
 
 def test_given_closed_programme_when_cap_or_target_revised_then_rejected(ledger: Ledger) -> None:
     launch(ledger)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(
         ledger,
-        lambda: ledger.revise_cap(CTX, programme=SLUG, name="companies", value=50, decision=DECISION),
+        lambda: ledger.handle(CTX, ReviseCap(programme=SLUG, name="companies", value=50, decision=DECISION)),
         RuleViolated,
         rule="programme_closed",
     )
     rejected(
         ledger,
-        lambda: ledger.revise_target(CTX, programme=SLUG, name="companies", value=50, decision=DECISION),
+        lambda: ledger.handle(CTX, ReviseTarget(programme=SLUG, name="companies", value=50, decision=DECISION)),
         RuleViolated,
         rule="programme_closed",
     )
@@ -267,10 +268,10 @@ def test_given_closed_programme_when_cap_or_target_revised_then_rejected(ledger:
 
 def test_given_closed_programme_when_money_moved_then_rejected(ledger: Ledger) -> None:
     launch(ledger)
-    ledger.close_programme(CTX, programme=SLUG, decision=DECISION)
+    ledger.handle(CTX, CloseProgramme(programme=SLUG, decision=DECISION))
     rejected(
         ledger,
-        lambda: ledger.award_grant(CTX, programme=SLUG, funder="Kompetanse Norge", amount=10, decision=DECISION),
+        lambda: ledger.handle(CTX, AwardGrant(programme=SLUG, funder="Kompetanse Norge", amount=10, decision=DECISION)),
         RuleViolated,
         rule="programme_closed",
         unchanged=[Funds.create_id(PROGRAMME_ID)],
@@ -281,24 +282,26 @@ def test_given_bad_decision_when_programme_closed_then_rejected_naming_the_field
     launch(sqlite_ledger)
     rejected(
         sqlite_ledger,
-        lambda: sqlite_ledger.close_programme(CTX, programme=SLUG, decision={"reference": "", "body": "Board"}),
+        lambda: sqlite_ledger.handle(CTX, CloseProgramme(programme=SLUG, decision={"reference": "", "body": "Board"})),
         InvalidInput,
         field="decision.reference",
     )
 
 
 def test_given_no_programme_when_closed_then_not_found(ledger: Ledger) -> None:
-    rejected(ledger, lambda: ledger.close_programme(CTX, programme="nowhere", decision=DECISION), NotFound)
+    rejected(ledger, lambda: ledger.handle(CTX, CloseProgramme(programme="nowhere", decision=DECISION)), NotFound)
 
 
 # --- actor and effective date on the events -----------------------------------------------------------------
 
 
 def test_given_effective_date_and_actor_when_commands_run_then_both_are_stored_on_the_events(ledger: Ledger) -> None:
-    ctx = Ctx(actor="board-secretary@kongsberg", effective_on=date(2020, 11, 2))
-    launch(ledger, ctx=ctx)
-    ledger.revise_cap(ctx, programme=SLUG, name="companies", value=41, decision=DECISION)
-    ledger.revise_target(CTX, programme=SLUG, name="sessions", value=10, decision=DECISION)
+    ctx = Ctx(actor="board-secretary@kongsberg")
+    launch(ledger, ctx=ctx, effective_on=date(2020, 11, 2))
+    ledger.handle(
+        ctx, ReviseCap(programme=SLUG, name="companies", value=41, decision=DECISION, effective_on=date(2020, 11, 2))
+    )
+    ledger.handle(CTX, ReviseTarget(programme=SLUG, name="sessions", value=10, decision=DECISION))
     events = list(ledger.events.get(PROGRAMME_ID))
     assert [(e.actor, e.effective_on) for e in events] == [
         ("board-secretary@kongsberg", date(2020, 11, 2)),
@@ -315,7 +318,7 @@ def test_given_events_stored_when_reread_from_a_fresh_ledger_then_actor_and_effe
     from storage.open import open_ledger
 
     first = open_ledger(store_url)
-    launch(first, ctx=Ctx(actor="ESF council", effective_on=date(2019, 1, 15)))
+    launch(first, ctx=Ctx(actor="ESF council"), effective_on=date(2019, 1, 15))
     first.close()
     second = open_ledger(store_url)
     try:
@@ -333,9 +336,9 @@ def test_given_command_accepted_under_key_when_retried_with_same_input_then_firs
 ) -> None:
     launch(ledger)
     ctx = Ctx(actor=ACTOR, idempotency_key="revise-cap-1")
-    first = ledger.revise_cap(ctx, programme=SLUG, name="companies", value=45, decision=DECISION)
+    first = ledger.handle(ctx, ReviseCap(programme=SLUG, name="companies", value=45, decision=DECISION))
     before = position(ledger)
-    again = ledger.revise_cap(ctx, programme=SLUG, name="companies", value=45, decision=DECISION)
+    again = ledger.handle(ctx, ReviseCap(programme=SLUG, name="companies", value=45, decision=DECISION))
     assert again.replayed is True
     assert (again.id, again.version, again.ids) == (first.id, first.version, first.ids)
     assert position(ledger) == before
@@ -357,10 +360,10 @@ def test_given_key_used_when_reused_with_different_input_then_idempotency_confli
 ) -> None:
     launch(ledger)
     ctx = Ctx(actor=ACTOR, idempotency_key="revise-cap-1")
-    ledger.revise_cap(ctx, programme=SLUG, name="companies", value=45, decision=DECISION)
+    ledger.handle(ctx, ReviseCap(programme=SLUG, name="companies", value=45, decision=DECISION))
     error = rejected(
         ledger,
-        lambda: ledger.revise_cap(ctx, programme=SLUG, name="companies", value=46, decision=DECISION),
+        lambda: ledger.handle(ctx, ReviseCap(programme=SLUG, name="companies", value=46, decision=DECISION)),
         IdempotencyConflict,
         unchanged=[PROGRAMME_ID],
     )
@@ -371,31 +374,25 @@ def test_given_key_used_when_reused_with_different_input_then_idempotency_confli
 def test_given_key_used_when_reused_for_another_command_then_idempotency_conflict(ledger: Ledger) -> None:
     launch(ledger)
     ctx = Ctx(actor=ACTOR, idempotency_key="k")
-    ledger.revise_cap(ctx, programme=SLUG, name="companies", value=45, decision=DECISION)
+    ledger.handle(ctx, ReviseCap(programme=SLUG, name="companies", value=45, decision=DECISION))
     rejected(
         ledger,
-        lambda: ledger.revise_target(ctx, programme=SLUG, name="companies", value=45, decision=DECISION),
+        lambda: ledger.handle(ctx, ReviseTarget(programme=SLUG, name="companies", value=45, decision=DECISION)),
         IdempotencyConflict,
     )
 
 
 def test_given_key_used_when_reused_with_other_effective_date_then_idempotency_conflict(ledger: Ledger) -> None:
     launch(ledger)
-    ledger.revise_cap(
-        Ctx(actor=ACTOR, idempotency_key="k", effective_on=date(2021, 5, 1)),
-        programme=SLUG,
-        name="companies",
-        value=45,
-        decision=DECISION,
+    ledger.handle(
+        Ctx(actor=ACTOR, idempotency_key="k"),
+        ReviseCap(programme=SLUG, name="companies", value=45, decision=DECISION, effective_on=date(2021, 5, 1)),
     )
     rejected(
         ledger,
-        lambda: ledger.revise_cap(
-            Ctx(actor=ACTOR, idempotency_key="k", effective_on=date(2021, 5, 2)),
-            programme=SLUG,
-            name="companies",
-            value=45,
-            decision=DECISION,
+        lambda: ledger.handle(
+            Ctx(actor=ACTOR, idempotency_key="k"),
+            ReviseCap(programme=SLUG, name="companies", value=45, decision=DECISION, effective_on=date(2021, 5, 2)),
         ),
         IdempotencyConflict,
     )
@@ -414,12 +411,12 @@ def test_given_rejected_command_under_key_when_retried_after_the_rule_allows_the
     ctx = Ctx(actor=ACTOR, idempotency_key="join-second")
     rejected(
         ledger,
-        lambda: ledger.join_company(ctx, programme=SLUG, org_number=second),
+        lambda: ledger.handle(ctx, JoinCompany(programme=SLUG, org_number=second)),
         RuleViolated,
         rule="company_cap_reached",
     )
-    ledger.revise_cap(CTX, programme=SLUG, name="companies", value=2, decision=DECISION)
-    result = ledger.join_company(ctx, programme=SLUG, org_number=second)
+    ledger.handle(CTX, ReviseCap(programme=SLUG, name="companies", value=2, decision=DECISION))
+    result = ledger.handle(ctx, JoinCompany(programme=SLUG, org_number=second))
     assert result.replayed is False
     assert ledger.programme(SLUG).active_company_count == 2
 
@@ -430,12 +427,12 @@ def test_given_key_used_when_ledger_reopened_and_retried_then_replayed(store_url
     first = open_ledger(store_url)
     launch(first)
     ctx = Ctx(actor=ACTOR, idempotency_key="revise-1")
-    original = first.revise_cap(ctx, programme=SLUG, name="companies", value=45, decision=DECISION)
+    original = first.handle(ctx, ReviseCap(programme=SLUG, name="companies", value=45, decision=DECISION))
     first.close()
     second = open_ledger(store_url)
     try:
         before = position(second)
-        again = second.revise_cap(ctx, programme=SLUG, name="companies", value=45, decision=DECISION)
+        again = second.handle(ctx, ReviseCap(programme=SLUG, name="companies", value=45, decision=DECISION))
         assert again.replayed and again.version == original.version
         assert position(second) == before
     finally:
@@ -447,8 +444,8 @@ def test_given_key_used_when_ledger_reopened_and_retried_then_replayed(store_url
 
 def test_given_current_expected_version_when_command_runs_then_accepted(ledger: Ledger) -> None:
     launch(ledger)
-    result = ledger.revise_cap(
-        Ctx(actor=ACTOR, expected_version=1), programme=SLUG, name="companies", value=45, decision=DECISION
+    result = ledger.handle(
+        Ctx(actor=ACTOR, expected_version=1), ReviseCap(programme=SLUG, name="companies", value=45, decision=DECISION)
     )
     assert result.version == 2
 
@@ -457,11 +454,12 @@ def test_given_stale_expected_version_when_command_runs_then_version_conflict_an
     ledger: Ledger,
 ) -> None:
     launch(ledger)
-    ledger.revise_target(CTX, programme=SLUG, name="sessions", value=3, decision=DECISION)
+    ledger.handle(CTX, ReviseTarget(programme=SLUG, name="sessions", value=3, decision=DECISION))
     error = rejected(
         ledger,
-        lambda: ledger.revise_cap(
-            Ctx(actor=ACTOR, expected_version=1), programme=SLUG, name="companies", value=45, decision=DECISION
+        lambda: ledger.handle(
+            Ctx(actor=ACTOR, expected_version=1),
+            ReviseCap(programme=SLUG, name="companies", value=45, decision=DECISION),
         ),
         VersionConflict,
         unchanged=[PROGRAMME_ID],
@@ -475,7 +473,7 @@ def test_given_expected_version_ahead_when_command_runs_then_version_conflict(le
     launch(ledger)
     rejected(
         ledger,
-        lambda: ledger.close_programme(Ctx(actor=ACTOR, expected_version=7), programme=SLUG, decision=DECISION),
+        lambda: ledger.handle(Ctx(actor=ACTOR, expected_version=7), CloseProgramme(programme=SLUG, decision=DECISION)),
         VersionConflict,
         unchanged=[PROGRAMME_ID],
     )
@@ -492,10 +490,11 @@ def test_given_another_writer_changed_programme_when_command_runs_with_old_versi
     try:
         launch(one)
         assert two.programme(SLUG).version == 1
-        one.revise_target(CTX, programme=SLUG, name="sessions", value=3, decision=DECISION)
+        one.handle(CTX, ReviseTarget(programme=SLUG, name="sessions", value=3, decision=DECISION))
         with pytest.raises(VersionConflict):
-            two.revise_cap(
-                Ctx(actor=ACTOR, expected_version=1), programme=SLUG, name="companies", value=45, decision=DECISION
+            two.handle(
+                Ctx(actor=ACTOR, expected_version=1),
+                ReviseCap(programme=SLUG, name="companies", value=45, decision=DECISION),
             )
         assert one.programme(SLUG).caps["companies"] == 40
         assert [type(e).__name__ for e in one.events.get(PROGRAMME_ID)] == ["ProgrammeLaunched", "TargetRevised"]

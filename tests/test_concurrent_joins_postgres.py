@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ledger.application import Ctx, Ledger
+from ledger.commands import JoinCompany
 from ledger.domain.programme import Programme
 from ledger.errors import RuleViolated
 from storage.open import open_ledger
@@ -24,7 +25,7 @@ SLUG = "fremtid"
 def _join(ledger: Ledger, number: str) -> str:
     """Joins one company; returns 'joined' or the rule that refused it."""
     try:
-        ledger.join_company(Ctx(actor=f"coordinator-{number}"), programme=SLUG, org_number=number)
+        ledger.handle(Ctx(actor=f"coordinator-{number}"), JoinCompany(programme=SLUG, org_number=number))
     except RuleViolated as error:
         return error.rule
     return "joined"

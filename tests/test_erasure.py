@@ -10,6 +10,7 @@ import pytest
 from psycopg import sql
 
 from ledger.application import Ledger
+from ledger.commands import EraseParticipant, RegisterParticipant
 from ledger.domain.programme import Programme
 from ledger.errors import NotFound
 from storage.open import open_ledger
@@ -32,9 +33,13 @@ def _details(identity: dict[str, str]) -> list[bytes]:
 def _given_registered(ledger: Ledger) -> tuple[str, str]:
     launch(ledger)
     joined_company(ledger, NUMBER)
-    register = ledger.register_participant
-    pid = register(CTX, programme=SLUG, org_number=NUMBER, target_group="laid_off", identity=PERSON, gender="male")
-    other = register(CTX, programme=SLUG, org_number=NUMBER, target_group="employed", identity=NEIGHBOUR)
+    pid = ledger.handle(
+        CTX,
+        RegisterParticipant(programme=SLUG, org_number=NUMBER, target_group="laid_off", identity=PERSON, gender="male"),
+    )
+    other = ledger.handle(
+        CTX, RegisterParticipant(programme=SLUG, org_number=NUMBER, target_group="employed", identity=NEIGHBOUR)
+    )
     return pid.ids["participant_id"], other.ids["participant_id"]
 
 
@@ -114,7 +119,7 @@ def test_given_participant_when_erased_then_no_byte_of_the_person_key_or_sealed_
         before = ledger.programme(SLUG)
         stored = _stored_text(store_url)
         assert _key_form(store_url, secrets) in stored  # the search sees a key while it exists
-        ledger.erase_participant(CTX, programme=SLUG, participant_id=pid)
+        ledger.handle(CTX, EraseParticipant(programme=SLUG, participant_id=pid))
         after = ledger.programme(SLUG)
         assert after.participant_count == before.participant_count == 2
         assert after.participant_erased(pid) and not after.participant_erased(neighbour)
@@ -154,12 +159,14 @@ def test_given_a_keyed_registration_when_the_participant_is_erased_then_no_trace
     org = joined_company(ledger, NUMBER)
     person = {"name": "Synnøve Fingerprintsdottir", "email": "synnove@example.org", "personal_number": "01019912345"}
     keyed = _Ctx(actor="coordinator@fremtid", idempotency_key="register-synnove")
-    result = ledger.register_participant(
-        keyed, programme=SLUG, org_number=org, target_group="employed", identity=person
+    result = ledger.handle(
+        keyed, RegisterParticipant(programme=SLUG, org_number=org, target_group="employed", identity=person)
     )
-    again = ledger.register_participant(keyed, programme=SLUG, org_number=org, target_group="employed", identity=person)
+    again = ledger.handle(
+        keyed, RegisterParticipant(programme=SLUG, org_number=org, target_group="employed", identity=person)
+    )
     assert again.replayed and again.ids == result.ids
-    ledger.erase_participant(CTX, programme=SLUG, participant_id=result.ids["participant_id"])
+    ledger.handle(CTX, EraseParticipant(programme=SLUG, participant_id=result.ids["participant_id"]))
     stored = b"".join(bytes(n.state) for n in ledger.recorder.select_notifications(0, 10_000))
     for value in person.values():
         assert value.encode() not in stored

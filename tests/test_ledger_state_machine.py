@@ -17,6 +17,19 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from ledger.commands import (
+    AllocateFunds,
+    AwardGrant,
+    DisburseFunds,
+    JoinCompany,
+    ReallocateFunds,
+    RegisterCompany,
+    RegisterParticipant,
+    ReportExpenditure,
+    ReverseEntry,
+    ReviseCap,
+    WithdrawCompany,
+)
 from ledger.domain.funds import Funds
 from ledger.domain.programme import Programme
 from ledger.errors import LedgerError, NotFound, RuleViolated
@@ -128,8 +141,9 @@ class LedgerMachine(RuleBasedStateMachine):
         expected = "company_exists" if number in self.model.registered else None
         done = self.attempt(
             expected,
-            lambda: self.ledger.register_company(
-                CTX, org_number=number, name=f"Company {i}", region="Viken", sector="food", size="small"
+            lambda: self.ledger.handle(
+                CTX,
+                RegisterCompany(org_number=number, name=f"Company {i}", region="Viken", sector="food", size="small"),
             ),
         )
         if done:
@@ -145,7 +159,7 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = "already_joined"
         elif len(self.model.active) >= self.model.company_cap:
             expected = "company_cap_reached"
-        if self.attempt(expected, lambda: self.ledger.join_company(CTX, programme=self.slug, org_number=number)):
+        if self.attempt(expected, lambda: self.ledger.handle(CTX, JoinCompany(programme=self.slug, org_number=number))):
             self.model.active.add(number)
 
     @rule(i=st.integers(0, COMPANIES - 1))
@@ -154,7 +168,7 @@ class LedgerMachine(RuleBasedStateMachine):
         expected = None if number in self.model.active else "company_not_active"
         done = self.attempt(
             expected,
-            lambda: self.ledger.withdraw_company(CTX, programme=self.slug, org_number=number, reason="capacity"),
+            lambda: self.ledger.handle(CTX, WithdrawCompany(programme=self.slug, org_number=number, reason="capacity")),
         )
         if done:
             self.model.active.discard(number)
@@ -164,7 +178,9 @@ class LedgerMachine(RuleBasedStateMachine):
         expected = "cap_below_current" if value < len(self.model.active) else None
         done = self.attempt(
             expected,
-            lambda: self.ledger.revise_cap(CTX, programme=self.slug, name="companies", value=value, decision=DECISION),
+            lambda: self.ledger.handle(
+                CTX, ReviseCap(programme=self.slug, name="companies", value=value, decision=DECISION)
+            ),
         )
         if done:
             self.model.company_cap = value
@@ -179,8 +195,8 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = "participant_cap_reached"
         result = self.attempt(
             expected,
-            lambda: self.ledger.register_participant(
-                CTX, programme=self.slug, org_number=number, target_group="employed"
+            lambda: self.ledger.handle(
+                CTX, RegisterParticipant(programme=self.slug, org_number=number, target_group="employed")
             ),
         )
         if result:
@@ -192,8 +208,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def award_grant(self, amount: int) -> None:
         result = self.attempt(
             None,
-            lambda: self.ledger.award_grant(
-                CTX, programme=self.slug, funder="Kompetanse Norge", amount=amount, decision=DECISION
+            lambda: self.ledger.handle(
+                CTX, AwardGrant(programme=self.slug, funder="Kompetanse Norge", amount=amount, decision=DECISION)
             ),
         )
         grant_id = result.ids["grant_id"]
@@ -210,14 +226,16 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = "insufficient_grant_balance"
         result = self.attempt(
             expected,
-            lambda: self.ledger.allocate_funds(
+            lambda: self.ledger.handle(
                 CTX,
-                programme=self.slug,
-                grant_id=grant_id,
-                recipient_kind="provider",
-                recipient="OsloMet",
-                amount=amount,
-                decision=DECISION,
+                AllocateFunds(
+                    programme=self.slug,
+                    grant_id=grant_id,
+                    recipient_kind="provider",
+                    recipient="OsloMet",
+                    amount=amount,
+                    decision=DECISION,
+                ),
             ),
         )
         if result:
@@ -244,14 +262,16 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = "reallocation_below_expenditure"
         result = self.attempt(
             expected,
-            lambda: self.ledger.reallocate_funds(
+            lambda: self.ledger.handle(
                 CTX,
-                programme=self.slug,
-                from_allocation_id=source,
-                to_allocation_id=target,
-                amount=amount,
-                reason="re-prioritised",
-                decision=DECISION,
+                ReallocateFunds(
+                    programme=self.slug,
+                    from_allocation_id=source,
+                    to_allocation_id=target,
+                    amount=amount,
+                    reason="re-prioritised",
+                    decision=DECISION,
+                ),
             ),
         )
         if result:
@@ -270,7 +290,9 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = "insufficient_allocation_balance"
         result = self.attempt(
             expected,
-            lambda: self.ledger.disburse_funds(CTX, programme=self.slug, allocation_id=allocation_id, amount=amount),
+            lambda: self.ledger.handle(
+                CTX, DisburseFunds(programme=self.slug, allocation_id=allocation_id, amount=amount)
+            ),
         )
         if result:
             self.model.post(
@@ -289,8 +311,8 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = "expenditure_exceeds_allocation"
         result = self.attempt(
             expected,
-            lambda: self.ledger.report_expenditure(
-                CTX, programme=self.slug, allocation_id=allocation_id, amount=amount, period="2021"
+            lambda: self.ledger.handle(
+                CTX, ReportExpenditure(programme=self.slug, allocation_id=allocation_id, amount=amount, period="2021")
             ),
         )
         if result:
@@ -321,8 +343,8 @@ class LedgerMachine(RuleBasedStateMachine):
                         break
         result = self.attempt(
             expected,
-            lambda: self.ledger.reverse_entry(
-                CTX, programme=self.slug, entry_id=entry_id, reason="correction", decision=DECISION
+            lambda: self.ledger.handle(
+                CTX, ReverseEntry(programme=self.slug, entry_id=entry_id, reason="correction", decision=DECISION)
             ),
         )
         if result and original is not None:

@@ -24,6 +24,7 @@ import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -35,15 +36,58 @@ from psycopg import sql
 from sqlalchemy import Engine, select
 from stdnum.no import orgnr
 
-from ledger.application import Ctx, Ledger
+from ledger.application import CommandResult, Ctx, Ledger
+from ledger.commands import (
+    AddCompanyToGroup,
+    AllocateFunds,
+    AnalyseCompanyNeeds,
+    AwardGrant,
+    CancelActivity,
+    CancelSession,
+    CloseProgramme,
+    CoCreateEducationOffer,
+    Command,
+    CompleteCompany,
+    CorrectCompany,
+    DisburseFunds,
+    EnrolParticipants,
+    EraseParticipant,
+    FormNetworkGroup,
+    HoldActivity,
+    HoldForumMeeting,
+    HoldOnboarding,
+    HoldSession,
+    JoinCompany,
+    LaunchProgramme,
+    OfferModule,
+    PlanActivity,
+    PresentCompany,
+    ReallocateFunds,
+    RecordAttendance,
+    RecordModuleCompletion,
+    RecordParticipantLeft,
+    ReenterParticipant,
+    RegisterCompany,
+    RegisterParticipant,
+    RemoveCompanyFromGroup,
+    ReportExpenditure,
+    ReverseEntry,
+    ReviseCap,
+    ReviseTarget,
+    ScheduleSession,
+    SetBudgetLine,
+    SetCompanyGoals,
+    WithdrawCompany,
+)
 from ledger.errors import LedgerError
-from projections import queries
 from projections.as_of import AS_OF_MODELS, programme_as_of, store_as_of
+from projections.audit.queries import funding_audit, reconciliation
 from projections.facts import Fact, facts_from
 from projections.folding import ReadModel
 from projections.projector import READ_MODELS, Projector
 from projections.rows import MemoryRows, Row, dump_sql
 from projections.schema import TABLES, programmes
+from projections.status.queries import programme_status
 from storage.open import open_ledger, open_projector
 
 # --- the world a history plays in ------------------------------------------------------------------------------
@@ -99,6 +143,14 @@ def pick(items: list[Any], i: int) -> Any:
     return items[i % len(items)]
 
 
+@dataclass(frozen=True)
+class At:
+    """Who records a step, and the day it takes effect (None: the day it is recorded)."""
+
+    who: Ctx
+    day: date | None
+
+
 class Driver:
     """Turns steps into commands and remembers the ids the ledger handed out, so later steps can refer to them."""
 
@@ -114,8 +166,12 @@ class Driver:
         self.grants: list[tuple[str, str]] = []
         self.allocations: list[tuple[str, str]] = []
         self.entries: list[tuple[str, str]] = []
+        self.owner: dict[str, str] = {}  # module, activity or group id -> its programme's slug
         self.accepted = 0
         self.rejected = 0
+
+    def handle(self, at: At, command: Command) -> CommandResult:
+        return self.ledger.handle(at.who, command.model_copy(update={"effective_on": at.day}))
 
     def run(self, steps: Iterable[Step]) -> None:
         for step in steps:
@@ -124,7 +180,7 @@ class Driver:
     def step(self, step: Step) -> bool:
         op, a, b, n = step
         day = None if (a + b) % 5 == 0 else DAYS[(7 * a + 3 * b + n) % len(DAYS)]
-        ctx = Ctx(actor=f"actor-{a % 3}@programme", effective_on=day)
+        ctx = At(Ctx(actor=f"actor-{a % 3}@programme"), day)
         try:
             getattr(self, f"_{op}")(ctx, a, b, n)
         except Skip:
@@ -136,316 +192,395 @@ class Driver:
         return True
 
     # programmes and companies
-    def _launch(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _launch(self, ctx: At, a: int, b: int, n: int) -> None:
         caps = {"companies": 1 + n} if b % 2 == 0 else {}
         if b % 3 == 0:
             caps["participants"] = 2 + n
-        self.ledger.launch_programme(
+        self.handle(
             ctx,
-            slug=slug_for(a),
-            name=f"Programme {slug_for(a)}",
-            owner="Industry cluster",
-            funders=list(FUNDERS),
-            starts_on="2021-01-01",
-            ends_on="2022-12-31",
-            currency="NOK",
-            regions=list(REGIONS),
-            themes=["digitalisation"],
-            caps=caps,
-            targets={"companies": 10, "participants": 50},
+            LaunchProgramme(
+                slug=slug_for(a),
+                name=f"Programme {slug_for(a)}",
+                owner="Industry cluster",
+                funders=list(FUNDERS),
+                starts_on="2021-01-01",
+                ends_on="2022-12-31",
+                currency="NOK",
+                regions=list(REGIONS),
+                themes=["digitalisation"],
+                caps=caps,
+                targets={"companies": 10, "participants": 50},
+            ),
         )
 
-    def _revise_cap(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        self.ledger.revise_cap(ctx, programme=slug_for(a), name="companies", value=n + b, decision=DECISION)
+    def _revise_cap(self, ctx: At, a: int, b: int, n: int) -> None:
+        self.handle(ctx, ReviseCap(programme=slug_for(a), name="companies", value=n + b, decision=DECISION))
 
-    def _revise_target(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _revise_target(self, ctx: At, a: int, b: int, n: int) -> None:
         name = ("companies", "participants", "activities", "sessions", "training_hours")[b % 5]
-        self.ledger.revise_target(ctx, programme=slug_for(a), name=name, value=10 * n, decision=DECISION)
+        self.handle(ctx, ReviseTarget(programme=slug_for(a), name=name, value=10 * n, decision=DECISION))
 
-    def _close(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _close(self, ctx: At, a: int, b: int, n: int) -> None:
         """Only the second programme closes, so that a history goes on after a closure."""
-        self.ledger.close_programme(ctx, programme=SLUGS[1], decision=DECISION)
+        self.handle(ctx, CloseProgramme(programme=SLUGS[1], decision=DECISION))
 
-    def _register_company(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        self.ledger.register_company(
+    def _register_company(self, ctx: At, a: int, b: int, n: int) -> None:
+        self.handle(
             ctx,
-            org_number=NUMBERS[a % len(NUMBERS)],
-            name=f"Company {a % len(NUMBERS)}",
-            region=REGIONS[n % 3],
-            sector=("food", "metal")[b % 2],
-            size=SIZES[b % 4],
+            RegisterCompany(
+                org_number=NUMBERS[a % len(NUMBERS)],
+                name=f"Company {a % len(NUMBERS)}",
+                region=REGIONS[n % 3],
+                sector=("food", "metal")[b % 2],
+                size=SIZES[b % 4],
+            ),
         )
 
-    def _correct_company(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        self.ledger.correct_company(
+    def _correct_company(self, ctx: At, a: int, b: int, n: int) -> None:
+        self.handle(
             ctx,
-            org_number=NUMBERS[a % len(NUMBERS)],
-            name=f"Company {a % len(NUMBERS)} AS",
-            region=REGIONS[(n + 1) % 3],
-            sector="electronics",
-            size=SIZES[(b + 1) % 4],
+            CorrectCompany(
+                org_number=NUMBERS[a % len(NUMBERS)],
+                name=f"Company {a % len(NUMBERS)} AS",
+                region=REGIONS[(n + 1) % 3],
+                sector="electronics",
+                size=SIZES[(b + 1) % 4],
+            ),
         )
 
-    def _present(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _present(self, ctx: At, a: int, b: int, n: int) -> None:
         number = NUMBERS[b % len(NUMBERS)]
-        self.ledger.present_company(ctx, programme=slug_for(a), org_number=number, channel="Teams")
+        self.handle(ctx, PresentCompany(programme=slug_for(a), org_number=number, channel="Teams"))
 
-    def _join(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        self.ledger.join_company(ctx, programme=slug_for(a), org_number=NUMBERS[b % len(NUMBERS)])
+    def _join(self, ctx: At, a: int, b: int, n: int) -> None:
+        self.handle(ctx, JoinCompany(programme=slug_for(a), org_number=NUMBERS[b % len(NUMBERS)]))
 
-    def _retry_join(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _retry_join(self, ctx: At, a: int, b: int, n: int) -> None:
         """A retried command with an idempotency key: a receipt event no read model shows."""
-        keyed = Ctx(actor=ctx.actor, effective_on=ctx.effective_on, idempotency_key=f"join-{a % 2}-{b % 5}")
+        keyed = At(Ctx(actor=ctx.who.actor, idempotency_key=f"join-{a % 2}-{b % 5}"), ctx.day)
         for _ in range(2):
-            self.ledger.join_company(keyed, programme=slug_for(a), org_number=NUMBERS[b % len(NUMBERS)])
+            self.handle(keyed, JoinCompany(programme=slug_for(a), org_number=NUMBERS[b % len(NUMBERS)]))
 
-    def _onboard(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        self.ledger.hold_onboarding(ctx, programme=slug_for(a), org_number=NUMBERS[b % len(NUMBERS)])
+    def _onboard(self, ctx: At, a: int, b: int, n: int) -> None:
+        self.handle(ctx, HoldOnboarding(programme=slug_for(a), org_number=NUMBERS[b % len(NUMBERS)]))
 
-    def _goals(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _goals(self, ctx: At, a: int, b: int, n: int) -> None:
         number = NUMBERS[b % len(NUMBERS)]
-        self.ledger.set_company_goals(ctx, programme=slug_for(a), org_number=number, goals=[f"goal {n}"])
+        self.handle(ctx, SetCompanyGoals(programme=slug_for(a), org_number=number, goals=[f"goal {n}"]))
 
-    def _needs(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _needs(self, ctx: At, a: int, b: int, n: int) -> None:
         number = NUMBERS[b % len(NUMBERS)]
         areas = ["automation", "lean"][: 1 + n % 2]
-        self.ledger.analyse_company_needs(ctx, programme=slug_for(a), org_number=number, competence_areas=areas)
+        self.handle(ctx, AnalyseCompanyNeeds(programme=slug_for(a), org_number=number, competence_areas=areas))
 
-    def _withdraw(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _withdraw(self, ctx: At, a: int, b: int, n: int) -> None:
         number = NUMBERS[b % len(NUMBERS)]
-        self.ledger.withdraw_company(ctx, programme=slug_for(a), org_number=number, reason="no capacity")
+        self.handle(ctx, WithdrawCompany(programme=slug_for(a), org_number=number, reason="no capacity"))
 
-    def _complete(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        self.ledger.complete_company(ctx, programme=slug_for(a), org_number=NUMBERS[b % len(NUMBERS)])
+    def _complete(self, ctx: At, a: int, b: int, n: int) -> None:
+        self.handle(ctx, CompleteCompany(programme=slug_for(a), org_number=NUMBERS[b % len(NUMBERS)]))
 
     # participants
-    def _participant(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _participant(self, ctx: At, a: int, b: int, n: int) -> None:
         slug = slug_for(a)
-        result = self.ledger.register_participant(
+        result = self.handle(
             ctx,
-            programme=slug,
-            org_number=NUMBERS[b % len(NUMBERS)],
-            target_group=TARGET_GROUPS[n % 4],
-            gender=GENDERS[(a + b) % 4],
-            age_band=AGE_BANDS[(b + n) % 5],
-            employment_status=EMPLOYMENT[(a + n) % 5],
-            education_level=EDUCATION[(a + b + n) % 4],
+            RegisterParticipant(
+                programme=slug,
+                org_number=NUMBERS[b % len(NUMBERS)],
+                target_group=TARGET_GROUPS[n % 4],
+                gender=GENDERS[(a + b) % 4],
+                age_band=AGE_BANDS[(b + n) % 5],
+                employment_status=EMPLOYMENT[(a + n) % 5],
+                education_level=EDUCATION[(a + b + n) % 4],
+            ),
         )
         self.participants.append((slug, result.ids["participant_id"]))
 
-    def _participant_elsewhere(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _participant_elsewhere(self, ctx: At, a: int, b: int, n: int) -> None:
         """The same pseudonymous id in the other programme: ids the client chooses are unique per programme."""
         slug, pid = pick(self.participants, a)
         other = elsewhere(slug)
-        self.ledger.register_participant(
-            ctx, programme=other, org_number=NUMBERS[b % len(NUMBERS)], target_group="employed", participant_id=pid
+        self.handle(
+            ctx,
+            RegisterParticipant(
+                programme=other, org_number=NUMBERS[b % len(NUMBERS)], target_group="employed", participant_id=pid
+            ),
         )
         self.participants.append((other, pid))
 
-    def _left(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _left(self, ctx: At, a: int, b: int, n: int) -> None:
         slug, pid = pick(self.participants, a + b)
-        self.ledger.record_participant_left(ctx, programme=slug, participant_id=pid)
+        self.handle(ctx, RecordParticipantLeft(programme=slug, participant_id=pid))
 
-    def _reenter(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _reenter(self, ctx: At, a: int, b: int, n: int) -> None:
         slug, pid = pick(self.participants, a + b)
-        self.ledger.reenter_participant(ctx, programme=slug, participant_id=pid)
+        self.handle(ctx, ReenterParticipant(programme=slug, participant_id=pid))
 
-    def _erase(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _erase(self, ctx: At, a: int, b: int, n: int) -> None:
         slug, pid = pick(self.participants, a + b)
-        self.ledger.erase_participant(ctx, programme=slug, participant_id=pid)
+        self.handle(ctx, EraseParticipant(programme=slug, participant_id=pid))
 
     # modules, sessions, attendance
-    def _module(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _module(self, ctx: At, a: int, b: int, n: int) -> None:
         slug = slug_for(a)
-        result = self.ledger.offer_module(
+        result = self.handle(
             ctx,
-            programme=slug,
-            title=f"Module {n}",
-            providers=["OsloMet", "Fagskolen i Østfold"][: 1 + b % 2],
-            theme=("digitalisation", "leadership")[b % 2],
-            region=REGIONS[n % 3],
-            competence_areas=["automation"],
+            OfferModule(
+                programme=slug,
+                title=f"Module {n}",
+                providers=["OsloMet", "Fagskolen i Østfold"][: 1 + b % 2],
+                theme=("digitalisation", "leadership")[b % 2],
+                region=REGIONS[n % 3],
+                competence_areas=["automation"],
+            ),
         )
         self.modules.append((slug, result.ids["module_id"]))
+        self.owner[result.ids["module_id"]] = slug
 
-    def _schedule(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _schedule(self, ctx: At, a: int, b: int, n: int) -> None:
         _, module_id = pick(self.modules, a)
-        result = self.ledger.schedule_session(
-            ctx, module_id=module_id, starts_on=DAYS[b % len(DAYS)], place="Moss", online=n % 2 == 0, minutes=60 * n
+        result = self.handle(
+            ctx,
+            ScheduleSession(
+                programme=self.owner[module_id],
+                module_id=module_id,
+                starts_on=DAYS[b % len(DAYS)],
+                place="Moss",
+                online=n % 2 == 0,
+                minutes=60 * n,
+            ),
         )
         self.sessions.append((module_id, result.ids["session_id"]))
 
-    def _hold_session(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _hold_session(self, ctx: At, a: int, b: int, n: int) -> None:
         module_id, session_id = pick(self.sessions, a + b)
-        self.ledger.hold_session(ctx, module_id=module_id, session_id=session_id)
+        self.handle(ctx, HoldSession(programme=self.owner[module_id], module_id=module_id, session_id=session_id))
 
-    def _cancel_session(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _cancel_session(self, ctx: At, a: int, b: int, n: int) -> None:
         module_id, session_id = pick(self.sessions, a + b)
-        self.ledger.cancel_session(ctx, module_id=module_id, session_id=session_id, reason="too few")
+        self.handle(
+            ctx,
+            CancelSession(
+                programme=self.owner[module_id], module_id=module_id, session_id=session_id, reason="too few"
+            ),
+        )
 
-    def _enrol(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _enrol(self, ctx: At, a: int, b: int, n: int) -> None:
         slug, module_id = pick(self.modules, a)
         pids = [pid for s, pid in self.participants if s == slug] or [pid for _, pid in self.participants]
         chosen = sorted({pick(pids, b), pick(pids, b + n)})
-        self.ledger.enrol_participants(ctx, module_id=module_id, participant_ids=chosen)
+        self.handle(
+            ctx, EnrolParticipants(programme=self.owner[module_id], module_id=module_id, participant_ids=chosen)
+        )
         self.enrolled += [(module_id, pid) for pid in chosen]
 
-    def _attend(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _attend(self, ctx: At, a: int, b: int, n: int) -> None:
         module_id, session_id = pick(self.sessions, a)
         pids = [pid for m, pid in self.enrolled if m == module_id] or [pid for _, pid in self.participants]
         chosen = sorted({pick(pids, b), pick(pids, b + 1)})
         attendance = [{"participant_id": pid, "minutes": 30 * n} for pid in chosen]
-        self.ledger.record_attendance(ctx, module_id=module_id, session_id=session_id, attendance=attendance)
+        self.handle(
+            ctx,
+            RecordAttendance(
+                programme=self.owner[module_id], module_id=module_id, session_id=session_id, attendance=attendance
+            ),
+        )
 
-    def _completion(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _completion(self, ctx: At, a: int, b: int, n: int) -> None:
         module_id, pid = pick(self.enrolled, a + b)
-        self.ledger.record_module_completion(ctx, module_id=module_id, participant_id=pid)
+        self.handle(
+            ctx, RecordModuleCompletion(programme=self.owner[module_id], module_id=module_id, participant_id=pid)
+        )
 
     # activities, network groups, the forum
-    def _plan_activity(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        result = self.ledger.plan_activity(
+    def _plan_activity(self, ctx: At, a: int, b: int, n: int) -> None:
+        result = self.handle(
             ctx,
-            programme=slug_for(a),
-            title=f"Activity {n}",
-            kind=("group", "individual")[b % 2],
-            competence_area=("robotics", "forklift")[n % 2],
-            region=REGIONS[b % 3],
-            provider="Fagskolen",
-            planned_on=DAYS[(b + n) % len(DAYS)],
+            PlanActivity(
+                programme=slug_for(a),
+                title=f"Activity {n}",
+                kind=("group", "individual")[b % 2],
+                competence_area=("robotics", "forklift")[n % 2],
+                region=REGIONS[b % 3],
+                provider="Fagskolen",
+                planned_on=DAYS[(b + n) % len(DAYS)],
+            ),
         )
         self.activities.append(result.ids["activity_id"])
+        self.owner[result.ids["activity_id"]] = slug_for(a)
 
-    def _hold_activity(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _hold_activity(self, ctx: At, a: int, b: int, n: int) -> None:
         activity_id = pick(self.activities, a)
         if b % 2 == 0:
-            self.ledger.hold_activity(ctx, activity_id=activity_id, minutes=45 * n, participant_count=n + 2)
+            self.handle(
+                ctx,
+                HoldActivity(
+                    programme=self.owner[activity_id], activity_id=activity_id, minutes=45 * n, participant_count=n + 2
+                ),
+            )
         else:
             pid = pick(self.participants, b)[1]
-            self.ledger.hold_activity(ctx, activity_id=activity_id, minutes=45 * n, participant_ids=[pid])
+            self.handle(
+                ctx,
+                HoldActivity(
+                    programme=self.owner[activity_id], activity_id=activity_id, minutes=45 * n, participant_ids=[pid]
+                ),
+            )
 
-    def _cancel_activity(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        self.ledger.cancel_activity(ctx, activity_id=pick(self.activities, a + b), reason="weather")
+    def _cancel_activity(self, ctx: At, a: int, b: int, n: int) -> None:
+        activity_id = pick(self.activities, a + b)
+        self.handle(ctx, CancelActivity(programme=self.owner[activity_id], activity_id=activity_id, reason="weather"))
 
-    def _group(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _group(self, ctx: At, a: int, b: int, n: int) -> None:
         basis = ("geography", "production", "theme")[b % 3]
-        result = self.ledger.form_network_group(ctx, programme=slug_for(a), name=f"Group {n}", basis=basis)
+        result = self.handle(ctx, FormNetworkGroup(programme=slug_for(a), name=f"Group {n}", basis=basis))
         self.groups.append(result.ids["group_id"])
+        self.owner[result.ids["group_id"]] = slug_for(a)
 
-    def _add_to_group(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _add_to_group(self, ctx: At, a: int, b: int, n: int) -> None:
         group_id = pick(self.groups, a)
-        self.ledger.add_company_to_group(ctx, group_id=group_id, org_number=NUMBERS[b % len(NUMBERS)])
+        self.handle(
+            ctx,
+            AddCompanyToGroup(programme=self.owner[group_id], group_id=group_id, org_number=NUMBERS[b % len(NUMBERS)]),
+        )
 
-    def _remove_from_group(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _remove_from_group(self, ctx: At, a: int, b: int, n: int) -> None:
         group_id = pick(self.groups, a)
-        self.ledger.remove_company_from_group(ctx, group_id=group_id, org_number=NUMBERS[b % len(NUMBERS)])
+        self.handle(
+            ctx,
+            RemoveCompanyFromGroup(
+                programme=self.owner[group_id], group_id=group_id, org_number=NUMBERS[b % len(NUMBERS)]
+            ),
+        )
 
-    def _forum(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _forum(self, ctx: At, a: int, b: int, n: int) -> None:
         slug = slug_for(a)
-        result = self.ledger.hold_forum_meeting(
-            ctx, programme=slug, title=f"Forum {n}", sectors=["education", "industry"], format="Miro workshop"
+        result = self.handle(
+            ctx,
+            HoldForumMeeting(
+                programme=slug, title=f"Forum {n}", sectors=["education", "industry"], format="Miro workshop"
+            ),
         )
         self.meetings.append((slug, result.ids["meeting_id"]))
 
-    def _offer(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _offer(self, ctx: At, a: int, b: int, n: int) -> None:
         slug = slug_for(a)
         meeting = None if b % 2 == 0 or not self.meetings else pick(self.meetings, b)[1]
-        self.ledger.co_create_education_offer(
-            ctx, programme=slug, title=f"Offer {n}", provider="Høgskolen i Østfold", meeting_id=meeting
+        self.handle(
+            ctx,
+            CoCreateEducationOffer(
+                programme=slug, title=f"Offer {n}", provider="Høgskolen i Østfold", meeting_id=meeting
+            ),
         )
 
     # money
-    def _grant(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _grant(self, ctx: At, a: int, b: int, n: int) -> None:
         slug = slug_for(a)
-        result = self.ledger.award_grant(
+        result = self.handle(
             ctx,
-            programme=slug,
-            funder=FUNDERS[b % 2],
-            amount=100_000 * n,
-            decision=DECISION,
-            co_financing_share_bp=1_000 * (b % 3),
+            AwardGrant(
+                programme=slug,
+                funder=FUNDERS[b % 2],
+                amount=100_000 * n,
+                decision=DECISION,
+                co_financing_share_bp=1_000 * (b % 3),
+            ),
         )
         self.grants.append((slug, result.ids["grant_id"]))
         self.entries.append((slug, result.ids["entry_id"]))
 
-    def _grant_elsewhere(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _grant_elsewhere(self, ctx: At, a: int, b: int, n: int) -> None:
         slug, grant_id = pick(self.grants, a)
         other = elsewhere(slug)
-        result = self.ledger.award_grant(
-            ctx, programme=other, funder=FUNDERS[b % 2], amount=100_000 * n, decision=DECISION, grant_id=grant_id
+        result = self.handle(
+            ctx,
+            AwardGrant(
+                programme=other, funder=FUNDERS[b % 2], amount=100_000 * n, decision=DECISION, grant_id=grant_id
+            ),
         )
         self.grants.append((other, grant_id))
         self.entries.append((other, result.ids["entry_id"]))
 
-    def _budget_line(self, ctx: Ctx, a: int, b: int, n: int) -> None:
-        self.ledger.set_budget_line(
-            ctx, programme=slug_for(a), category=CATEGORIES[b % 2], amount=150_000 * n, decision=DECISION
+    def _budget_line(self, ctx: At, a: int, b: int, n: int) -> None:
+        self.handle(
+            ctx, SetBudgetLine(programme=slug_for(a), category=CATEGORIES[b % 2], amount=150_000 * n, decision=DECISION)
         )
 
-    def _allocate(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _allocate(self, ctx: At, a: int, b: int, n: int) -> None:
         slug, grant_id = pick(self.grants, a)
-        result = self.ledger.allocate_funds(
+        result = self.handle(
             ctx,
-            programme=slug,
-            grant_id=grant_id,
-            recipient_kind=("provider", "company", "purpose")[b % 3],
-            recipient=f"Recipient {b % 4}",
-            amount=40_000 * n,
-            decision=DECISION,
-            category=CATEGORIES[(a + b) % 2],
+            AllocateFunds(
+                programme=slug,
+                grant_id=grant_id,
+                recipient_kind=("provider", "company", "purpose")[b % 3],
+                recipient=f"Recipient {b % 4}",
+                amount=40_000 * n,
+                decision=DECISION,
+                category=CATEGORIES[(a + b) % 2],
+            ),
         )
         self.allocations.append((slug, result.ids["allocation_id"]))
         self.entries.append((slug, result.ids["entry_id"]))
 
-    def _allocate_elsewhere(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _allocate_elsewhere(self, ctx: At, a: int, b: int, n: int) -> None:
         slug, allocation_id = pick(self.allocations, a)
         other = elsewhere(slug)
         grant_id = pick([g for s, g in self.grants if s == other], b)
-        result = self.ledger.allocate_funds(
+        result = self.handle(
             ctx,
-            programme=other,
-            grant_id=grant_id,
-            recipient_kind="purpose",
-            recipient="Coordination",
-            amount=30_000 * n,
-            decision=DECISION,
-            allocation_id=allocation_id,
+            AllocateFunds(
+                programme=other,
+                grant_id=grant_id,
+                recipient_kind="purpose",
+                recipient="Coordination",
+                amount=30_000 * n,
+                decision=DECISION,
+                allocation_id=allocation_id,
+            ),
         )
         self.allocations.append((other, allocation_id))
         self.entries.append((other, result.ids["entry_id"]))
 
-    def _reallocate(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _reallocate(self, ctx: At, a: int, b: int, n: int) -> None:
         slug, source = pick(self.allocations, a)
         _, target = pick(self.allocations, b)
-        result = self.ledger.reallocate_funds(
+        result = self.handle(
             ctx,
-            programme=slug,
-            from_allocation_id=source,
-            to_allocation_id=target,
-            amount=10_000 * n,
-            reason="waiting list",
-            decision=DECISION,
+            ReallocateFunds(
+                programme=slug,
+                from_allocation_id=source,
+                to_allocation_id=target,
+                amount=10_000 * n,
+                reason="waiting list",
+                decision=DECISION,
+            ),
         )
         self.entries.append((slug, result.ids["entry_id"]))
 
-    def _disburse(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _disburse(self, ctx: At, a: int, b: int, n: int) -> None:
         slug, allocation_id = pick(self.allocations, a)
         kind = ("advance", "payment")[b % 2]
-        result = self.ledger.disburse_funds(
-            ctx, programme=slug, allocation_id=allocation_id, amount=15_000 * n, kind=kind
+        result = self.handle(
+            ctx, DisburseFunds(programme=slug, allocation_id=allocation_id, amount=15_000 * n, kind=kind)
         )
         self.entries.append((slug, result.ids["entry_id"]))
 
-    def _spend(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _spend(self, ctx: At, a: int, b: int, n: int) -> None:
         slug, allocation_id = pick(self.allocations, a)
-        result = self.ledger.report_expenditure(
-            ctx, programme=slug, allocation_id=allocation_id, amount=12_000 * n, period=f"2021-H{1 + b % 2}"
+        result = self.handle(
+            ctx,
+            ReportExpenditure(
+                programme=slug, allocation_id=allocation_id, amount=12_000 * n, period=f"2021-H{1 + b % 2}"
+            ),
         )
         self.entries.append((slug, result.ids["entry_id"]))
 
-    def _reverse(self, ctx: Ctx, a: int, b: int, n: int) -> None:
+    def _reverse(self, ctx: At, a: int, b: int, n: int) -> None:
         slug, entry_id = pick(self.entries, a + b)
-        result = self.ledger.reverse_entry(
-            ctx, programme=slug, entry_id=entry_id, reason="booked in error", decision=DECISION
+        result = self.handle(
+            ctx, ReverseEntry(programme=slug, entry_id=entry_id, reason="booked in error", decision=DECISION)
         )
         self.entries.append((slug, result.ids["entry_id"]))
 
@@ -659,10 +794,8 @@ def test_as_of_a_position_is_the_fold_of_the_events_up_to_it(history: list[Step]
                 one = programme_as_of(ledger, projector.engine, programme_id, position=position)
                 try:
                     with as_of.connect() as whole, one.connect() as alone:
-                        assert queries.programme_status(alone, programme_id) == queries.programme_status(
-                            whole, programme_id
-                        )
-                        assert queries.funding_audit(alone, programme_id) == queries.funding_audit(whole, programme_id)
+                        assert programme_status(alone, programme_id) == programme_status(whole, programme_id)
+                        assert funding_audit(alone, programme_id) == funding_audit(whole, programme_id)
                 finally:
                     one.dispose()
         finally:
@@ -702,15 +835,17 @@ def test_a_projection_killed_mid_batch_rolls_back_and_resumes_to_the_same_rows(
         driver.run(history[:split])
         projector.run_once()
         driver.run(history[split:])
-        ledger.launch_programme(  # at least one batch is pending when the projector dies
+        ledger.handle(
             Ctx(actor="coordinator"),
-            slug="gamma",
-            name="Programme gamma",
-            owner="County",
-            funders=["ESF"],
-            starts_on="2021-01-01",
-            ends_on="2021-12-31",
-            currency="EUR",
+            LaunchProgramme(
+                slug="gamma",
+                name="Programme gamma",
+                owner="County",
+                funders=["ESF"],
+                starts_on="2021-01-01",
+                ends_on="2021-12-31",
+                currency="EUR",
+            ),
         )
         start = min(projector.positions().values())
         pending = facts_upto(ledger)[len(facts_upto(ledger, start)) :]
@@ -746,9 +881,9 @@ def test_the_funding_audit_reconciles_for_every_programme_after_every_command(hi
             projector.run_once()
             with projector.engine.connect() as db:
                 for slug, programme_id in db.execute(select(programmes.c.slug, programmes.c.programme_id)):
-                    report = queries.reconciliation(db, programme_id)
-                    assert report["balanced"], report
-                    kept = {a["account"]: a["balance"] for a in report["accounts"] if a["balance"]}
+                    report = reconciliation(db, programme_id)
+                    assert report.balanced, report
+                    kept = {a.account: a.balance for a in report.accounts if a.balance}
                     domain = {k: v for k, v in ledger.funds(slug).balances.items() if v}
                     assert kept == domain, f"the audit's balances are not the Funds aggregate's in {slug}"
 

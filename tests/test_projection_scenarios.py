@@ -20,10 +20,15 @@ from sqlalchemy import Connection, select
 
 import scenarios
 from ledger.application import Ledger
-from projections import queries
 from projections.as_of import programme_as_of
+from projections.audit.answers import EntryKind
+from projections.audit.queries import funding_audit, reconciliation
+from projections.catalogue.queries import catalogue
+from projections.evaluation.queries import ESF_ATTRIBUTES, esf_indicators, participation, reporting_period
 from projections.projector import Projector
 from projections.schema import activities, companies, participants
+from projections.status.answers import ActivityStatus, Stage
+from projections.status.queries import programme_id_for, programme_status
 from scenarios import fremtid, kongsberg, smart_kompetens
 from scenarios._common import Loaded
 from storage.open import open_ledger, open_projector
@@ -46,7 +51,7 @@ class Demo:
     loaded: dict[str, Loaded]
 
     def programme_id(self, db: Connection, slug: str) -> str:
-        programme_id = queries.programme_id_for(db, slug)
+        programme_id = programme_id_for(db, slug)
         assert programme_id is not None, f"{slug} is not in the read models"
         return programme_id
 
@@ -85,18 +90,18 @@ def test_fremtid_at_midsummer_2021_has_20_of_a_cap_of_40_confirmed_after_over_60
     as_of = programme_as_of(demo.ledger, demo.projector.engine, programme_id, effective_on=MIDSUMMER_EVE)
     try:
         with as_of.connect() as db:
-            status = queries.programme_status(db, programme_id)
+            status = programme_status(db, programme_id)
     finally:
         as_of.dispose()
     assert status is not None
-    pipeline = status["pipeline"]
-    assert (pipeline["active"], pipeline["ever_joined"], pipeline["cap"]) == (20, 20, 40)
-    assert pipeline["withdrawn"] == 0
-    assert pipeline["presentations"] > 60
-    confirmed = [c for c in status["companies"] if c["stage"] in ("joined", "onboarded")]
+    pipeline = status.pipeline
+    assert (pipeline.active, pipeline.ever_joined, pipeline.cap) == (20, 20, 40)
+    assert pipeline.withdrawn == 0
+    assert pipeline.presentations > 60
+    confirmed = [c for c in status.companies if c.stage in (Stage.JOINED, Stage.ONBOARDED)]
     assert len(confirmed) == 20
-    assert all(c["joined_on"] <= MIDSUMMER_EVE.isoformat() for c in confirmed)
-    assert all(s["held_on"] <= MIDSUMMER_EVE.isoformat() for s in status["sessions"]["held"])
+    assert all(c.joined_on is not None and c.joined_on <= MIDSUMMER_EVE for c in confirmed)
+    assert all(s.held_on is not None and s.held_on <= MIDSUMMER_EVE for s in status.sessions.held)
 
 
 def test_fremtid_before_the_confirmations_shows_presentations_but_no_companies_joined(demo: Demo) -> None:
@@ -105,50 +110,50 @@ def test_fremtid_before_the_confirmations_shows_presentations_but_no_companies_j
     as_of = programme_as_of(demo.ledger, demo.projector.engine, programme_id, effective_on=date(2021, 3, 10))
     try:
         with as_of.connect() as db:
-            status = queries.programme_status(db, programme_id)
+            status = programme_status(db, programme_id)
     finally:
         as_of.dispose()
     assert status is not None
-    assert status["pipeline"]["ever_joined"] == 0
-    assert 0 < status["pipeline"]["presentations"] < 60
+    assert status.pipeline.ever_joined == 0
+    assert 0 < status.pipeline.presentations < 60
 
 
 def test_kongsberg_audit_shows_the_10_million_grant_and_every_allocation_decided_by_the_tripartite_body(
     demo: Demo,
 ) -> None:
     with demo.projector.engine.connect() as db:
-        audit = queries.funding_audit(db, demo.programme_id(db, kongsberg.SLUG))
-    grants = [e for e in audit["entries"] if e["kind"] == "grant"]
-    assert [(g["amount"], g["funder"]) for g in grants] == [(1_000_000_000, kongsberg.FUNDER)]
+        audit = funding_audit(db, demo.programme_id(db, kongsberg.SLUG))
+    grants = [e for e in audit.entries if e.kind == EntryKind.GRANT]
+    assert [(g.amount, g.funder) for g in grants] == [(1_000_000_000, kongsberg.FUNDER)]
     assert kongsberg.GRANT_AMOUNT == 1_000_000_000
-    decided = [e for e in audit["entries"] if e["kind"] in ("allocation", "reallocation")]
-    assert [e["kind"] for e in decided].count("allocation") >= 5
-    assert [e["kind"] for e in decided].count("reallocation") >= 1
+    decided = [e for e in audit.entries if e.kind in (EntryKind.ALLOCATION, EntryKind.REALLOCATION)]
+    assert [e.kind for e in decided].count(EntryKind.ALLOCATION) >= 5
+    assert [e.kind for e in decided].count(EntryKind.REALLOCATION) >= 1
     for entry in decided:
-        assert entry["decision_body"] == kongsberg.TRIPARTITE_BODY, entry
-        assert entry["decision_reference"] and entry["actor"] and entry["effective_on"], entry
-    reconciliation = audit["reconciliation"]
-    assert reconciliation["balanced"], reconciliation
-    totals = reconciliation["totals"]
-    assert totals["granted"] == 1_000_000_000
-    assert totals["allocated"] + totals["unallocated"] == totals["granted"]
-    assert 0 < totals["allocated"] <= totals["granted"]
+        assert entry.decision_body == kongsberg.TRIPARTITE_BODY, entry
+        assert entry.decision_reference and entry.actor and entry.effective_on, entry
+    books = audit.reconciliation
+    assert books.balanced, books
+    totals = books.totals
+    assert totals.granted == 1_000_000_000
+    assert totals.allocated + totals.unallocated == totals.granted
+    assert 0 < totals.allocated <= totals.granted
 
 
 def test_every_programmes_books_reconcile(demo: Demo) -> None:
     with demo.projector.engine.connect() as db:
         for slug in scenarios.SLUGS.values():
-            report = queries.reconciliation(db, demo.programme_id(db, slug))
-            assert report["balanced"], (slug, report["totals"])
+            report = reconciliation(db, demo.programme_id(db, slug))
+            assert report.balanced, (slug, report.totals)
 
 
 def test_smart_kompetens_reports_participants_and_activities_per_region(demo: Demo) -> None:
     regions = set(smart_kompetens.REGIONS)
     with demo.projector.engine.connect() as db:
         programme_id = demo.programme_id(db, smart_kompetens.SLUG)
-        status = queries.programme_status(db, programme_id)
-        by_region = queries.participation(db, programme_id)["region"]
-        catalogue = queries.catalogue(db)
+        status = programme_status(db, programme_id)
+        by_region = participation(db, programme_id).region
+        offer = catalogue(db)
         # Counted independently: each participant's company, and its region.
         region_of = {r.org_number: r.region for r in db.execute(select(companies.c.org_number, companies.c.region))}
         expected = Counter(
@@ -161,40 +166,39 @@ def test_smart_kompetens_reports_participants_and_activities_per_region(demo: De
             region
             for (region,) in db.execute(select(activities.c.region).where(activities.c.programme_id == programme_id))
         )
-        in_region = {region: queries.catalogue(db, region=region)["activities"] for region in regions}
+        in_region = {region: catalogue(db, region=region).activities for region in regions}
     assert status is not None
     assert set(by_region) == regions
-    assert {region: cell["participants"] for region, cell in by_region.items()} == dict(expected)
-    assert sum(cell["participants"] for cell in by_region.values()) == status["participants"]["total"] > 200
+    assert {region: cell.participants for region, cell in by_region.items()} == dict(expected)
+    assert sum(cell.participants for cell in by_region.values()) == status.participants.total > 200
 
-    mine = [a for a in catalogue["activities"] if a["programme"] == smart_kompetens.SLUG]
-    assert Counter(a["region"] for a in mine) == planned
+    mine = [a for a in offer.activities if a.programme == smart_kompetens.SLUG]
+    assert Counter(a.region for a in mine) == planned
     assert set(planned) == regions
-    held = Counter(a["region"] for a in mine if a["status"] == "held")
+    held = Counter(a.region for a in mine if a.status == ActivityStatus.HELD)
     assert set(held) == regions
-    assert sum(held.values()) == status["activities"]["held"]
-    assert (
-        len(mine) == status["activities"]["held"] + status["activities"]["planned"] + status["activities"]["cancelled"]
-    )
+    assert sum(held.values()) == status.activities.held
+    assert len(mine) == status.activities.held + status.activities.planned + status.activities.cancelled
     for region, found in in_region.items():
-        assert {a["activity_id"] for a in found if a["programme"] == smart_kompetens.SLUG} == {
-            a["activity_id"] for a in mine if a["region"] == region
+        assert {a.activity_id for a in found if a.programme == smart_kompetens.SLUG} == {
+            a.activity_id for a in mine if a.region == region
         }
 
 
 def test_esf_indicators_count_a_participant_missing_an_attribute_in_the_total_only(demo: Demo) -> None:
     with demo.projector.engine.connect() as db:
         programme_id = demo.programme_id(db, smart_kompetens.SLUG)
-        reports = queries.esf_indicators(db, programme_id)
+        reports = esf_indicators(db, programme_id)
         people = db.execute(select(participants).where(participants.c.programme_id == programme_id)).mappings().all()
-    assert sum(r["participants"] for r in reports) == len(people)
+    assert sum(r.participants for r in reports) == len(people)
     assert any(p["entries"] > 1 for p in people), "the scenario has re-entered participants"
     missing_somewhere = 0
     for report in reports:
-        entered = [p for p in people if queries.reporting_period(p["entered_on"]) == report["period"]]
-        assert report["participants"] == len(entered)
-        for attribute in queries.ESF_ATTRIBUTES:
+        entered = [p for p in people if reporting_period(p["entered_on"]) == report.period]
+        assert report.participants == len(entered)
+        for attribute in ESF_ATTRIBUTES:
             missing = sum(1 for p in entered if p[attribute] is None)
             missing_somewhere += missing
-            assert sum(report[attribute].values()) == len(entered) - missing, (report["period"], attribute)
+            counts: dict[str, int] = getattr(report, attribute)
+            assert sum(counts.values()) == len(entered) - missing, (report.period, attribute)
     assert missing_somewhere > 0, "the scenario leaves some attributes missing on purpose"

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from ledger.application import Ctx, Ledger
+from ledger.commands import CorrectCompany, HoldForumMeeting, RegisterCompany
 from projections import projector as projector_module
 from projections.facts import Fact, facts_from
 from projections.folding import ReadModel
@@ -107,8 +108,8 @@ def test_lag_is_the_log_head_minus_each_read_models_position(ledger: Ledger, pro
 
     projector.run_once()
     assert projector.lag() == dict.fromkeys(READ_MODELS, 0)
-    ledger.register_company(
-        CTX, org_number=NUMBERS[4], name="Moss Plast AS", region="Viken", sector="plast", size="small"
+    ledger.handle(
+        CTX, RegisterCompany(org_number=NUMBERS[4], name="Moss Plast AS", region="Viken", sector="plast", size="small")
     )
     assert projector.lag() == dict.fromkeys(READ_MODELS, head(ledger) - everything[-1])
     assert set(projector.lag().values()) == {len(facts_upto(ledger)) - len(everything)} == {1}
@@ -136,11 +137,11 @@ def test_events_a_read_model_ignores_still_advance_its_position(ledger: Ledger, 
     try:
         for i, number in enumerate(NUMBERS[:3]):
             keyed = Ctx(actor="registry", idempotency_key=f"register-{number}")
-            ledger.register_company(
-                keyed, org_number=number, name=f"Firm {i}", region="Viken", sector="food", size="micro"
+            ledger.handle(
+                keyed, RegisterCompany(org_number=number, name=f"Firm {i}", region="Viken", sector="food", size="micro")
             )
-            ledger.correct_company(
-                CTX, org_number=number, name=f"Firm {i} AS", region="Viken", sector="food", size="small"
+            ledger.handle(
+                CTX, CorrectCompany(org_number=number, name=f"Firm {i} AS", region="Viken", sector="food", size="small")
             )
         names = {f.name for f in facts_upto(ledger)}
         assert names == {"CompanyRegistered", "CommandAccepted", "CompanyDetailsCorrected"}
@@ -307,15 +308,20 @@ def test_run_forever_picks_up_new_events_until_stopped(ledger: Ledger, store_url
     thread.start()
     try:
         assert projector.wait_for(head(ledger), timeout=30)
-        written = ledger.register_company(
-            CTX, org_number=NUMBERS[4], name="Trosterud Mekaniske Verksted", region="Oslo", sector="metal", size="small"
+        written = ledger.handle(
+            CTX,
+            RegisterCompany(
+                org_number=NUMBERS[4], name="Trosterud Mekaniske Verksted", region="Oslo", sector="metal", size="small"
+            ),
         )
         assert projector.wait_for(written.position, timeout=30), "run_forever did not pick up the new event"
         assert projector.lag() == dict.fromkeys(READ_MODELS, 0)
     finally:
         projector.stop()
         if postgres:
-            ledger.hold_forum_meeting(CTX, programme="alpha", title="Wake-up", sectors=["industry"], format="Teams")
+            ledger.handle(
+                CTX, HoldForumMeeting(programme="alpha", title="Wake-up", sectors=["industry"], format="Teams")
+            )
         thread.join(timeout=30)
     assert not thread.is_alive()
     assert failures == []

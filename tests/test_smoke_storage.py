@@ -1,6 +1,7 @@
 """The ledger opens on each store and what it records survives reopening."""
 
 from ledger.application import Ctx
+from ledger.commands import JoinCompany, LaunchProgramme, RegisterCompany
 from storage.open import open_ledger
 
 
@@ -8,16 +9,18 @@ def test_given_a_launched_programme_when_the_ledger_is_reopened_then_it_is_still
     store_url: str,
 ) -> None:
     app = open_ledger(store_url)
-    result = app.launch_programme(
+    result = app.handle(
         Ctx(actor="coordinator@fremtid"),
-        slug="fremtid",
-        name="FREMtid for kompetanse",
-        owner="Matindustrien",
-        funders=["Kompetanse Norge"],
-        starts_on="2021-03-01",
-        ends_on="2024-06-30",
-        currency="NOK",
-        caps={"companies": 40},
+        LaunchProgramme(
+            slug="fremtid",
+            name="FREMtid for kompetanse",
+            owner="Matindustrien",
+            funders=["Kompetanse Norge"],
+            starts_on="2021-03-01",
+            ends_on="2024-06-30",
+            currency="NOK",
+            caps={"companies": 40},
+        ),
     )
     app.close()
     reopened = open_ledger(store_url)
@@ -38,19 +41,21 @@ def test_given_events_stored_when_a_fresh_process_reads_them_then_every_topic_re
 
     app = open_ledger(store_url)
     ctx = Ctx(actor="coordinator@fremtid")
-    app.launch_programme(
+    app.handle(
         ctx,
-        slug="fremtid",
-        name="FREMtid",
-        owner="Matindustrien",
-        funders=["Kompetanse Norge"],
-        starts_on="2021-03-01",
-        ends_on="2024-06-30",
-        currency="NOK",
-        caps={"companies": 40},
+        LaunchProgramme(
+            slug="fremtid",
+            name="FREMtid",
+            owner="Matindustrien",
+            funders=["Kompetanse Norge"],
+            starts_on="2021-03-01",
+            ends_on="2024-06-30",
+            currency="NOK",
+            caps={"companies": 40},
+        ),
     )
-    app.register_company(ctx, org_number="923609016", name="Mat AS", region="Viken", sector="food", size="small")
-    app.join_company(ctx, programme="fremtid", org_number="923609016")
+    app.handle(ctx, RegisterCompany(org_number="923609016", name="Mat AS", region="Viken", sector="food", size="small"))
+    app.handle(ctx, JoinCompany(programme="fremtid", org_number="923609016"))
     app.close()
     reader = (
         "import sys; from storage.open import open_ledger; from projections.facts import facts_from\n"

@@ -18,8 +18,19 @@ import pytest
 from psycopg import sql
 
 from ledger.application import Ctx, Ledger
+from ledger.commands import (
+    AllocateFunds,
+    AwardGrant,
+    DisburseFunds,
+    HoldForumMeeting,
+    JoinCompany,
+    LaunchProgramme,
+    RegisterCompany,
+    ReverseEntry,
+)
+from projections.integrity.answers import Receipt
+from projections.integrity.verification import take_receipt, verify
 from projections.projector import Projector
-from projections.verification import Receipt, take_receipt, verify
 from storage.open import open_projector
 from storage.settings import StoreLocation
 from tests.test_projection_properties import NUMBERS
@@ -68,41 +79,52 @@ class EventsTable:
 
 def record_history(ledger: Ledger) -> None:
     """A small programme: launched, two companies joined, a grant, two allocations, an advance, a reversal."""
-    ledger.launch_programme(
+    ledger.handle(
         CTX,
-        slug="kongsberg",
-        name="Kongsberg competence lift",
-        owner="Kongsberg industry cluster",
-        funders=["Kompetanse Norge"],
-        starts_on="2020-09-01",
-        ends_on="2021-12-31",
-        currency="NOK",
+        LaunchProgramme(
+            slug="kongsberg",
+            name="Kongsberg competence lift",
+            owner="Kongsberg industry cluster",
+            funders=["Kompetanse Norge"],
+            starts_on="2020-09-01",
+            ends_on="2021-12-31",
+            currency="NOK",
+        ),
     )
     for i, number in enumerate(NUMBERS[:2]):
-        ledger.register_company(
-            CTX, org_number=number, name=f"Company {i}", region="Buskerud", sector="metal", size="small"
+        ledger.handle(
+            CTX,
+            RegisterCompany(org_number=number, name=f"Company {i}", region="Buskerud", sector="metal", size="small"),
         )
-        ledger.join_company(CTX, programme="kongsberg", org_number=number)
-    grant = ledger.award_grant(
-        CTX, programme="kongsberg", funder="Kompetanse Norge", amount=1_000_000_000, decision=DECISION
+        ledger.handle(CTX, JoinCompany(programme="kongsberg", org_number=number))
+    grant = ledger.handle(
+        CTX, AwardGrant(programme="kongsberg", funder="Kompetanse Norge", amount=1_000_000_000, decision=DECISION)
     ).ids["grant_id"]
     allocations = [
-        ledger.allocate_funds(
+        ledger.handle(
             CTX,
-            programme="kongsberg",
-            grant_id=grant,
-            recipient_kind="provider",
-            recipient=provider,
-            amount=200_000_000,
-            decision=DECISION,
+            AllocateFunds(
+                programme="kongsberg",
+                grant_id=grant,
+                recipient_kind="provider",
+                recipient=provider,
+                amount=200_000_000,
+                decision=DECISION,
+            ),
         ).ids
         for provider in ("Fagskolen i Viken", "USN Kongsberg")
     ]
-    ledger.disburse_funds(
-        CTX, programme="kongsberg", allocation_id=allocations[0]["allocation_id"], amount=50_000_000, kind="advance"
+    ledger.handle(
+        CTX,
+        DisburseFunds(
+            programme="kongsberg", allocation_id=allocations[0]["allocation_id"], amount=50_000_000, kind="advance"
+        ),
     )
-    ledger.reverse_entry(
-        CTX, programme="kongsberg", entry_id=allocations[1]["entry_id"], reason="offer withdrawn", decision=DECISION
+    ledger.handle(
+        CTX,
+        ReverseEntry(
+            programme="kongsberg", entry_id=allocations[1]["entry_id"], reason="offer withdrawn", decision=DECISION
+        ),
     )
 
 
@@ -142,7 +164,7 @@ def test_events_recorded_after_a_receipt_do_not_break_it(
     ledger: Ledger, projected: tuple[Projector, Receipt, list[int]]
 ) -> None:
     projector, receipt, _ = projected
-    ledger.hold_forum_meeting(CTX, programme="kongsberg", title="Status", sectors=["industry"], format="Teams")
+    ledger.handle(CTX, HoldForumMeeting(programme="kongsberg", title="Status", sectors=["industry"], format="Teams"))
     assert verify(ledger, projector.engine, receipt).ok  # not yet projected
     projector.run_once()
     later = verify(ledger, projector.engine, receipt)

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from ledger.commands import HoldOnboarding, JoinCompany, PresentCompany
 from ledger.domain.programme import Programme
 from ledger.errors import RuleViolated
 from storage.open import open_ledger
@@ -66,7 +67,7 @@ def test_given_version_2_event_when_stored_then_state_carries_class_version_and_
     ledger = open_ledger(store_url)
     launch(ledger)
     register_company(ledger, FIRST)
-    ledger.present_company(CTX, programme=SLUG, org_number=FIRST, channel="Teams")
+    ledger.handle(CTX, PresentCompany(programme=SLUG, org_number=FIRST, channel="Teams"))
     ledger.close()
     (state,) = _stored_states(store_url, "ledger:CompanyPresented")
     assert (state["class_version"], state["channel"]) == (2, "Teams")
@@ -76,7 +77,7 @@ def test_given_version_1_company_presented_when_loaded_then_channel_is_unspecifi
     ledger = open_ledger(store_url)
     launch(ledger)
     register_company(ledger, FIRST)
-    ledger.present_company(CTX, programme=SLUG, org_number=FIRST, channel="Teams")
+    ledger.handle(CTX, PresentCompany(programme=SLUG, org_number=FIRST, channel="Teams"))
     ledger.close()
 
     def as_version_1(state: dict[str, Any]) -> None:
@@ -97,7 +98,7 @@ def test_given_version_1_company_presented_when_loaded_then_channel_is_unspecifi
         programme = reopened.repository.get(Programme.create_id(SLUG), version=2**31)
         assert programme.companies[no_key(FIRST)] == {"stage": "presented", "presentations": 1}
         # new history carries on from the upcast event, and is written as version 2
-        reopened.join_company(CTX, programme=SLUG, org_number=FIRST)
+        reopened.handle(CTX, JoinCompany(programme=SLUG, org_number=FIRST))
         assert reopened.programme(SLUG).stage_of(no_key(FIRST)) == "joined"
     finally:
         reopened.close()
@@ -125,7 +126,7 @@ def test_given_joins_recorded_under_a_looser_cap_when_the_rule_is_now_stricter_t
         assert programme.caps == {"companies": 1}
         assert programme.active_company_count == 2
         with pytest.raises(RuleViolated) as caught:
-            reopened.join_company(CTX, programme=SLUG, org_number=THIRD)
+            reopened.handle(CTX, JoinCompany(programme=SLUG, org_number=THIRD))
         assert caught.value.rule == "company_cap_reached"
     finally:
         reopened.close()
@@ -138,7 +139,7 @@ def test_given_history_when_a_command_rule_forbids_what_happened_then_replay_doe
     ledger = open_ledger(store_url)
     launch(ledger)
     joined_company(ledger, FIRST)
-    ledger.hold_onboarding(CTX, programme=SLUG, org_number=FIRST)
+    ledger.handle(CTX, HoldOnboarding(programme=SLUG, org_number=FIRST))
     ledger.close()
 
     def forbidden(*_: Any, **__: Any) -> None:

@@ -1,31 +1,50 @@
-"""Shared by the command routes: the body base class, the answer of a command, the documented errors."""
+"""Shared by the command routes: the body of a command (its fields less those in the path), the answer of a
+command, the documented errors."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
-from datetime import date
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from api.responses import JSONResponse
-from ledger.application import CommandResult, Ctx
+from ledger.application import CommandResult
+from ledger.commands import Command
+
+C = TypeVar("C", bound=Command)
 
 
-class Body(BaseModel):
-    """Every command body: unknown fields are refused; `effective_on` when it took effect, if not today."""
-
-    model_config = ConfigDict(extra="forbid")
-    effective_on: date | None = Field(
-        None, description="When it took effect, if not when recorded", examples=["2021-10-14"]
+@cache
+def body_model(command: type[Command]) -> type[BaseModel]:
+    """The HTTP body of a command: its own fields (types, limits, descriptions) less those it `addresses`,
+    which the route takes from the path. Unknown fields are refused."""
+    fields: dict[str, Any] = {
+        name: (info.annotation, info) for name, info in command.model_fields.items() if name not in command.addresses
+    }
+    model = create_model(
+        f"{command.__name__}Body", __config__=ConfigDict(extra="forbid", frozen=True), __doc__=command.__doc__, **fields
     )
 
+    def to_command(self: BaseModel, **path: Any) -> Command:
+        return command(**path, **{name: getattr(self, name) for name in type(self).model_fields})
 
-class DecisionBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reference: str = Field(min_length=1, max_length=500, examples=["Board meeting 2021-02-03, case 21/14"])
-    body: str = Field(min_length=1, max_length=500, examples=["Trepartsorganet"])
+    setattr(model, "command", to_command)  # noqa: B010 (a method added to a model made at run time)
+    return model
+
+
+if TYPE_CHECKING:
+
+    class BodyOf(BaseModel, Generic[C]):
+        """`BodyOf[JoinCompany]`: the body of that command, as a route's parameter type."""
+
+        def command(self, **path: Any) -> C: ...
+
+else:
+
+    class BodyOf:
+        def __class_getitem__(cls, command: type[Command]) -> type[BaseModel]:
+            return body_model(command)
 
 
 class CommandResponse(BaseModel):
@@ -57,17 +76,13 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 COMMAND_ERRORS = errors(401, 403, 404, 409, 422)
 READ_ERRORS = errors(401, 403, 404, 422, 503)
+COMMAND: dict[str, Any] = {"status_code": 201, "response_model": CommandResponse, "responses": COMMAND_ERRORS}
+"""What every command route declares: 201 Created (200 for an idempotent replay), the answer, the errors."""
 
 
-def run(ctx: Ctx, body: Body | None, call: Callable[[Ctx], CommandResult]) -> JSONResponse:
-    if body is not None and body.effective_on is not None:
-        ctx = dataclasses.replace(ctx, effective_on=body.effective_on)
-    result = call(ctx)
+def answer(result: CommandResult) -> JSONResponse:
+    """A command's answer: 201, or 200 when an Idempotency-Key retry returned the first answer; the new version
+    as ETag."""
     return JSONResponse(
         result.as_dict(), status_code=200 if result.replayed else 201, headers={"ETag": f'"{result.version}"'}
     )
-
-
-def fields(body: BaseModel, *exclude: str) -> dict[str, Any]:
-    """The body's fields as command arguments (decisions as plain dicts)."""
-    return {k: v for k, v in body.model_dump().items() if k not in ("effective_on", *exclude)}

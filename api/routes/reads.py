@@ -12,15 +12,19 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
-from api import schemas
 from api.deps import AsOfDep, PrincipalDep, ServicesDep, allow, may_read, programme_view, store_view
 from api.routes.common import READ_ERRORS, errors
-from api.schemas import documented
 from api.tokens import Role
-from projections import queries
+from projections.audit import queries as audit
+from projections.audit.answers import FundingAudit
+from projections.catalogue import queries as catalogue_queries
+from projections.catalogue.answers import Catalogue
+from projections.evaluation import queries as evaluation_queries
+from projections.evaluation.answers import Evaluation
 from projections.facts import facts_from
+from projections.integrity.answers import Lag, Receipt, Verification
+from projections.integrity.verification import take_receipt, verify
 from projections.projector import ConcurrentProjection
-from projections.verification import Receipt, take_receipt, verify
 
 router = APIRouter(prefix="/api", tags=["read models"])
 
@@ -39,38 +43,34 @@ def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
     )
 
 
-@router.get(
-    "/programmes/{slug}/audit", response_model=None, responses={**documented(schemas.FundingAudit), **READ_ERRORS}
-)
+@router.get("/programmes/{slug}/audit", response_model=FundingAudit, responses=READ_ERRORS)
 def funding_audit(
     slug: str,
     services: ServicesDep,
     principal: PrincipalDep,
     moment: AsOfDep,
     funder: Annotated[str | None, Query(description="Only this funder's grants")] = None,
-) -> dict[str, Any]:
+) -> FundingAudit:
     """Every money event in order with running balances, decisions, actors, times; the reconciliation."""
     may_read(principal, slug)
     with programme_view(services, slug, moment) as (db, programme_id):
-        return queries.funding_audit(db, programme_id, funder)
+        return audit.funding_audit(db, programme_id, funder)
 
 
 @router.get("/programmes/{slug}/audit.csv", responses=READ_ERRORS, response_class=Response)
 def funding_audit_csv(slug: str, services: ServicesDep, principal: PrincipalDep, moment: AsOfDep) -> Response:
     may_read(principal, slug)
     with programme_view(services, slug, moment) as (db, programme_id):
-        entries = queries.funding_audit(db, programme_id)["entries"]
+        entries = audit.audit_table(db, programme_id)
     return _csv(entries, f"{slug}-audit.csv")
 
 
-@router.get(
-    "/programmes/{slug}/evaluation", response_model=None, responses={**documented(schemas.Evaluation), **READ_ERRORS}
-)
-def evaluation(slug: str, services: ServicesDep, principal: PrincipalDep, moment: AsOfDep) -> dict[str, Any]:
+@router.get("/programmes/{slug}/evaluation", response_model=Evaluation, responses=READ_ERRORS)
+def evaluation(slug: str, services: ServicesDep, principal: PrincipalDep, moment: AsOfDep) -> Evaluation:
     """Time series, funnel, participation, costs and ESF indicators per reporting period."""
     may_read(principal, slug)
     with programme_view(services, slug, moment) as (db, programme_id):
-        return queries.evaluation(db, programme_id)
+        return evaluation_queries.evaluation(db, programme_id)
 
 
 @router.get("/programmes/{slug}/evaluation.csv", responses=READ_ERRORS, response_class=Response)
@@ -78,11 +78,11 @@ def evaluation_csv(slug: str, services: ServicesDep, principal: PrincipalDep, mo
     """The weekly series (with cumulative columns) as CSV."""
     allow(principal, Role.ANALYST, Role.COORDINATOR, Role.FUNDER, programme=slug)
     with programme_view(services, slug, moment) as (db, programme_id):
-        flat = queries.weekly_table(db, programme_id)
+        flat = evaluation_queries.weekly_table(db, programme_id)
     return _csv(flat, f"{slug}-evaluation-weekly.csv")
 
 
-@router.get("/catalogue", response_model=None, responses={**documented(schemas.Catalogue), **READ_ERRORS})
+@router.get("/catalogue", response_model=Catalogue, responses=READ_ERRORS)
 def catalogue(
     services: ServicesDep,
     principal: PrincipalDep,
@@ -90,14 +90,11 @@ def catalogue(
     theme: str | None = None,
     region: str | None = None,
     provider: str | None = None,
-) -> dict[str, Any]:
+) -> Catalogue:
     """All modules and activities across the programmes the token may read, by theme, region, provider."""
     with store_view(services, moment) as db:
-        found = queries.catalogue(db, theme, region, provider)
-    return {
-        kind: [item for item in items if item["programme"] and principal.covers(item["programme"])]
-        for kind, items in found.items()
-    }
+        found = catalogue_queries.catalogue(db, theme, region, provider)
+    return found.of_programmes(principal.covers)
 
 
 @router.get("/events", responses=errors(401, 403, 422), response_class=StreamingResponse)
@@ -127,8 +124,8 @@ class ReceiptBody(BaseModel):
     issued_at: str
 
 
-@router.get("/integrity/receipt", response_model=None, responses={**documented(schemas.Receipt), **errors(401, 403)})
-def receipt(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+@router.get("/integrity/receipt", response_model=Receipt, responses=errors(401, 403))
+def receipt(services: ServicesDep, principal: PrincipalDep) -> Receipt:
     """A receipt for the history so far: keep it, and verify later that nothing before it changed."""
     allow(principal, Role.FUNDER, Role.ANALYST, Role.COORDINATOR)
     for _ in range(10):
@@ -137,24 +134,20 @@ def receipt(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
             break
         except ConcurrentProjection:  # the background projector folded the same batch first: read on
             continue
-    return take_receipt(services.views).__dict__
+    return take_receipt(services.views)
 
 
-@router.post(
-    "/integrity/verification",
-    response_model=None,
-    responses={**documented(schemas.Verification), **errors(401, 403, 422)},
-)
-def verification(body: ReceiptBody, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+@router.post("/integrity/verification", response_model=Verification, responses=errors(401, 403, 422))
+def verification(body: ReceiptBody, services: ServicesDep, principal: PrincipalDep) -> Verification:
     """Recompute the hash chain up to the receipt; names the first position that differs, if any."""
     allow(principal, Role.FUNDER, Role.ANALYST, Role.COORDINATOR)
-    return verify(services.ledger, services.views, Receipt(**body.model_dump())).as_dict()
+    return verify(services.ledger, services.views, Receipt(**body.model_dump()))
 
 
-@router.get("/lag", response_model=None, responses={**documented(schemas.Lag), **errors(401)})
-def lag(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+@router.get("/lag", response_model=Lag, responses=errors(401))
+def lag(services: ServicesDep, principal: PrincipalDep) -> Lag:
     """How far each read model is behind the log head."""
-    return {"head": services.projector.head(), "lag": services.projector.lag()}
+    return Lag(head=services.projector.head(), lag=services.projector.lag())
 
 
 @router.get("/health", tags=["health"])

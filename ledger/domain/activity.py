@@ -10,6 +10,7 @@ from eventsourcing.domain import event
 
 from ledger.domain.base import LedgerAggregate, stable_id
 from ledger.errors import RuleViolated
+from ledger.events import training as ev
 
 PLANNED, HELD, CANCELLED = "planned", "held", "cancelled"
 
@@ -20,7 +21,12 @@ class Activity(LedgerAggregate):
     class Created(LedgerAggregate.Created):
         TOPIC = "ledger:Activity.Created"
 
-    @event("ActivityPlanned", topic="ledger:ActivityPlanned")
+    # the events it records (ledger/events): the library looks them up by name on the class
+    ActivityPlanned = ev.ActivityPlanned
+    ActivityHeld = ev.ActivityHeld
+    ActivityCancelled = ev.ActivityCancelled
+
+    @event(ev.ActivityPlanned)
     def __init__(
         self,
         programme_id: str,
@@ -60,7 +66,7 @@ class Activity(LedgerAggregate):
             effective_on=effective_on,
         )
 
-    @event("ActivityHeld", topic="ledger:ActivityHeld")
+    @event(ev.ActivityHeld)
     def _held(
         self,
         minutes: int,
@@ -76,7 +82,7 @@ class Activity(LedgerAggregate):
             raise RuleViolated("activity_not_planned", f"activity {self.title!r} is {self.status}")
         self._cancelled(reason=reason, actor=actor, effective_on=effective_on)
 
-    @event("ActivityCancelled", topic="ledger:ActivityCancelled")
+    @event(ev.ActivityCancelled)
     def _cancelled(self, reason: str, actor: str, effective_on: date | None) -> None:
         self.status = CANCELLED
 
@@ -89,11 +95,16 @@ class Forum(LedgerAggregate):
     class Created(LedgerAggregate.Created):
         TOPIC = "ledger:Forum.Created"
 
+    # the events it records (ledger/events): the library looks them up by name on the class
+    ForumOpened = ev.ForumOpened
+    ForumMeetingHeld = ev.ForumMeetingHeld
+    EducationOfferCoCreated = ev.EducationOfferCoCreated
+
     @staticmethod
     def create_id(programme_id: object) -> Any:
         return stable_id("forum", programme_id)
 
-    @event("ForumOpened", topic="ledger:ForumOpened")
+    @event(ev.ForumOpened)
     def __init__(self, programme_id: str, actor: str, effective_on: date | None) -> None:
         self.programme_id = programme_id
         self.meetings: list[str] = []
@@ -119,7 +130,7 @@ class Forum(LedgerAggregate):
             effective_on=effective_on,
         )
 
-    @event("ForumMeetingHeld", topic="ledger:ForumMeetingHeld")
+    @event(ev.ForumMeetingHeld)
     def _meeting_held(
         self,
         meeting_id: str,
@@ -153,7 +164,7 @@ class Forum(LedgerAggregate):
             effective_on=effective_on,
         )
 
-    @event("EducationOfferCoCreated", topic="ledger:EducationOfferCoCreated")
+    @event(ev.EducationOfferCoCreated)
     def _offer_co_created(
         self,
         offer_id: str,

@@ -26,3 +26,7 @@ class LedgerAggregate(Aggregate):
 
     class Created(Event, Aggregate.Created):
         pass
+
+
+LedgerEvent = LedgerAggregate.Event
+LedgerCreated = LedgerAggregate.Created

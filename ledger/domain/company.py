@@ -8,6 +8,7 @@ from typing import Any
 from eventsourcing.domain import event
 
 from ledger.domain.base import LedgerAggregate, stable_id
+from ledger.events import company as ev
 
 
 class Company(LedgerAggregate):
@@ -16,11 +17,15 @@ class Company(LedgerAggregate):
     class Created(LedgerAggregate.Created):
         TOPIC = "ledger:Company.Created"
 
+    # the events it records (ledger/events): the library looks them up by name on the class
+    CompanyRegistered = ev.CompanyRegistered
+    CompanyDetailsCorrected = ev.CompanyDetailsCorrected
+
     @staticmethod
     def create_id(org_number: str) -> Any:
         return stable_id("company", org_number)
 
-    @event("CompanyRegistered", topic="ledger:CompanyRegistered")
+    @event(ev.CompanyRegistered)
     def __init__(
         self,
         org_number: str,
@@ -52,7 +57,7 @@ class Company(LedgerAggregate):
             effective_on=effective_on,
         )
 
-    @event("CompanyDetailsCorrected", topic="ledger:CompanyDetailsCorrected")
+    @event(ev.CompanyDetailsCorrected)
     def _details_corrected(
         self, org_number: str, name: str, region: str, sector: str, size: str, actor: str, effective_on: date | None
     ) -> None:

@@ -17,30 +17,17 @@ from typing import Any
 
 from eventsourcing.domain import event
 
+from ledger.domain.accounts import (
+    Posting,
+    allocation_account,
+    disbursed_account,
+    funder_account,
+    grant_account,
+    is_external,
+)
 from ledger.domain.base import LedgerAggregate, stable_id
 from ledger.errors import RuleViolated
-
-Posting = tuple[str, str, int]  # (from account, to account, amount)
-
-
-def funder_account(funder: str) -> str:
-    return f"funder:{funder}"
-
-
-def grant_account(grant_id: str) -> str:
-    return f"grant:{grant_id}"
-
-
-def allocation_account(allocation_id: str) -> str:
-    return f"allocation:{allocation_id}"
-
-
-def disbursed_account(allocation_id: str) -> str:
-    return f"disbursed:{allocation_id}"
-
-
-def is_external(account: str) -> bool:
-    return account.startswith("funder:")
+from ledger.events import funds as ev
 
 
 class Funds(LedgerAggregate):
@@ -49,11 +36,21 @@ class Funds(LedgerAggregate):
     class Created(LedgerAggregate.Created):
         TOPIC = "ledger:Funds.Created"
 
+    # the events it records (ledger/events): the library looks them up by name on the class
+    FundsOpened = ev.FundsOpened
+    GrantAwarded = ev.GrantAwarded
+    BudgetLineSet = ev.BudgetLineSet
+    FundsAllocated = ev.FundsAllocated
+    FundsReallocated = ev.FundsReallocated
+    FundsDisbursed = ev.FundsDisbursed
+    ExpenditureReported = ev.ExpenditureReported
+    EntryReversed = ev.EntryReversed
+
     @staticmethod
     def create_id(programme_id: Any) -> Any:
         return stable_id("funds", programme_id)
 
-    @event("FundsOpened", topic="ledger:FundsOpened")
+    @event(ev.FundsOpened)
     def __init__(self, programme_id: str, currency: str, actor: str, effective_on: date | None) -> None:
         self.programme_id = programme_id
         self.currency = currency
@@ -139,7 +136,7 @@ class Funds(LedgerAggregate):
             effective_on=effective_on,
         )
 
-    @event("GrantAwarded", topic="ledger:GrantAwarded")
+    @event(ev.GrantAwarded)
     def _grant_awarded(
         self,
         entry_id: str,
@@ -164,7 +161,7 @@ class Funds(LedgerAggregate):
             category=category, amount=amount, decision=decision, actor=actor, effective_on=effective_on
         )
 
-    @event("BudgetLineSet", topic="ledger:BudgetLineSet")
+    @event(ev.BudgetLineSet)
     def _budget_line_set(
         self, category: str, amount: int, decision: dict[str, str], actor: str, effective_on: date | None
     ) -> None:
@@ -203,7 +200,7 @@ class Funds(LedgerAggregate):
             effective_on=effective_on,
         )
 
-    @event("FundsAllocated", topic="ledger:FundsAllocated")
+    @event(ev.FundsAllocated)
     def _funds_allocated(
         self,
         entry_id: str,
@@ -268,7 +265,7 @@ class Funds(LedgerAggregate):
             effective_on=effective_on,
         )
 
-    @event("FundsReallocated", topic="ledger:FundsReallocated")
+    @event(ev.FundsReallocated)
     def _funds_reallocated(
         self,
         entry_id: str,
@@ -314,7 +311,7 @@ class Funds(LedgerAggregate):
             effective_on=effective_on,
         )
 
-    @event("FundsDisbursed", topic="ledger:FundsDisbursed")
+    @event(ev.FundsDisbursed)
     def _funds_disbursed(
         self,
         entry_id: str,
@@ -357,7 +354,7 @@ class Funds(LedgerAggregate):
             effective_on=effective_on,
         )
 
-    @event("ExpenditureReported", topic="ledger:ExpenditureReported")
+    @event(ev.ExpenditureReported)
     def _expenditure_reported(
         self,
         entry_id: str,
@@ -414,7 +411,7 @@ class Funds(LedgerAggregate):
             effective_on=effective_on,
         )
 
-    @event("EntryReversed", topic="ledger:EntryReversed")
+    @event(ev.EntryReversed)
     def _entry_reversed(
         self,
         entry_id: str,

@@ -9,6 +9,7 @@ from typing import Any
 from eventsourcing.domain import event
 
 from ledger.domain.base import LedgerAggregate, stable_id
+from ledger.events import receipt as ev
 
 
 class CommandReceipt(LedgerAggregate):
@@ -17,11 +18,14 @@ class CommandReceipt(LedgerAggregate):
     class Created(LedgerAggregate.Created):
         TOPIC = "ledger:CommandReceipt.Created"
 
+    # the events it records (ledger/events): the library looks them up by name on the class
+    CommandAccepted = ev.CommandAccepted
+
     @staticmethod
     def create_id(key: str) -> Any:
         return stable_id("idempotency-key", key)
 
-    @event("CommandAccepted", topic="ledger:CommandAccepted")
+    @event(ev.CommandAccepted)
     def __init__(
         self,
         key: str,

@@ -8,7 +8,8 @@ from typing import Any
 from eventsourcing.domain import event
 
 from ledger.domain.base import LedgerAggregate
-from ledger.errors import RuleViolated
+from ledger.errors import NotFound, RuleViolated
+from ledger.events import training as ev
 
 SCHEDULED, HELD, CANCELLED = "scheduled", "held", "cancelled"
 
@@ -19,7 +20,16 @@ class CourseModule(LedgerAggregate):
     class Created(LedgerAggregate.Created):
         TOPIC = "ledger:CourseModule.Created"
 
-    @event("ModuleOffered", topic="ledger:ModuleOffered")
+    # the events it records (ledger/events): the library looks them up by name on the class
+    ModuleOffered = ev.ModuleOffered
+    SessionScheduled = ev.SessionScheduled
+    SessionHeld = ev.SessionHeld
+    SessionCancelled = ev.SessionCancelled
+    ParticipantEnrolled = ev.ParticipantEnrolled
+    AttendanceRecorded = ev.AttendanceRecorded
+    ModuleCompleted = ev.ModuleCompleted
+
+    @event(ev.ModuleOffered)
     def __init__(
         self,
         programme_id: str,
@@ -44,7 +54,7 @@ class CourseModule(LedgerAggregate):
     def _require_session(self, session_id: str) -> dict[str, Any]:
         session = self.sessions.get(session_id)
         if session is None:
-            raise RuleViolated("session_unknown", f"session {session_id} is not part of module {self.title!r}")
+            raise NotFound("session", session_id)  # an unknown id, like an unknown module
         return session
 
     def schedule_session(
@@ -69,7 +79,7 @@ class CourseModule(LedgerAggregate):
             effective_on=effective_on,
         )
 
-    @event("SessionScheduled", topic="ledger:SessionScheduled")
+    @event(ev.SessionScheduled)
     def _session_scheduled(
         self,
         session_id: str,
@@ -89,7 +99,7 @@ class CourseModule(LedgerAggregate):
             raise RuleViolated("session_not_scheduled", f"session {session_id} is {session['status']}")
         self._session_held(session_id=session_id, actor=actor, effective_on=effective_on)
 
-    @event("SessionHeld", topic="ledger:SessionHeld")
+    @event(ev.SessionHeld)
     def _session_held(self, session_id: str, actor: str, effective_on: date | None) -> None:
         self.sessions[session_id]["status"] = HELD
 
@@ -99,7 +109,7 @@ class CourseModule(LedgerAggregate):
             raise RuleViolated("session_not_scheduled", f"session {session_id} is {session['status']}")
         self._session_cancelled(session_id=session_id, reason=reason, actor=actor, effective_on=effective_on)
 
-    @event("SessionCancelled", topic="ledger:SessionCancelled")
+    @event(ev.SessionCancelled)
     def _session_cancelled(self, session_id: str, reason: str, actor: str, effective_on: date | None) -> None:
         self.sessions[session_id]["status"] = CANCELLED
 
@@ -108,7 +118,7 @@ class CourseModule(LedgerAggregate):
             raise RuleViolated("already_enrolled", f"participant {participant_id} is already enrolled")
         self._participant_enrolled(participant_id=participant_id, actor=actor, effective_on=effective_on)
 
-    @event("ParticipantEnrolled", topic="ledger:ParticipantEnrolled")
+    @event(ev.ParticipantEnrolled)
     def _participant_enrolled(self, participant_id: str, actor: str, effective_on: date | None) -> None:
         self.enrolled[participant_id] = False
 
@@ -134,7 +144,7 @@ class CourseModule(LedgerAggregate):
             effective_on=effective_on,
         )
 
-    @event("AttendanceRecorded", topic="ledger:AttendanceRecorded")
+    @event(ev.AttendanceRecorded)
     def _attendance_recorded(
         self, session_id: str, participant_id: str, minutes: int, actor: str, effective_on: date | None
     ) -> None:
@@ -147,6 +157,6 @@ class CourseModule(LedgerAggregate):
             raise RuleViolated("already_completed", f"participant {participant_id} has already completed")
         self._completion_recorded(participant_id=participant_id, actor=actor, effective_on=effective_on)
 
-    @event("ModuleCompleted", topic="ledger:ModuleCompleted")
+    @event(ev.ModuleCompleted)
     def _completion_recorded(self, participant_id: str, actor: str, effective_on: date | None) -> None:
         self.enrolled[participant_id] = True

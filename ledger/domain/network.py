@@ -8,6 +8,7 @@ from eventsourcing.domain import event
 
 from ledger.domain.base import LedgerAggregate
 from ledger.errors import RuleViolated
+from ledger.events import training as ev
 
 
 class NetworkGroup(LedgerAggregate):
@@ -16,7 +17,12 @@ class NetworkGroup(LedgerAggregate):
     class Created(LedgerAggregate.Created):
         TOPIC = "ledger:NetworkGroup.Created"
 
-    @event("NetworkGroupFormed", topic="ledger:NetworkGroupFormed")
+    # the events it records (ledger/events): the library looks them up by name on the class
+    NetworkGroupFormed = ev.NetworkGroupFormed
+    CompanyAddedToGroup = ev.CompanyAddedToGroup
+    CompanyRemovedFromGroup = ev.CompanyRemovedFromGroup
+
+    @event(ev.NetworkGroupFormed)
     def __init__(self, programme_id: str, name: str, basis: str, actor: str, effective_on: date | None) -> None:
         self.programme_id = programme_id
         self.name = name
@@ -28,7 +34,7 @@ class NetworkGroup(LedgerAggregate):
             raise RuleViolated("already_member", f"company {org_number} is already in group {self.name!r}")
         self._company_added(org_number=org_number, actor=actor, effective_on=effective_on)
 
-    @event("CompanyAddedToGroup", topic="ledger:CompanyAddedToGroup")
+    @event(ev.CompanyAddedToGroup)
     def _company_added(self, org_number: str, actor: str, effective_on: date | None) -> None:
         self.members.append(org_number)
 
@@ -37,6 +43,6 @@ class NetworkGroup(LedgerAggregate):
             raise RuleViolated("not_member", f"company {org_number} is not in group {self.name!r}")
         self._company_removed(org_number=org_number, actor=actor, effective_on=effective_on)
 
-    @event("CompanyRemovedFromGroup", topic="ledger:CompanyRemovedFromGroup")
+    @event(ev.CompanyRemovedFromGroup)
     def _company_removed(self, org_number: str, actor: str, effective_on: date | None) -> None:
         self.members.remove(org_number)

@@ -10,6 +10,7 @@ from eventsourcing.domain import event
 
 from ledger.domain.base import LedgerAggregate, stable_id
 from ledger.errors import InvalidInput, RuleViolated
+from ledger.events import programme as ev
 
 # Pipeline stages a company passes through in one programme.
 PRESENTED, JOINED, ONBOARDED, WITHDRAWN, COMPLETED = (
@@ -28,12 +29,29 @@ class Programme(LedgerAggregate):
     class Created(LedgerAggregate.Created):
         TOPIC = "ledger:Programme.Created"
 
+    # the events it records (ledger/events): the library looks them up by name on the class
+    ProgrammeLaunched = ev.ProgrammeLaunched
+    CapRevised = ev.CapRevised
+    TargetRevised = ev.TargetRevised
+    ProgrammeClosed = ev.ProgrammeClosed
+    CompanyPresented = ev.CompanyPresented
+    CompanyJoined = ev.CompanyJoined
+    OnboardingMeetingHeld = ev.OnboardingMeetingHeld
+    CompanyGoalsSet = ev.CompanyGoalsSet
+    CompanyNeedsAnalysed = ev.CompanyNeedsAnalysed
+    CompanyWithdrew = ev.CompanyWithdrew
+    CompanyCompleted = ev.CompanyCompleted
+    ParticipantRegistered = ev.ParticipantRegistered
+    ParticipantLeft = ev.ParticipantLeft
+    ParticipantReentered = ev.ParticipantReentered
+    ParticipantErased = ev.ParticipantErased
+
     @staticmethod
     def create_id(slug: str) -> Any:
         """One programme per slug: a second launch collides in the store."""
         return stable_id("programme", slug)
 
-    @event("ProgrammeLaunched", topic="ledger:ProgrammeLaunched")
+    @event(ev.ProgrammeLaunched)
     def __init__(
         self,
         slug: str,
@@ -100,7 +118,7 @@ class Programme(LedgerAggregate):
             raise RuleViolated("cap_below_current", f"cap {name}={value} is below the current {current}")
         self._cap_revised(name=name, value=value, decision=decision, actor=actor, effective_on=effective_on)
 
-    @event("CapRevised", topic="ledger:CapRevised")
+    @event(ev.CapRevised)
     def _cap_revised(
         self, name: str, value: int, decision: dict[str, str], actor: str, effective_on: date | None
     ) -> None:
@@ -112,7 +130,7 @@ class Programme(LedgerAggregate):
         self.check_open()
         self._target_revised(name=name, value=value, decision=decision, actor=actor, effective_on=effective_on)
 
-    @event("TargetRevised", topic="ledger:TargetRevised")
+    @event(ev.TargetRevised)
     def _target_revised(
         self, name: str, value: int, decision: dict[str, str], actor: str, effective_on: date | None
     ) -> None:
@@ -122,23 +140,11 @@ class Programme(LedgerAggregate):
         self.check_open()
         self._closed(decision=decision, actor=actor, effective_on=effective_on)
 
-    @event("ProgrammeClosed", topic="ledger:ProgrammeClosed")
+    @event(ev.ProgrammeClosed)
     def _closed(self, decision: dict[str, str], actor: str, effective_on: date | None) -> None:
         self.closed = True
 
     # Companies ---------------------------------------------------------------------------------------------
-
-    class CompanyPresented(LedgerAggregate.Event):
-        """Version 2 added the channel (on site, Teams...); version 1 events read as 'unspecified'."""
-
-        TOPIC = "ledger:CompanyPresented"
-        class_version = 2
-        org_number: str
-        channel: str
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["channel"] = "unspecified"
 
     def present_company(self, org_number: str, channel: str, actor: str, effective_on: date | None) -> None:
         self.check_open()
@@ -147,7 +153,7 @@ class Programme(LedgerAggregate):
             raise RuleViolated("already_joined", f"company {org_number} has already joined")
         self._company_presented(org_number=org_number, channel=channel, actor=actor, effective_on=effective_on)
 
-    @event(CompanyPresented)
+    @event(ev.CompanyPresented)
     def _company_presented(self, org_number: str, channel: str, actor: str, effective_on: date | None) -> None:
         company = self.companies.setdefault(org_number, {"stage": PRESENTED, "presentations": 0})
         company["presentations"] += 1
@@ -162,7 +168,7 @@ class Programme(LedgerAggregate):
             raise RuleViolated("company_cap_reached", f"the programme's cap of {cap} companies is reached")
         self._company_joined(org_number=org_number, actor=actor, effective_on=effective_on)
 
-    @event("CompanyJoined", topic="ledger:CompanyJoined")
+    @event(ev.CompanyJoined)
     def _company_joined(self, org_number: str, actor: str, effective_on: date | None) -> None:
         company = self.companies.setdefault(org_number, {"stage": PRESENTED, "presentations": 0})
         company["stage"] = JOINED
@@ -178,7 +184,7 @@ class Programme(LedgerAggregate):
             raise RuleViolated("already_onboarded", f"company {org_number} has had its onboarding meeting")
         self._onboarding_held(org_number=org_number, actor=actor, effective_on=effective_on)
 
-    @event("OnboardingMeetingHeld", topic="ledger:OnboardingMeetingHeld")
+    @event(ev.OnboardingMeetingHeld)
     def _onboarding_held(self, org_number: str, actor: str, effective_on: date | None) -> None:
         self.companies[org_number]["stage"] = ONBOARDED
 
@@ -189,7 +195,7 @@ class Programme(LedgerAggregate):
             raise InvalidInput("goals", "must name at least one goal")
         self._goals_set(org_number=org_number, goals=goals, actor=actor, effective_on=effective_on)
 
-    @event("CompanyGoalsSet", topic="ledger:CompanyGoalsSet")
+    @event(ev.CompanyGoalsSet)
     def _goals_set(self, org_number: str, goals: list[str], actor: str, effective_on: date | None) -> None:
         self.companies[org_number]["goals"] = list(goals)
 
@@ -205,7 +211,7 @@ class Programme(LedgerAggregate):
             org_number=org_number, competence_areas=competence_areas, actor=actor, effective_on=effective_on
         )
 
-    @event("CompanyNeedsAnalysed", topic="ledger:CompanyNeedsAnalysed")
+    @event(ev.CompanyNeedsAnalysed)
     def _needs_analysed(
         self, org_number: str, competence_areas: list[str], actor: str, effective_on: date | None
     ) -> None:
@@ -216,7 +222,7 @@ class Programme(LedgerAggregate):
         self._require_active(org_number)
         self._company_withdrew(org_number=org_number, reason=reason, actor=actor, effective_on=effective_on)
 
-    @event("CompanyWithdrew", topic="ledger:CompanyWithdrew")
+    @event(ev.CompanyWithdrew)
     def _company_withdrew(self, org_number: str, reason: str, actor: str, effective_on: date | None) -> None:
         self.companies[org_number]["stage"] = WITHDRAWN
 
@@ -225,7 +231,7 @@ class Programme(LedgerAggregate):
         self._require_active(org_number)
         self._company_completed(org_number=org_number, actor=actor, effective_on=effective_on)
 
-    @event("CompanyCompleted", topic="ledger:CompanyCompleted")
+    @event(ev.CompanyCompleted)
     def _company_completed(self, org_number: str, actor: str, effective_on: date | None) -> None:
         self.companies[org_number]["stage"] = COMPLETED
 
@@ -257,7 +263,7 @@ class Programme(LedgerAggregate):
             effective_on=effective_on,
         )
 
-    @event("ParticipantRegistered", topic="ledger:ParticipantRegistered")
+    @event(ev.ParticipantRegistered)
     def _participant_registered(
         self,
         participant_id: str,
@@ -282,7 +288,7 @@ class Programme(LedgerAggregate):
             raise RuleViolated("participant_already_left", f"participant {participant_id} has already left")
         self._participant_left(participant_id=participant_id, actor=actor, effective_on=effective_on)
 
-    @event("ParticipantLeft", topic="ledger:ParticipantLeft")
+    @event(ev.ParticipantLeft)
     def _participant_left(self, participant_id: str, actor: str, effective_on: date | None) -> None:
         self.participants[participant_id]["left"] = True
 
@@ -293,7 +299,7 @@ class Programme(LedgerAggregate):
             raise RuleViolated("participant_not_left", f"participant {participant_id} has not left")
         self._participant_reentered(participant_id=participant_id, actor=actor, effective_on=effective_on)
 
-    @event("ParticipantReentered", topic="ledger:ParticipantReentered")
+    @event(ev.ParticipantReentered)
     def _participant_reentered(self, participant_id: str, actor: str, effective_on: date | None) -> None:
         self.participants[participant_id]["left"] = False
         self.participants[participant_id]["entries"] += 1
@@ -309,6 +315,6 @@ class Programme(LedgerAggregate):
         self._require_participant(participant_id)
         self._participant_erased(participant_id=participant_id, actor=actor, effective_on=effective_on)
 
-    @event("ParticipantErased", topic="ledger:ParticipantErased")
+    @event(ev.ParticipantErased)
     def _participant_erased(self, participant_id: str, actor: str, effective_on: date | None) -> None:
         self.participants[participant_id]["erased"] = True

@@ -363,10 +363,10 @@ def test_malformed_oversized_and_domain_invalid_bodies(client: TestClient, token
 
     bad_org = client.post("/api/companies", headers=auth(c), json=company_body("923609017"))
     assert bad_org.status_code == 422
-    assert bad_org.json()["field"] == "org_number"
+    assert bad_org.json()["field"] == "body.org_number"
     negative = client.post(f"{BASE}/grants", headers=auth(c), json={"funder": "KN", "amount": -5, "decision": DECISION})
     assert negative.status_code == 422
-    assert negative.json()["field"] == "amount"
+    assert negative.json()["field"] == "body.amount"
 
     assert events(client, tokens.analyst) == before
 
@@ -403,7 +403,7 @@ def test_unknown_ids_are_404(client: TestClient, tokens: Tokens) -> None:
         response = client.post(path, headers=auth(tokens.admin if "erasure" in path else c), json=body)
         assert response.status_code == 404, (path, response.text)
     malformed = client.post(f"{BASE}/modules/not-a-uuid/sessions", headers=auth(c), json=session)
-    assert (malformed.status_code, malformed.json()["field"]) == (422, "module")
+    assert (malformed.status_code, malformed.json()["field"]) == (422, "module_id")
     # an unknown id inside a body is refused too, naming the rule
     for path, body in [
         (f"{BASE}/reversals", {"entry_id": unknown, "reason": "r", "decision": DECISION}),

@@ -1,4 +1,5 @@
-"""The event index and the SHA-256 hash chain over the log: chain(n) = sha256(chain(n-1) || digest(event n)).
+"""The integrity fold: the event index and the SHA-256 hash chain over the log,
+chain(n) = sha256(chain(n-1) || digest(event n)). It indexes every event alike, so it is one function, no handlers.
 
 The index also tells which programme each event belongs to, so one programme's history can be read (and folded
 as of any moment) without reading any other programme's events."""

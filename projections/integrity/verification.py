@@ -1,37 +1,21 @@
-"""Tamper evidence. The events in log order form a SHA-256 hash chain (see integrity.py). A receipt (position,
+"""Tamper evidence. The events in log order form a SHA-256 hash chain (see fold.py). A receipt (position,
 chain hash, time) taken today lets a funder check later that the history up to that position is unchanged;
 verification re-reads the stored events, recomputes the chain, and names the first position that differs."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Engine, select
 
-from ledger.application import Ledger
-from projections.facts import stored_event_digest
-from projections.integrity import GENESIS, link
+from projections.facts import EventLog, stored_event_digest
+from projections.integrity.answers import Receipt, Verification
+from projections.integrity.fold import GENESIS, link
 from projections.schema import event_index, integrity_head
 
 
-@dataclass(frozen=True)
-class Receipt:
-    position: int
-    chain: str
-    issued_at: str
-
-
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    checked_up_to: int
-    first_bad_position: int | None = None
-    reason: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+def _failed(checked: int, position: int | None, reason: str) -> Verification:
+    return Verification(ok=False, checked_up_to=checked, first_bad_position=position, reason=reason)
 
 
 def take_receipt(views: Engine) -> Receipt:
@@ -42,7 +26,7 @@ def take_receipt(views: Engine) -> Receipt:
     return Receipt(position=position, chain=chain, issued_at=datetime.now(UTC).isoformat())
 
 
-def verify(ledger: Ledger, views: Engine, receipt: Receipt | None = None, batch: int = 1000) -> Verification:
+def verify(ledger: EventLog, views: Engine, receipt: Receipt | None = None, batch: int = 1000) -> Verification:
     """Recompute the chain from the stored events and compare it, event by event, with the chain indexed when
     the events were first projected, and at the end with the receipt. Names the first position that differs:
     an altered event (its digest changed), a removed one (a position missing), or a reordering."""
@@ -70,17 +54,15 @@ def verify(ledger: Ledger, views: Engine, receipt: Receipt | None = None, batch:
                 if expected is None:
                     assert actual is not None
                     if upto is not None:
-                        return Verification(False, checked, actual.id, "an event is stored that was never indexed")
+                        return _failed(checked, actual.id, "an event is stored that was never indexed")
                     return _finish(checked, chain, receipt)  # not yet projected: verified as far as indexed
                 if actual is None or actual.id != expected.position:
                     missing = expected.position if actual is None or actual.id > expected.position else actual.id
-                    return Verification(
-                        False, checked, missing, f"the event at position {missing} was removed or moved"
-                    )
+                    return _failed(checked, missing, f"the event at position {missing} was removed or moved")
                 digest = stored_event_digest(actual).hex()
                 chain = link(chain, digest)
                 if digest != expected.digest or chain != expected.chain:
-                    return Verification(False, checked, actual.id, f"the event at position {actual.id} was altered")
+                    return _failed(checked, actual.id, f"the event at position {actual.id} was altered")
                 checked = actual.id
             start = checked
             if len(indexed) < batch and len(stored) < batch:
@@ -91,7 +73,7 @@ def verify(ledger: Ledger, views: Engine, receipt: Receipt | None = None, batch:
 def _finish(checked: int, chain: str, receipt: Receipt | None) -> Verification:
     if receipt is not None:
         if checked < receipt.position:
-            return Verification(False, checked, checked + 1, "events up to the receipt's position are missing")
+            return _failed(checked, checked + 1, "events up to the receipt's position are missing")
         if chain != receipt.chain:
-            return Verification(False, checked, None, "the chain differs from the receipt: the history was rewritten")
-    return Verification(True, checked)
+            return _failed(checked, None, "the chain differs from the receipt: the history was rewritten")
+    return Verification(ok=True, checked_up_to=checked, first_bad_position=None, reason="")

@@ -1,0 +1,73 @@
+"""Every command of the ledger, one class per use case, grouped by what it changes. A command's fields are its
+input (validated when it is built); its `handle` checks the rules and records the events; `Ledger.handle` runs it."""
+
+from ledger.commands.activities import (
+    CancelActivity,
+    CoCreateEducationOffer,
+    HoldActivity,
+    HoldForumMeeting,
+    PlanActivity,
+)
+from ledger.commands.base import Command, ProgrammeCommand, UnitOfWork
+from ledger.commands.companies import (
+    AnalyseCompanyNeeds,
+    CompleteCompany,
+    CorrectCompany,
+    HoldOnboarding,
+    JoinCompany,
+    PresentCompany,
+    RegisterCompany,
+    SetCompanyGoals,
+    WithdrawCompany,
+)
+from ledger.commands.funds import (
+    AllocateFunds,
+    AwardGrant,
+    DisburseFunds,
+    ReallocateFunds,
+    ReportExpenditure,
+    ReverseEntry,
+    SetBudgetLine,
+)
+from ledger.commands.groups import AddCompanyToGroup, FormNetworkGroup, RemoveCompanyFromGroup
+from ledger.commands.modules import (
+    Attended,
+    CancelSession,
+    EnrolParticipants,
+    HoldSession,
+    OfferModule,
+    RecordAttendance,
+    RecordModuleCompletion,
+    ScheduleSession,
+)
+from ledger.commands.participants import (
+    EraseParticipant,
+    RecordParticipantLeft,
+    ReenterParticipant,
+    RegisterParticipant,
+)
+from ledger.commands.programmes import CloseProgramme, LaunchProgramme, ReviseCap, ReviseTarget
+
+COMMANDS: tuple[type[Command], ...] = (
+    LaunchProgramme, ReviseCap, ReviseTarget, CloseProgramme,
+    RegisterCompany, CorrectCompany, PresentCompany, JoinCompany, HoldOnboarding, SetCompanyGoals,
+    AnalyseCompanyNeeds, WithdrawCompany, CompleteCompany,
+    RegisterParticipant, RecordParticipantLeft, ReenterParticipant, EraseParticipant,
+    AwardGrant, SetBudgetLine, AllocateFunds, ReallocateFunds, DisburseFunds, ReportExpenditure, ReverseEntry,
+    FormNetworkGroup, AddCompanyToGroup, RemoveCompanyFromGroup,
+    OfferModule, ScheduleSession, HoldSession, CancelSession, EnrolParticipants, RecordAttendance,
+    RecordModuleCompletion,
+    PlanActivity, HoldActivity, CancelActivity, HoldForumMeeting, CoCreateEducationOffer,
+)  # fmt: skip
+"""Every command, in the order of the use cases."""
+
+__all__ = [
+    "COMMANDS", "AddCompanyToGroup", "AllocateFunds", "AnalyseCompanyNeeds", "Attended", "AwardGrant", "CancelActivity",
+    "CancelSession", "CloseProgramme", "CoCreateEducationOffer", "Command", "CompleteCompany", "CorrectCompany",
+    "DisburseFunds", "EnrolParticipants", "EraseParticipant", "FormNetworkGroup", "HoldActivity", "HoldForumMeeting",
+    "HoldOnboarding", "HoldSession", "JoinCompany", "LaunchProgramme", "OfferModule", "PlanActivity", "PresentCompany",
+    "ProgrammeCommand", "ReallocateFunds", "RecordAttendance", "RecordModuleCompletion", "RecordParticipantLeft",
+    "ReenterParticipant", "RegisterCompany", "RegisterParticipant", "RemoveCompanyFromGroup", "ReportExpenditure",
+    "ReverseEntry", "ReviseCap", "ReviseTarget", "ScheduleSession", "SetBudgetLine", "SetCompanyGoals", "UnitOfWork",
+    "WithdrawCompany",
+]  # fmt: skip

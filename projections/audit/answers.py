@@ -1,0 +1,117 @@
+"""The funders' answers: every money entry with running balances, the accounts, the budget lines, the
+reconciliation that proves the books, and the money summary the status and the list show."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from ledger.values import RecipientKind
+from projections.answers import Answer
+
+
+class EntryKind(StrEnum):
+    """What an audit entry records. A disbursement's kind is its DisbursementKind (advance or payment)."""
+
+    GRANT = "grant"
+    BUDGET_LINE = "budget_line"
+    ALLOCATION = "allocation"
+    REALLOCATION = "reallocation"
+    ADVANCE = "advance"
+    PAYMENT = "payment"
+    EXPENDITURE = "expenditure"
+    REVERSAL = "reversal"
+
+
+MoneyEvent = Literal[
+    "GrantAwarded",
+    "BudgetLineSet",
+    "FundsAllocated",
+    "FundsReallocated",
+    "FundsDisbursed",
+    "ExpenditureReported",
+    "EntryReversed",
+]
+
+
+class Funds(Answer):
+    """A programme's money in minor units: granted, allocated (= disbursed + outstanding), spent, and what
+    remains to allocate."""
+
+    granted: int
+    allocated: int
+    disbursed: int
+    outstanding: int
+    spent: int
+    remaining: int
+
+
+class AuditEntry(Answer):
+    """One money event. Accounts and balances are empty for entries that move nothing (budget lines,
+    expenditure); the reversal links name the entry reversed and the entry reversing."""
+
+    entry_id: str
+    position: int
+    programme_id: str
+    event: MoneyEvent
+    kind: EntryKind
+    grant_id: str | None
+    allocation_id: str | None
+    from_account: str | None
+    to_account: str | None
+    amount: int
+    from_balance: int | None
+    to_balance: int | None
+    funder: str | None
+    recipient_kind: RecipientKind | None
+    recipient: str | None
+    category: str | None
+    period: str | None
+    decision_reference: str | None
+    decision_body: str | None
+    reason: str | None
+    actor: str
+    effective_on: date
+    recorded_at: str  # ISO 8601 with the offset, as recorded
+    reverses_entry_id: str | None
+    reversed_by_entry_id: str | None
+
+
+class Account(Answer):
+    programme_id: str
+    account: str  # kind:id, e.g. grant:<id>, allocation:<id>, funder:<name>, disbursed:<allocation id>
+    balance: int
+    credits: int
+    debits: int
+
+
+class ReconciledAccount(Answer):
+    account: str
+    balance: int
+    from_entries: int
+    balanced: bool
+
+
+class Totals(Answer):
+    granted: int
+    allocated: int
+    unallocated: int
+    disbursed: int
+    outstanding: int
+    granted_equals_allocated_plus_unallocated: bool
+    allocated_equals_disbursed_plus_outstanding: bool
+    sum_of_balances: int
+
+
+class Reconciliation(Answer):
+    balanced: bool
+    totals: Totals
+    accounts: list[ReconciledAccount]
+
+
+class FundingAudit(Answer):
+    entries: list[AuditEntry]
+    accounts: list[Account]
+    budget_lines: dict[str, int]
+    reconciliation: Reconciliation

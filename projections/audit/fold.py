@@ -1,0 +1,235 @@
+"""The funding audit fold: one handler per money event. Each entry keeps the decision, the actor, the effective
+and recorded times and the running balances of the two accounts it moved (double entry: what leaves one account
+enters another); a reversal moves the original amount back and links both ways."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.events import (
+    BudgetLineSet,
+    EntryReversed,
+    ExpenditureReported,
+    FundsAllocated,
+    FundsDisbursed,
+    FundsReallocated,
+    GrantAwarded,
+)
+from projections.audit.answers import EntryKind
+from projections.folding import At, Fold, ReadModel, bump, change, put_new
+from projections.rows import Row, Rows
+
+OWNERS = "audit_owners"
+ENTRIES = "audit_entries"
+ACCOUNTS = "audit_accounts"
+ALLOCATIONS = "audit_allocations"
+GRANTS = "audit_grants"
+BUDGET_LINES = "audit_budget_lines"
+
+fold = Fold(OWNERS)
+
+
+def _post(rows: Rows, at: At, source: str, target: str, amount: int) -> tuple[int, int]:
+    """Move an amount between two accounts; returns their balances afterwards."""
+    key = {"programme_id": at.programme_id}
+    src = bump(rows, ACCOUNTS, {**key, "account": source}, balance=-amount, debits=amount)
+    dst = bump(rows, ACCOUNTS, {**key, "account": target}, balance=amount, credits=amount)
+    return src["balance"], dst["balance"]
+
+
+def _entry(
+    rows: Rows,
+    at: At,
+    entry_id: str,
+    kind: EntryKind,
+    *,
+    decision: dict[str, str] | None = None,
+    reason: str | None = None,
+    **values: Any,
+) -> None:
+    decision = decision or {}
+    put_new(
+        rows,
+        ENTRIES,
+        entry_id=entry_id,
+        position=at.position,
+        programme_id=at.programme_id,
+        event=at.name,
+        kind=kind.value,
+        actor=at.actor,
+        effective_on=at.effective_on,
+        recorded_at=at.recorded_at.isoformat(),
+        decision_reference=decision.get("reference"),
+        decision_body=decision.get("body"),
+        reason=reason,
+        **values,
+    )
+
+
+def _movement(
+    rows: Rows, at: At, entry_id: str, kind: EntryKind, source: str, target: str, amount: int, **values: Any
+) -> None:
+    """An entry that moves money between two accounts, with both balances after it."""
+    from_balance, to_balance = _post(rows, at, source, target, amount)
+    _entry(
+        rows,
+        at,
+        entry_id,
+        kind,
+        from_account=source,
+        to_account=target,
+        amount=amount,
+        from_balance=from_balance,
+        to_balance=to_balance,
+        **values,
+    )
+
+
+def _allocation(rows: Rows, at: At, allocation_id: str) -> Row:
+    return rows.get(ALLOCATIONS, (at.programme_id, allocation_id)) or {}
+
+
+@fold.on(GrantAwarded)
+def grant_awarded(e: GrantAwarded, at: At, rows: Rows) -> None:
+    put_new(
+        rows,
+        GRANTS,
+        grant_id=e.grant_id,
+        programme_id=at.programme_id,
+        funder=e.funder,
+        co_financing_share_bp=e.co_financing_share_bp,
+    )
+    _movement(
+        rows,
+        at,
+        e.entry_id,
+        EntryKind.GRANT,
+        f"funder:{e.funder}",
+        f"grant:{e.grant_id}",
+        e.amount,
+        decision=e.decision,
+        grant_id=e.grant_id,
+        funder=e.funder,
+    )
+
+
+@fold.on(BudgetLineSet)
+def budget_line_set(e: BudgetLineSet, at: At, rows: Rows) -> None:
+    """A budget line is a plan, not a movement: it has no accounts and no entry id of its own."""
+    rows.put(BUDGET_LINES, {"programme_id": at.programme_id, "category": e.category, "amount": e.amount})
+    _entry(
+        rows,
+        at,
+        f"budget-line-{at.position}",
+        EntryKind.BUDGET_LINE,
+        decision=e.decision,
+        amount=e.amount,
+        category=e.category,
+    )
+
+
+@fold.on(FundsAllocated)
+def funds_allocated(e: FundsAllocated, at: At, rows: Rows) -> None:
+    recipient = {"recipient_kind": e.recipient_kind, "recipient": e.recipient, "category": e.category}
+    put_new(
+        rows, ALLOCATIONS, allocation_id=e.allocation_id, programme_id=at.programme_id, grant_id=e.grant_id, **recipient
+    )
+    _movement(
+        rows,
+        at,
+        e.entry_id,
+        EntryKind.ALLOCATION,
+        f"grant:{e.grant_id}",
+        f"allocation:{e.allocation_id}",
+        e.amount,
+        decision=e.decision,
+        grant_id=e.grant_id,
+        allocation_id=e.allocation_id,
+        **recipient,
+    )
+
+
+@fold.on(FundsReallocated)
+def funds_reallocated(e: FundsReallocated, at: At, rows: Rows) -> None:
+    target = _allocation(rows, at, e.to_allocation_id)
+    _movement(
+        rows,
+        at,
+        e.entry_id,
+        EntryKind.REALLOCATION,
+        f"allocation:{e.from_allocation_id}",
+        f"allocation:{e.to_allocation_id}",
+        e.amount,
+        decision=e.decision,
+        reason=e.reason,
+        allocation_id=e.to_allocation_id,
+        recipient_kind=target.get("recipient_kind"),
+        recipient=target.get("recipient"),
+        category=target.get("category"),
+    )
+
+
+@fold.on(FundsDisbursed)
+def funds_disbursed(e: FundsDisbursed, at: At, rows: Rows) -> None:
+    allocation = _allocation(rows, at, e.allocation_id)
+    _movement(
+        rows,
+        at,
+        e.entry_id,
+        EntryKind(e.kind),
+        f"allocation:{e.allocation_id}",
+        f"disbursed:{e.allocation_id}",
+        e.amount,
+        decision=e.decision,
+        allocation_id=e.allocation_id,
+        recipient=allocation.get("recipient"),
+        category=allocation.get("category"),
+    )
+
+
+@fold.on(ExpenditureReported)
+def expenditure_reported(e: ExpenditureReported, at: At, rows: Rows) -> None:
+    """Spending is reported against an allocation; it moves no money between the ledger's accounts."""
+    key = {"programme_id": at.programme_id, "allocation_id": e.allocation_id}
+    allocation = bump(rows, ALLOCATIONS, key, spent=e.amount)
+    _entry(
+        rows,
+        at,
+        e.entry_id,
+        EntryKind.EXPENDITURE,
+        allocation_id=e.allocation_id,
+        amount=e.amount,
+        period=e.period,
+        recipient=allocation.get("recipient"),
+        category=allocation.get("category"),
+    )
+
+
+@fold.on(EntryReversed)
+def entry_reversed(e: EntryReversed, at: At, rows: Rows) -> None:
+    """Reverses an expenditure (spent goes back) or a movement (the amount moves back); links both entries."""
+    original = rows.get(ENTRIES, (e.reversed_entry_id,))
+    if original is None:
+        return
+    change(rows, ENTRIES, (e.reversed_entry_id,), reversed_by_entry_id=e.entry_id)
+    link = {
+        "reverses_entry_id": e.reversed_entry_id,
+        "decision": e.decision,
+        "reason": e.reason,
+        **{k: original[k] for k in ("allocation_id", "grant_id", "recipient", "category")},
+    }
+    amount = original["amount"]
+    if original["kind"] == EntryKind.EXPENDITURE:
+        bump(
+            rows,
+            ALLOCATIONS,
+            {"programme_id": at.programme_id, "allocation_id": original["allocation_id"]},
+            spent=-amount,
+        )
+        _entry(rows, at, e.entry_id, EntryKind.REVERSAL, amount=amount, **link)
+    else:
+        source, target = original["to_account"], original["from_account"]
+        _movement(rows, at, e.entry_id, EntryKind.REVERSAL, source, target, amount, **link)
+
+
+READ_MODEL = ReadModel("audit", (OWNERS, ENTRIES, ACCOUNTS, ALLOCATIONS, GRANTS, BUDGET_LINES), fold)

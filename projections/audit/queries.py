@@ -1,0 +1,149 @@
+"""The funders' questions, answered from the audit tables: the funding audit (optionally one funder's grants),
+its reconciliation, and the money summary."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from projections.audit.answers import (
+    Account,
+    AuditEntry,
+    FundingAudit,
+    Funds,
+    ReconciledAccount,
+    Reconciliation,
+    Totals,
+)
+from projections.schema import audit_accounts, audit_allocations, audit_budget_lines, audit_entries, audit_grants
+
+
+def _kind(account: str) -> str:
+    return account.split(":", 1)[0]
+
+
+def funds(db: Connection, programme_id: str) -> Funds:
+    """Granted, allocated, disbursed, spent and remaining (unallocated), from the account balances."""
+    totals = {"funder": 0, "grant": 0, "allocation": 0, "disbursed": 0}
+    for row in db.execute(select(audit_accounts).where(audit_accounts.c.programme_id == programme_id)):
+        kind = _kind(row.account)
+        if kind in totals:
+            totals[kind] += row.balance
+    spent = sum(
+        r.spent
+        for r in db.execute(select(audit_allocations.c.spent).where(audit_allocations.c.programme_id == programme_id))
+    )
+    return Funds(
+        granted=-totals["funder"],
+        allocated=totals["allocation"] + totals["disbursed"],
+        disbursed=totals["disbursed"],
+        outstanding=totals["allocation"],
+        spent=spent,
+        remaining=totals["grant"],
+    )
+
+
+def _entries(db: Connection, programme_id: str) -> list[AuditEntry]:
+    query = select(audit_entries).where(audit_entries.c.programme_id == programme_id)
+    return [AuditEntry.model_validate(dict(r)) for r in db.execute(query.order_by(audit_entries.c.position)).mappings()]
+
+
+def _funders_entries(db: Connection, programme_id: str, funder: str, entries: list[AuditEntry]) -> list[AuditEntry]:
+    """The entries of one funder's grants and of the allocations made from them."""
+    grant_ids = {
+        r.grant_id
+        for r in db.execute(
+            select(audit_grants.c.grant_id).where(
+                audit_grants.c.programme_id == programme_id, audit_grants.c.funder == funder
+            )
+        )
+    }
+    allocation_ids = {
+        r.allocation_id
+        for r in db.execute(
+            select(audit_allocations.c.allocation_id).where(
+                audit_allocations.c.programme_id == programme_id, audit_allocations.c.grant_id.in_(grant_ids)
+            )
+        )
+    }
+    return [e for e in entries if e.grant_id in grant_ids or e.allocation_id in allocation_ids]
+
+
+def funding_audit(db: Connection, programme_id: str, funder: str | None = None) -> FundingAudit:
+    """Every money event in log order with running balances, decisions and links; the reconciliation."""
+    entries = _entries(db, programme_id)
+    if funder is not None:
+        entries = _funders_entries(db, programme_id, funder, entries)
+    accounts = db.execute(
+        select(audit_accounts).where(audit_accounts.c.programme_id == programme_id).order_by(audit_accounts.c.account)
+    ).mappings()
+    budget = {
+        r.category: r.amount
+        for r in db.execute(select(audit_budget_lines).where(audit_budget_lines.c.programme_id == programme_id))
+    }
+    return FundingAudit(
+        entries=entries,
+        accounts=[Account.model_validate(dict(r)) for r in accounts],
+        budget_lines=budget,
+        reconciliation=reconciliation(db, programme_id),
+    )
+
+
+def audit_table(db: Connection, programme_id: str) -> list[dict[str, Any]]:
+    """The audit entries as flat rows (dates as ISO text), for CSV exports from the API and the command line."""
+    return [entry.model_dump(mode="json") for entry in _entries(db, programme_id)]
+
+
+def reconciliation(db: Connection, programme_id: str) -> Reconciliation:
+    """Proves the books from two independent sides: the flows summed from the entries, and the balances the fold
+    kept. Per account, balance == credits - debits; in total, granted == allocated + unallocated and
+    allocated == disbursed + outstanding."""
+    moved = db.execute(
+        select(audit_entries.c.from_account, audit_entries.c.to_account, audit_entries.c.amount).where(
+            audit_entries.c.programme_id == programme_id, audit_entries.c.from_account.is_not(None)
+        )
+    ).all()
+    flows: dict[str, int] = defaultdict(int)
+    net: dict[tuple[str, str], int] = defaultdict(int)
+    for source, target, amount in moved:
+        flows[source] -= amount
+        flows[target] += amount
+        net[(_kind(source), _kind(target))] += amount
+        net[(_kind(target), _kind(source))] -= amount
+    balances: dict[str, int] = {
+        r.account: r.balance
+        for r in db.execute(select(audit_accounts).where(audit_accounts.c.programme_id == programme_id))
+    }
+    per_account = [
+        ReconciledAccount(
+            account=account,
+            balance=balance,
+            from_entries=flows.get(account, 0),
+            balanced=balance == flows.get(account, 0),
+        )
+        for account, balance in sorted(balances.items())
+    ]
+    kinds: dict[str, int] = defaultdict(int)
+    for account, balance in balances.items():
+        kinds[_kind(account)] += balance
+    granted, allocated = net[("funder", "grant")], net[("grant", "allocation")]
+    disbursed = net[("allocation", "disbursed")]
+    totals = Totals(
+        granted=granted,
+        allocated=allocated,
+        unallocated=kinds["grant"],
+        disbursed=disbursed,
+        outstanding=kinds["allocation"],
+        granted_equals_allocated_plus_unallocated=granted == allocated + kinds["grant"],
+        allocated_equals_disbursed_plus_outstanding=allocated == disbursed + kinds["allocation"],
+        sum_of_balances=sum(balances.values()),
+    )
+    balanced = (
+        all(a.balanced for a in per_account)
+        and totals.granted_equals_allocated_plus_unallocated
+        and totals.allocated_equals_disbursed_plus_outstanding
+        and totals.sum_of_balances == 0
+    )
+    return Reconciliation(balanced=balanced, totals=totals, accounts=per_account)
