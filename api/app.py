@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors
+from api import errors, pages
 from api.responses import JSONResponse
 from api.routes import companies, funds, participants, programmes, reads, tokens, training
 from bootstrap import Services, build_services
 from storage.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 STATIC = Path(__file__).parent / "static"
 
@@ -108,8 +111,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     errors.install(app)
     for module in (programmes, companies, participants, funds, training, reads, tokens):
         app.include_router(module.router)
-    from api import pages
-
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -15,7 +15,7 @@ from api.tokens import Principal, Role
 from bootstrap import Services
 from ledger.application import Ctx
 from ledger.errors import InvalidInput, NotFound
-from projections.as_of import programme_as_of, store_as_of
+from projections.as_of import position_at, programme_as_of, store_as_of
 from projections.status.queries import programme_id_for
 
 
@@ -159,8 +159,6 @@ def store_view(services: Services, moment: AsOf) -> Iterator[Connection]:
         with services.views.connect() as db:
             yield db
         return
-    from projections.as_of import position_at
-
     position = moment.position
     if moment.time is not None:
         position = position_at(services.views, moment.time)

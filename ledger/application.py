@@ -12,7 +12,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, Snapshot
@@ -28,8 +28,10 @@ from ledger.domain.module import CourseModule
 from ledger.domain.network import NetworkGroup
 from ledger.domain.programme import Programme
 from ledger.errors import IdempotencyConflict, InvalidInput, NotFound, RuleViolated, VersionConflict, invalid_input
-from ledger.identity import Identity, IdentityVault
 from ledger.values import Actor, Id, Text, Version, parse_org_number
+
+if TYPE_CHECKING:
+    from ledger.identity import Identity, IdentityVault
 
 MAX_ATTEMPTS = 50
 
@@ -165,7 +167,7 @@ class Ledger(Application[uuid.UUID]):
     def _replay(self, key: str, fingerprint: str) -> CommandResult | None:
         try:
             receipt = cast(
-                CommandReceipt, self.repository.get(CommandReceipt.create_id(key), deepcopy_from_cache=False)
+                "CommandReceipt", self.repository.get(CommandReceipt.create_id(key), deepcopy_from_cache=False)
             )
         except AggregateNotFoundError:
             return None
@@ -200,26 +202,26 @@ class Ledger(Application[uuid.UUID]):
         return aggregate
 
     def programme(self, slug: str, *, copy: bool = True) -> Programme:
-        return cast(Programme, self.load(Programme.create_id(slug), "programme", copy=copy))
+        return cast("Programme", self.load(Programme.create_id(slug), "programme", copy=copy))
 
     def company(self, org_number: str) -> Company:
         try:
             number = parse_org_number(org_number)
         except ValueError as error:
             raise InvalidInput("org_number", str(error)) from None
-        return cast(Company, self.load(Company.create_id(number), "company"))
+        return cast("Company", self.load(Company.create_id(number), "company"))
 
     def funds(self, slug: str) -> Funds:
-        return cast(Funds, self.load(Funds.create_id(self.programme(slug).id), "funds"))
+        return cast("Funds", self.load(Funds.create_id(self.programme(slug).id), "funds"))
 
     def module(self, module_id: str, *, copy: bool = True) -> CourseModule:
-        return cast(CourseModule, self._typed(CourseModule, module_id, "module", copy))
+        return cast("CourseModule", self._typed(CourseModule, module_id, "module", copy))
 
     def network_group(self, group_id: str, *, copy: bool = True) -> NetworkGroup:
-        return cast(NetworkGroup, self._typed(NetworkGroup, group_id, "network group", copy))
+        return cast("NetworkGroup", self._typed(NetworkGroup, group_id, "network group", copy))
 
     def activity(self, activity_id: str, *, copy: bool = True) -> Activity:
-        return cast(Activity, self._typed(Activity, activity_id, "activity", copy))
+        return cast("Activity", self._typed(Activity, activity_id, "activity", copy))
 
     def read_identity(self, participant_id: str) -> Identity:
         try:

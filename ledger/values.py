@@ -229,9 +229,7 @@ def parse_org_number(value: Any) -> str:
             return "SE" + str(se_orgnr.validate(digits))
     except StdnumError as error:
         label = "Norwegian (MOD11)" if country == "NO" else "Swedish (Luhn)"
-        raise _error(
-            "org_number", f"{value[:40]!r} is not a valid {label} organisation number: {error}"
-        ) from None
+        raise _error("org_number", f"{value[:40]!r} is not a valid {label} organisation number: {error}") from None
     raise _error("org_number", "is neither a Norwegian (9 digits) nor a Swedish (10 digits) organisation number")
 
 

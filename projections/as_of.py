@@ -7,8 +7,7 @@ it deals with, so the cost does not grow with other programmes' events."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from sqlalchemy import Engine, create_engine, select
@@ -19,6 +18,10 @@ from projections.facts import EventLog, Fact, fact_from, facts_from
 from projections.projector import READ_MODELS
 from projections.rows import SqlRows
 from projections.schema import event_index, metadata, programme_companies
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import date, datetime
 
 AS_OF_MODELS = ("status", "audit", "evaluation")
 

@@ -5,15 +5,17 @@ has been applied. The plain `name`/`data` form is kept for the exported event st
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from functools import cache
-from typing import Any, Protocol
-
-from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification, StoredEvent
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ledger.events import EVENTS, LedgerEvent
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from datetime import date, datetime
+
+    from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification, StoredEvent
 
 _ENVELOPE = ("originator_id", "originator_version", "timestamp", "actor", "effective_on")
 _CATALOGUE = frozenset(EVENTS)

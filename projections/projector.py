@@ -12,18 +12,22 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import psycopg
+from psycopg import sql
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from projections.audit.fold import READ_MODEL as AUDIT
 from projections.evaluation.fold import READ_MODEL as EVALUATION
 from projections.facts import EventLog, Fact, facts_from
-from projections.folding import ReadModel
 from projections.integrity.fold import READ_MODEL as INTEGRITY
 from projections.rows import SqlRows
 from projections.schema import TABLES, metadata, positions
 from projections.status.fold import READ_MODEL as STATUS
+
+if TYPE_CHECKING:
+    from projections.folding import ReadModel
 
 log = logging.getLogger("ledger.projector")
 
@@ -172,9 +176,6 @@ class Projector:
         channel = getattr(self.ledger.recorder, "channel_name", None)
         if channel is None or self.listen_dsn is None:
             return None
-        import psycopg
-        from psycopg import sql
-
         connection = psycopg.connect(self.listen_dsn, autocommit=True)
         connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
         return connection

@@ -7,13 +7,11 @@ the real companies named in the articles, and any match with a real registration
 
 from __future__ import annotations
 
-import random
 import unicodedata
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stdnum import luhn
 from stdnum.no import orgnr as no_orgnr
@@ -22,6 +20,10 @@ from stdnum.se import orgnr as se_orgnr
 from ledger.application import CommandResult, Ctx, Ledger
 from ledger.commands import HoldSession, RecordAttendance, RegisterCompany, RegisterParticipant, ScheduleSession
 from ledger.errors import NotFound
+
+if TYPE_CHECKING:
+    import random
+    from collections.abc import Iterator
 
 SCENARIO_NAMESPACE = uuid.UUID("3a4f0c55-1f0e-4b8e-9d7e-5c2b7f1d9e01")
 REGISTRY_ACTOR = "registry@programme-ledger"

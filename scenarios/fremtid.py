@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from ledger.application import Ledger
 from ledger.commands import (
     AddCompanyToGroup,
     AllocateFunds,
@@ -44,6 +44,11 @@ from scenarios._common import (
     norwegian_org_numbers,
     register_participant,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ledger.application import Ledger
 
 SLUG = "fremtid"
 COORDINATOR = "coordinator@fremtid"
@@ -212,7 +217,7 @@ def load(ledger: Ledger) -> Loaded:
     # Network groups by geography, production and theme.
     formed = date(2021, 8, 23)
     groups: dict[str, str] = {}
-    definitions = [
+    definitions: list[tuple[str, str, Callable[[CompanySpec], bool]]] = [
         ("Nettverk Vestlandet", "geography", lambda c: c.region == "Vestlandet"),
         ("Nettverk Østlandet og Sørlandet", "geography", lambda c: c.region in ("Østlandet", "Sørlandet")),
         ("Nettverk Trøndelag og Nord-Norge", "geography", lambda c: c.region in ("Trøndelag", "Nord-Norge")),

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from ledger.application import Ledger
 from ledger.commands import (
     AllocateFunds,
     AnalyseCompanyNeeds,
@@ -46,6 +46,9 @@ from scenarios._common import (
     register_participant,
     run_session,
 )
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
 
 SLUG = "kongsberg-kompetanseloft"
 FUNDER = "Kompetanse Norge"
@@ -345,7 +348,7 @@ def load(ledger: Ledger) -> Loaded:
                 programme=SLUG, module_id=module_id, participant_ids=cohort, effective_on=first - timedelta(days=7)
             ),
         )
-        held = {pid: 0 for pid in cohort}
+        held = dict.fromkeys(cohort, 0)
         days = [first + timedelta(weeks=2 * k) for k in range(5)]
         for k, day in enumerate(days):
             online = k % 2 == 1

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from typing import TYPE_CHECKING
 
-from ledger.application import Ledger
 from ledger.commands import (
     AllocateFunds,
     AwardGrant,
@@ -46,6 +46,9 @@ from scenarios._common import (
     norwegian_org_numbers,
     register_participant,
 )
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
 
 SLUG = "kompetanseforum-ostfold"
 COORDINATOR = "coordinator@kompetanseforum-ostfold"

@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ledger.application import Ledger
 from ledger.commands import (
     AllocateFunds,
     AnalyseCompanyNeeds,
@@ -52,6 +51,9 @@ from scenarios._common import (
     register_participant,
     swedish_org_numbers,
 )
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
 
 SLUG = "smart-kompetens"
 PROJECT_LEAD = "project-lead@smart-kompetens"

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from ledger.application import Ledger
 from ledger.commands import (
     AllocateFunds,
     AnalyseCompanyNeeds,
@@ -51,6 +51,9 @@ from scenarios._common import (
     register_participant,
     run_session,
 )
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
 
 SLUG = "viken-digital"
 COORDINATOR = "coordinator@viken-teknologiklynge"
@@ -311,7 +314,7 @@ def load(ledger: Ledger) -> Loaded:
         (date(2020, 12, 8), "Teams", True),
         (date(2021, 1, 19), "Handelshøyskolen NMBU, Ås", False),
     ]
-    present_count = {pid: 0 for pid in everyone}
+    present_count = dict.fromkeys(everyone, 0)
     for i, (day, place, online) in enumerate(m1_days):
         minutes = 180 if online else 360
         attendance = []
@@ -394,7 +397,7 @@ def load(ledger: Ledger) -> Loaded:
             by(COORDINATOR),
             EnrolParticipants(programme=SLUG, module_id=module_id, participant_ids=cohort, effective_on=enrolled_on),
         )
-        counts = {pid: 0 for pid in cohort}
+        counts = dict.fromkeys(cohort, 0)
         for day, place, online in days:
             minutes = 180 if online else 360
             attendance = []

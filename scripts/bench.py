@@ -17,25 +17,31 @@ import contextlib
 import json
 import os
 import shutil
+import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
+import httpx
 import psycopg
 from psycopg import sql
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from stdnum.no import orgnr as no_orgnr
 
+import scenarios
+from api.tokens import Role, TokenStore
 from ledger import values
 from ledger.application import Ctx, Ledger
 from ledger.commands import (
@@ -51,7 +57,9 @@ from ledger.commands import (
     ScheduleSession,
 )
 from ledger.errors import RuleViolated
-from storage.open import open_ledger
+from projections.as_of import programme_as_of
+from projections.status import queries
+from storage.open import open_ledger, open_projector, views_engine
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CTX = Ctx(actor="bench@ledger")
@@ -157,12 +165,13 @@ class Reporter:
 
     @contextmanager
     def task(self, description: str, total: int) -> Iterator[Callable[[int], None]]:
-        if self.progress is None:
-            yield lambda _n=1: None
+        progress = self.progress
+        if progress is None:
+            yield lambda _n: None
             return
-        task_id = self.progress.add_task(description, total=total)
-        yield lambda n=1: self.progress.advance(task_id, n) if self.progress else None
-        self.progress.update(task_id, completed=total)
+        task_id = progress.add_task(description, total=total)
+        yield lambda n: progress.advance(task_id, n)
+        progress.update(task_id, completed=total)
 
     def note(self, text: str) -> None:
         if self.progress is not None:
@@ -232,7 +241,12 @@ class LedgerFixture:
         command each (the command path is what the timed metrics measure; one command per participant makes a
         5,000-participant setup take minutes)."""
         pids = [str(uuid.uuid4()) for _ in range(count)]
-        attributes = {"gender": None, "age_band": None, "employment_status": None, "education_level": None}
+        attributes: dict[str, str | None] = {
+            "gender": None,
+            "age_band": None,
+            "employment_status": None,
+            "education_level": None,
+        }
         number = values.parse_org_number(self.anchor)  # as the ledger stores it ("NO...")
         with self.reporter.task(f"setup: register {count} participants", count) as advance:
             for start in range(0, count, 500):
@@ -771,11 +785,6 @@ def rebuild_peak_rss_mb(scale: Scale, reporter: Reporter, options: Options) -> d
 
 
 def _past_dashboard_seconds(app: Ledger, url: str, slug: str, repeats: int = 5) -> float:
-    from datetime import date
-
-    from projections.as_of import programme_as_of
-    from projections.status import queries
-    from storage.open import open_projector
 
     projector = open_projector(app, url)
     projector.run_once()
@@ -822,9 +831,6 @@ uvicorn.run(create_app(Settings(database_url=sys.argv[1])), host="127.0.0.1", po
 
 
 def _requests_per_second(url: str, headers: dict[str, str], seconds: float, workers: int = 4) -> float:
-    import threading
-
-    import httpx
 
     count = 0
     lock = threading.Lock()
@@ -851,13 +857,6 @@ def _requests_per_second(url: str, headers: dict[str, str], seconds: float, work
 def api_read_ratio(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
     """Requests/s of the programme status endpoint against the trivial /api/health of the same server, under
     the same load (4 client threads), in alternating rounds. The store holds the five demo programmes."""
-    import socket
-
-    import httpx
-
-    import scenarios
-    from api.tokens import Role, TokenStore
-    from storage.open import views_engine
 
     rounds, seconds = (1, 1.0) if scale.name == "tiny" else (3, 5.0)
     with workdir(options) as directory:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class SqliteKeyStore:

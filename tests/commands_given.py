@@ -3,9 +3,7 @@ registered participants, and the check that a rejected command wrote nothing."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from stdnum import luhn
@@ -22,6 +20,10 @@ from ledger.commands import (
     RegisterParticipant,
 )
 from ledger.errors import InvalidInput, LedgerError, NotFound, RuleViolated
+
+if TYPE_CHECKING:
+    import uuid
+    from collections.abc import Callable
 
 ACTOR = "coordinator@fremtid"
 CTX = Ctx(actor=ACTOR)
@@ -145,7 +147,7 @@ def rejected(
     """Runs a command that must be rejected, checks the error names the rule or field, and that nothing was
     written: the log position and the versions of the named aggregates stay as they were."""
     before = position(ledger)
-    versions = {aid: ledger.repository.get(aid, version=2**31).version for aid in unchanged or []}
+    versions: dict[Any, int] = {aid: ledger.repository.get(aid, version=2**31).version for aid in unchanged or []}
     with pytest.raises(error) as caught:
         command()
     if rule is not None:

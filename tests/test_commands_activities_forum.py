@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ledger.application import Ledger
 from ledger.commands import (
     CancelActivity,
     CloseProgramme,
@@ -37,6 +36,9 @@ from tests.commands_given import (
     participant,
     rejected,
 )
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
 
 NUMBER = norwegian_org_numbers(1)[0]
 FORUM_ID = Forum.create_id(Programme.create_id(SLUG))
@@ -267,7 +269,7 @@ def test_given_programme_when_forum_meeting_held_and_offer_co_created_then_both_
         ),
     )
     standalone = ledger.handle(CTX, CoCreateEducationOffer(programme=SLUG, title="Escape-history game", provider="HiØ"))
-    forum = ledger.repository.get(FORUM_ID)
+    forum: Any = ledger.repository.get(FORUM_ID)
     assert forum.meetings == [meeting_id]
     assert forum.offers == [offer.ids["offer_id"], standalone.ids["offer_id"]]
     assert event_names(ledger, FORUM_ID) == [

@@ -3,10 +3,11 @@ the cap, onboard, set goals, analyse needs, withdraw, complete."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pytest
 from stdnum import luhn
 
-from ledger.application import Ledger
 from ledger.commands import (
     AnalyseCompanyNeeds,
     CloseProgramme,
@@ -36,6 +37,9 @@ from tests.commands_given import (
     rejected,
     swedish_org_number,
 )
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
 
 PROGRAMME_ID = Programme.create_id(SLUG)
 NUMBER = norwegian_org_numbers(1)[0]  # 923609016
@@ -121,7 +125,8 @@ def test_given_invalid_org_number_when_company_registered_then_rejected_naming_t
 
 
 def test_given_org_number_not_text_when_company_registered_then_rejected(sqlite_ledger: Ledger) -> None:
-    rejected(sqlite_ledger, lambda: register_company(sqlite_ledger, 923609016), InvalidInput, field="org_number")  # type: ignore[arg-type]
+    number: Any = 923609016
+    rejected(sqlite_ledger, lambda: register_company(sqlite_ledger, number), InvalidInput, field="org_number")
 
 
 @pytest.mark.parametrize(
@@ -129,7 +134,7 @@ def test_given_org_number_not_text_when_company_registered_then_rejected(sqlite_
     [({"name": ""}, "name"), ({"region": None}, "region"), ({"sector": "   "}, "sector"), ({"size": "huge"}, "size")],
 )
 def test_given_bad_details_when_company_registered_then_rejected_naming_the_field(
-    sqlite_ledger: Ledger, override: dict[str, object], field: str
+    sqlite_ledger: Ledger, override: dict[str, Any], field: str
 ) -> None:
     rejected(sqlite_ledger, lambda: register_company(sqlite_ledger, NUMBER, **override), InvalidInput, field=field)
 
@@ -421,7 +426,7 @@ def test_given_bad_goals_when_goals_set_then_rejected_naming_the_field(
     joined_company(ledger, NUMBER)
     rejected(
         ledger,
-        lambda: ledger.handle(CTX, SetCompanyGoals(programme=SLUG, org_number=NUMBER, goals=goals)),  # type: ignore[arg-type]
+        lambda: ledger.handle(CTX, SetCompanyGoals(programme=SLUG, org_number=NUMBER, goals=goals)),
         InvalidInput,
         field=field,
     )

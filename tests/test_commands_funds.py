@@ -23,6 +23,7 @@ from ledger.commands import (
 from ledger.domain.funds import Funds
 from ledger.domain.programme import Programme
 from ledger.errors import IdempotencyConflict, InvalidInput, RuleViolated
+from storage.open import open_ledger
 from tests.commands_given import (
     ACTOR,
     CTX,
@@ -803,7 +804,6 @@ def test_given_closed_programme_when_money_is_moved_then_every_money_command_is_
 
 
 def test_given_money_history_when_reloaded_from_a_fresh_ledger_then_balances_are_the_same(store_url: str) -> None:
-    from storage.open import open_ledger
 
     first = open_ledger(store_url)
     launch(first)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 import pytest
 
-from ledger.application import Ledger
 from ledger.commands import (
     AddCompanyToGroup,
     CloseProgramme,
@@ -34,6 +34,9 @@ from tests.commands_given import (
     register_company,
     rejected,
 )
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
 
 NUMBER, OTHER = norwegian_org_numbers(2)
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ledger.application import Ledger
 from ledger.commands import (
     CancelSession,
     CloseProgramme,
@@ -25,6 +24,7 @@ from ledger.commands import (
 )
 from ledger.domain.module import CourseModule
 from ledger.errors import InvalidInput, NotFound, RuleViolated
+from storage.open import open_ledger
 from tests.commands_given import (
     CTX,
     DECISION,
@@ -37,6 +37,9 @@ from tests.commands_given import (
     participant,
     rejected,
 )
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
 
 NUMBER = norwegian_org_numbers(1)[0]
 MODULE_TITLE = "Operativt forbedringsarbeid og digitalisert samhandling"
@@ -423,9 +426,7 @@ def test_given_attendance_rules_when_broken_then_each_rejected(module: tuple[Led
     unchanged = [uuid.UUID(module_id)]
     rejected(ledger, lambda: attend(stranger, 60), RuleViolated, rule="not_enrolled", unchanged=unchanged)
     rejected(ledger, lambda: attend(pid, 121), RuleViolated, rule="attendance_exceeds_session", unchanged=unchanged)
-    rejected(
-        ledger, lambda: attend(pid, 60, str(uuid.uuid4())), NotFound, unchanged=unchanged
-    )
+    rejected(ledger, lambda: attend(pid, 60, str(uuid.uuid4())), NotFound, unchanged=unchanged)
     attend(pid, 120)
     rejected(ledger, lambda: attend(pid, 60), RuleViolated, rule="attendance_exists", unchanged=unchanged)
 
@@ -525,7 +526,6 @@ def test_given_a_module_past_its_snapshot_interval_when_loaded_afresh_then_it_eq
 ) -> None:
     """A snapshot is taken from memory when a save crosses the interval; a cold load from it must give the same
     state as applying every event did."""
-    from storage.open import open_ledger
 
     ledger, module_id = module
     interval = ledger.snapshotting_intervals[CourseModule]

@@ -25,6 +25,7 @@ from ledger.commands import (
 from ledger.domain.programme import Programme
 from ledger.errors import IdempotencyConflict, InvalidInput, NotFound, RuleViolated
 from ledger.identity import Identity
+from storage.settings import StoreLocation
 from tests.commands_given import (
     ACTOR,
     CTX,
@@ -205,7 +206,7 @@ def test_given_bad_input_when_participant_registered_then_rejected_naming_the_fi
 ) -> None:
     given_joined(ledger)
     args: dict[str, object] = {"programme": SLUG, "org_number": NUMBER, "target_group": "employed", **extra}
-    rejected(ledger, lambda: ledger.handle(CTX, RegisterParticipant(**args)), InvalidInput, field=field)  # type: ignore[arg-type]
+    rejected(ledger, lambda: ledger.handle(CTX, RegisterParticipant(**args)), InvalidInput, field=field)
 
 
 def test_given_participant_registered_under_key_when_retried_then_same_participant_and_no_second_identity(
@@ -392,7 +393,6 @@ def test_given_bad_id_when_identity_read_then_rejected_naming_the_field(ledger: 
 
 
 def test_given_ledger_without_vault_when_identity_given_then_rejected(sqlite_url: str) -> None:
-    from storage.settings import StoreLocation
 
     bare = Ledger(env=StoreLocation(sqlite_url).event_store_env())
     try:

@@ -4,6 +4,7 @@ effective date stored on the events, idempotency keys, and the expected version.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from ledger.commands import AwardGrant, CloseProgramme, JoinCompany, ReviseCap, 
 from ledger.domain.funds import Funds
 from ledger.domain.programme import Programme
 from ledger.errors import IdempotencyConflict, InvalidInput, NotFound, RuleViolated, VersionConflict
+from storage.open import open_ledger
 from tests.commands_given import (
     ACTOR,
     CTX,
@@ -24,6 +26,7 @@ from tests.commands_given import (
     norwegian_org_numbers,
     participant,
     position,
+    register_company,
     rejected,
 )
 
@@ -81,7 +84,7 @@ def test_given_launched_programme_when_same_slug_launched_again_then_rejected(le
     ],
 )
 def test_given_bad_input_when_programme_launched_then_rejected_naming_the_field(
-    sqlite_ledger: Ledger, override: dict[str, object], field: str
+    sqlite_ledger: Ledger, override: dict[str, Any], field: str
 ) -> None:
     rejected(sqlite_ledger, lambda: launch(sqlite_ledger, **override), InvalidInput, field=field)
 
@@ -96,10 +99,10 @@ def test_given_bad_input_when_programme_launched_then_rejected_naming_the_field(
     ],
 )
 def test_given_bad_context_when_command_built_then_rejected_naming_the_field(
-    ctx_args: dict[str, object], field: str
+    ctx_args: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(InvalidInput) as caught:
-        Ctx(**ctx_args)  # type: ignore[arg-type]
+        Ctx(**ctx_args)
     assert caught.value.field == field
 
 
@@ -169,7 +172,7 @@ def test_given_bad_input_when_cap_revised_then_rejected_naming_the_field(
 ) -> None:
     launch(sqlite_ledger)
     full = {"programme": SLUG, **args}
-    rejected(sqlite_ledger, lambda: sqlite_ledger.handle(CTX, ReviseCap(**full)), InvalidInput, field=field)  # type: ignore[arg-type]
+    rejected(sqlite_ledger, lambda: sqlite_ledger.handle(CTX, ReviseCap(**full)), InvalidInput, field=field)
 
 
 def test_given_no_programme_when_cap_revised_then_not_found(ledger: Ledger) -> None:
@@ -211,7 +214,7 @@ def test_given_bad_input_when_target_revised_then_rejected_naming_the_field(
     launch(sqlite_ledger)
     rejected(
         sqlite_ledger,
-        lambda: sqlite_ledger.handle(CTX, ReviseTarget(programme=SLUG, **args)),  # type: ignore[arg-type]
+        lambda: sqlite_ledger.handle(CTX, ReviseTarget(programme=SLUG, **args)),
         InvalidInput,
         field=field,
     )
@@ -315,7 +318,6 @@ def test_given_effective_date_and_actor_when_commands_run_then_both_are_stored_o
 def test_given_events_stored_when_reread_from_a_fresh_ledger_then_actor_and_effective_date_survive(
     store_url: str,
 ) -> None:
-    from storage.open import open_ledger
 
     first = open_ledger(store_url)
     launch(first, ctx=Ctx(actor="ESF council"), effective_on=date(2019, 1, 15))
@@ -405,7 +407,6 @@ def test_given_rejected_command_under_key_when_retried_after_the_rule_allows_the
     launch(ledger, caps={"companies": 1})
     first, second = norwegian_org_numbers(2)
     joined_company(ledger, first)
-    from tests.commands_given import register_company
 
     register_company(ledger, second)
     ctx = Ctx(actor=ACTOR, idempotency_key="join-second")
@@ -422,7 +423,6 @@ def test_given_rejected_command_under_key_when_retried_after_the_rule_allows_the
 
 
 def test_given_key_used_when_ledger_reopened_and_retried_then_replayed(store_url: str) -> None:
-    from storage.open import open_ledger
 
     first = open_ledger(store_url)
     launch(first)
@@ -484,7 +484,6 @@ def test_given_another_writer_changed_programme_when_command_runs_with_old_versi
     store_url: str,
 ) -> None:
     """Two ledgers on one store: the second one's cached copy is stale, the store decides."""
-    from storage.open import open_ledger
 
     one, two = open_ledger(store_url), open_ledger(store_url)
     try:

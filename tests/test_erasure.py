@@ -3,19 +3,24 @@ details destroyed), while the counts stay right; and the events never held ident
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
 from psycopg import sql
 
-from ledger.application import Ledger
+from ledger.application import Ctx as _Ctx
 from ledger.commands import EraseParticipant, RegisterParticipant
 from ledger.domain.programme import Programme
 from ledger.errors import NotFound
 from storage.open import open_ledger
 from storage.settings import StoreLocation
 from tests.commands_given import CTX, SLUG, event_names, joined_company, launch, norwegian_org_numbers
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
 
 NUMBER = norwegian_org_numbers(1)[0]
 PERSON = {
@@ -60,7 +65,7 @@ def _postgres_rows(url: str) -> str:
             )
         ]
         assert {"participant_keys", "participant_identities"} <= set(tables)
-        rows = []
+        rows: list[Any] = []
         for table in tables:
             query = sql.SQL("SELECT t::text FROM {} AS t").format(sql.Identifier(location.schema, table))
             rows.extend(row for (row,) in db.execute(query))
@@ -150,9 +155,6 @@ def test_given_a_keyed_registration_when_the_participant_is_erased_then_no_trace
 ) -> None:
     """The idempotency receipt stores a fingerprint of the command's input; it must not be derived from the
     identifying details, or a guessed identity could be confirmed against it after erasure."""
-    import hashlib
-
-    from ledger.application import Ctx as _Ctx
 
     ledger = sqlite_ledger
     launch(ledger)

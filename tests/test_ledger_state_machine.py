@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -35,6 +34,9 @@ from ledger.domain.programme import Programme
 from ledger.errors import LedgerError, NotFound, RuleViolated
 from storage.open import open_ledger
 from tests.commands_given import CTX, DECISION, launch, norwegian_org_numbers
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 COMPANY_CAP = 2
 PARTICIPANT_CAP = 3
@@ -109,7 +111,7 @@ class LedgerMachine(RuleBasedStateMachine):
     # --- running a command against the model's prediction -----------------------------------------------------
 
     def attempt(self, expected: str | type[LedgerError] | None, command: Callable[[], Any]) -> Any:
-        before = self.ledger.recorder.max_notification_id()
+        before = self.ledger.recorder.max_notification_id() or 0
         try:
             result = command()
         except LedgerError as error:
@@ -121,7 +123,7 @@ class LedgerMachine(RuleBasedStateMachine):
             assert self.ledger.recorder.max_notification_id() == before, "a rejected command wrote to the log"
             return None
         assert expected is None, f"the ledger accepted a command the model rejects with {expected}"
-        assert self.ledger.recorder.max_notification_id() > before
+        assert (self.ledger.recorder.max_notification_id() or 0) > before
         return result
 
     @initialize()

@@ -22,11 +22,10 @@ import json
 import os
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
@@ -89,6 +88,9 @@ from projections.rows import MemoryRows, Row, dump_sql
 from projections.schema import TABLES, programmes
 from projections.status.queries import programme_status
 from storage.open import open_ledger, open_projector
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 # --- the world a history plays in ------------------------------------------------------------------------------
 

@@ -11,26 +11,23 @@ parametrisation as the conftest's function-scoped `store_url`, at module scope).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Connection, select
 
 import scenarios
-from ledger.application import Ledger
 from projections.as_of import programme_as_of
 from projections.audit.answers import EntryKind
 from projections.audit.queries import funding_audit, reconciliation
 from projections.catalogue.queries import catalogue
 from projections.evaluation.queries import ESF_ATTRIBUTES, esf_indicators, participation, reporting_period
-from projections.projector import Projector
 from projections.schema import activities, companies, participants
 from projections.status.answers import ActivityStatus, Stage
 from projections.status.queries import programme_id_for, programme_status
 from scenarios import fremtid, kongsberg, smart_kompetens
-from scenarios._common import Loaded
 from storage.open import open_ledger, open_projector
 from tests.test_projection_properties import (
     assert_same_rows,
@@ -40,6 +37,13 @@ from tests.test_projection_properties import (
     sql_rows,
     sqlite_store,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from ledger.application import Ledger
+    from projections.projector import Projector
+    from scenarios._common import Loaded
 
 MIDSUMMER_EVE = date(2021, 6, 23)
 

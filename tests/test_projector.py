@@ -4,8 +4,7 @@ never applying an event twice, and `run_forever` picking up new events. Each run
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -15,7 +14,6 @@ from projections import projector as projector_module
 from projections.facts import Fact, facts_from
 from projections.folding import ReadModel
 from projections.projector import READ_MODELS, ConcurrentProjection, Projector
-from projections.rows import Rows
 from storage.open import open_projector
 from storage.settings import StoreLocation
 from tests.test_projection_properties import (
@@ -29,6 +27,11 @@ from tests.test_projection_properties import (
     pure_fold,
     sql_rows,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from projections.rows import Rows
 
 CTX = Ctx(actor="coordinator@viken")
 

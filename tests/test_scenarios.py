@@ -5,19 +5,22 @@ smaller smoke: the Kongsberg and FREMtid scenarios on both stores."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from stdnum.no import orgnr as no_orgnr
 from stdnum.se import orgnr as se_orgnr
 
-from ledger.application import Ledger
 from scenarios import SCENARIOS, SLUGS, Loaded, fremtid, kongsberg, load_all, smart_kompetens, viken
 from scenarios._common import SEW_EURODRIVE
 from storage.open import open_ledger
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from ledger.application import Ledger
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,8 @@
 """The ledger opens on each store and what it records survives reopening."""
 
+import subprocess
+import sys
+
 from ledger.application import Ctx
 from ledger.commands import JoinCompany, LaunchProgramme, RegisterCompany
 from storage.open import open_ledger
@@ -36,8 +39,6 @@ def test_given_a_launched_programme_when_the_ledger_is_reopened_then_it_is_still
 
 def test_given_events_stored_when_a_fresh_process_reads_them_then_every_topic_resolves(store_url: str) -> None:
     """Stable event topics must be registered at import, not only when an event is first written."""
-    import subprocess
-    import sys
 
     app = open_ledger(store_url)
     ctx = Ctx(actor="coordinator@fremtid")

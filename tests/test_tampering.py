@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
 import pytest
@@ -28,12 +27,16 @@ from ledger.commands import (
     RegisterCompany,
     ReverseEntry,
 )
-from projections.integrity.answers import Receipt
 from projections.integrity.verification import take_receipt, verify
-from projections.projector import Projector
 from storage.open import open_projector
 from storage.settings import StoreLocation
 from tests.test_projection_properties import NUMBERS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from projections.integrity.answers import Receipt
+    from projections.projector import Projector
 
 CTX = Ctx(actor="coordinator@kongsberg")
 DECISION = {"reference": "Trepartsorganet, møte 1/2020", "body": "Tripartite board"}
@@ -143,7 +146,7 @@ def projected(ledger: Ledger, store_url: str) -> Iterator[tuple[Projector, Recei
 
 @pytest.fixture
 def events(ledger: Ledger, store_url: str) -> EventsTable:
-    return EventsTable(store_url, cast(Any, ledger.recorder).events_table_name)
+    return EventsTable(store_url, cast("Any", ledger.recorder).events_table_name)
 
 
 def pick(positions: list[int], where: str) -> int:

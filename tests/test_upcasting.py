@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
@@ -18,6 +17,9 @@ from ledger.errors import RuleViolated
 from storage.open import open_ledger
 from storage.settings import StoreLocation
 from tests.commands_given import CTX, SLUG, joined_company, launch, no_key, norwegian_org_numbers, register_company
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 FIRST, SECOND, THIRD = norwegian_org_numbers(3)
 
@@ -95,7 +97,7 @@ def test_given_version_1_company_presented_when_loaded_then_channel_is_unspecifi
         )
         assert isinstance(event, Programme.CompanyPresented)
         assert (event.org_number, event.channel) == (no_key(FIRST), "unspecified")
-        programme = reopened.repository.get(Programme.create_id(SLUG), version=2**31)
+        programme: Any = reopened.repository.get(Programme.create_id(SLUG), version=2**31)
         assert programme.companies[no_key(FIRST)] == {"stage": "presented", "presentations": 1}
         # new history carries on from the upcast event, and is written as version 2
         reopened.handle(CTX, JoinCompany(programme=SLUG, org_number=FIRST))
@@ -122,7 +124,7 @@ def test_given_joins_recorded_under_a_looser_cap_when_the_rule_is_now_stricter_t
     assert _rewrite_stored(store_url, "ledger:ProgrammeLaunched", stricter) == 1
     reopened = open_ledger(store_url)
     try:
-        programme = reopened.repository.get(Programme.create_id(SLUG), version=2**31)
+        programme: Any = reopened.repository.get(Programme.create_id(SLUG), version=2**31)
         assert programme.caps == {"companies": 1}
         assert programme.active_company_count == 2
         with pytest.raises(RuleViolated) as caught:
@@ -149,7 +151,7 @@ def test_given_history_when_a_command_rule_forbids_what_happened_then_replay_doe
         monkeypatch.setattr(Programme, command, forbidden)
     reopened = open_ledger(store_url)
     try:
-        programme = reopened.repository.get(Programme.create_id(SLUG), version=2**31)
+        programme: Any = reopened.repository.get(Programme.create_id(SLUG), version=2**31)
         assert programme.stage_of(no_key(FIRST)) == "onboarded"
         assert programme.version == 3
     finally:

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
-from api.deps import AsOfDep, PrincipalDep, ServicesDep, allow, may_read, programme_view, store_view
+from api.deps import AsOfDep, PrincipalDep, ServicesDep, allow, current_principal, may_read, programme_view, store_view
 from api.routes.common import READ_ERRORS, errors
 from api.tokens import Role
 from projections.audit import queries as audit
@@ -144,8 +144,8 @@ def verification(body: ReceiptBody, services: ServicesDep, principal: PrincipalD
     return verify(services.ledger, services.views, Receipt(**body.model_dump()))
 
 
-@router.get("/lag", response_model=Lag, responses=errors(401))
-def lag(services: ServicesDep, principal: PrincipalDep) -> Lag:
+@router.get("/lag", response_model=Lag, responses=errors(401), dependencies=[Depends(current_principal)])
+def lag(services: ServicesDep) -> Lag:
     """How far each read model is behind the log head."""
     return Lag(head=services.projector.head(), lag=services.projector.lag())
 

@@ -4,15 +4,17 @@ attendance in minutes, and completions."""
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledger.commands.base import ProgrammeCommand, UnitOfWork
 from ledger.domain.module import CourseModule
-from ledger.domain.programme import Programme
 from ledger.errors import InvalidInput, RuleViolated
 from ledger.values import MAX_BATCH, Day, Flag, Id, Ids, Minutes, NonEmptyTexts, Text, Texts
+
+if TYPE_CHECKING:
+    from ledger.domain.programme import Programme
 
 
 def require_current_participant(programme: Programme, pid: str) -> None:

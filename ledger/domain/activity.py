@@ -3,14 +3,16 @@ and the cross-sector forum's meetings and co-created education offers."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import event
 
 from ledger.domain.base import LedgerAggregate, stable_id
 from ledger.errors import RuleViolated
 from ledger.events import training as ev
+
+if TYPE_CHECKING:
+    from datetime import date
 
 PLANNED, HELD, CANCELLED = "planned", "held", "cancelled"
 

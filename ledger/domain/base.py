@@ -4,9 +4,12 @@ effect. The recorded time is the library's event timestamp."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from typing import TYPE_CHECKING
 
 from eventsourcing.domain import Aggregate
+
+if TYPE_CHECKING:
+    from datetime import date
 
 NAMESPACE = uuid.UUID("6f1c2b1e-8d7a-4f4e-9a51-2d7c0b8e5a10")
 

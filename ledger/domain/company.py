@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import event
 
 from ledger.domain.base import LedgerAggregate, stable_id
 from ledger.events import company as ev
+
+if TYPE_CHECKING:
+    from datetime import date
 
 
 class Company(LedgerAggregate):

@@ -12,8 +12,7 @@ balances of all accounts always sum to zero: money is conserved.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import event
 
@@ -28,6 +27,9 @@ from ledger.domain.accounts import (
 from ledger.domain.base import LedgerAggregate, stable_id
 from ledger.errors import RuleViolated
 from ledger.events import funds as ev
+
+if TYPE_CHECKING:
+    from datetime import date
 
 
 class Funds(LedgerAggregate):

@@ -3,13 +3,15 @@ retry finds it and gets the first answer back instead of recording the command t
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import event
 
 from ledger.domain.base import LedgerAggregate, stable_id
 from ledger.events import receipt as ev
+
+if TYPE_CHECKING:
+    from datetime import date
 
 
 class CommandReceipt(LedgerAggregate):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import event
 
 from ledger.domain.base import LedgerAggregate
 from ledger.errors import NotFound, RuleViolated
 from ledger.events import training as ev
+
+if TYPE_CHECKING:
+    from datetime import date
 
 SCHEDULED, HELD, CANCELLED = "scheduled", "held", "cancelled"
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from typing import TYPE_CHECKING
 
 from eventsourcing.domain import event
 
 from ledger.domain.base import LedgerAggregate
 from ledger.errors import RuleViolated
 from ledger.events import training as ev
+
+if TYPE_CHECKING:
+    from datetime import date
 
 
 class NetworkGroup(LedgerAggregate):

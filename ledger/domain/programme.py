@@ -3,14 +3,16 @@ its roster of participants (pseudonymous ids only; identifying details live in t
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import event
 
 from ledger.domain.base import LedgerAggregate, stable_id
 from ledger.errors import InvalidInput, RuleViolated
 from ledger.events import programme as ev
+
+if TYPE_CHECKING:
+    from datetime import date
 
 # Pipeline stages a company passes through in one programme.
 PRESENTED, JOINED, ONBOARDED, WITHDRAWN, COMPLETED = (

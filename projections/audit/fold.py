@@ -4,7 +4,7 @@ enters another); a reversal moves the original amount back and links both ways."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger.events import (
     BudgetLineSet,
@@ -17,7 +17,9 @@ from ledger.events import (
 )
 from projections.audit.answers import EntryKind
 from projections.folding import At, Fold, ReadModel, bump, change, put_new
-from projections.rows import Row, Rows
+
+if TYPE_CHECKING:
+    from projections.rows import Row, Rows
 
 OWNERS = "audit_owners"
 ENTRIES = "audit_entries"

@@ -3,15 +3,17 @@ forum (meetings between industry and education, and the education offers co-crea
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
 from ledger.values import ActivityKind
 from projections.answers import Answer
 from projections.status.answers import ActivityStatus, Module
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class CatalogueModule(Module):

@@ -4,6 +4,8 @@ audit tables."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ledger.events import (
     ActivityHeld,
     AttendanceRecorded,
@@ -14,7 +16,9 @@ from ledger.events import (
     SessionHeld,
 )
 from projections.folding import At, Fold, ReadModel, bump, week_of
-from projections.rows import Rows
+
+if TYPE_CHECKING:
+    from projections.rows import Rows
 
 OWNERS = "eval_owners"
 WEEKLY = "eval_weekly"

@@ -4,10 +4,9 @@ the weekly series (also flat, for CSV), the funnel, participation, costs and the
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date
 from enum import StrEnum
 from statistics import median
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, select
 
@@ -18,6 +17,9 @@ from projections.evaluation.answers import Cell, Costs, EsfPeriod, Evaluation, F
 from projections.folding import week_of
 from projections.schema import audit_entries, companies, participants, programme_companies, programmes, weekly
 from projections.status.answers import Stage
+
+if TYPE_CHECKING:
+    from datetime import date
 
 V = TypeVar("V", bound=StrEnum)
 

@@ -7,10 +7,13 @@ as of any moment) without reading any other programme's events."""
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
-from projections.facts import Fact
 from projections.folding import ReadModel, programme_of
-from projections.rows import Rows
+
+if TYPE_CHECKING:
+    from projections.facts import Fact
+    from projections.rows import Rows
 
 OWNERS = "integrity_owners"
 GENESIS = "0" * 64

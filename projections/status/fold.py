@@ -4,12 +4,14 @@ forum). Pure: it reads and writes rows only."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger import events as ev
 from projections.folding import At, Fold, ReadModel, bump, change, put_new
-from projections.rows import Rows
 from projections.status.answers import ActivityStatus, SessionStatus, Stage
+
+if TYPE_CHECKING:
+    from projections.rows import Rows
 
 OWNERS = "view_owners"
 P = "view_programmes"

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from fastapi.testclient import TestClient
 
 from tests.api.conftest import PROGRAMME_A, Tokens, auth
 from tests.commands_given import norwegian_org_numbers
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 BASE = f"/api/programmes/{PROGRAMME_A}"
 DECISION = {"reference": "Styremøte 2021-04-12, sak 7", "body": "Styringsgruppen"}

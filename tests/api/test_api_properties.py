@@ -7,13 +7,10 @@ replaced by real ones, so the commands get past authorisation and existence chec
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import schemathesis
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,6 +29,12 @@ from api.tokens import Role
 from storage.settings import Settings
 from tests.api.conftest import PROGRAMME_A, auth
 from tests.commands_given import norwegian_org_numbers
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from fastapi import FastAPI
 
 DECISION = {"reference": "Styremøte 2021-04-12, sak 7", "body": "Styringsgruppen"}
 EXAMPLES = 10

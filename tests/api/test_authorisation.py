@@ -6,11 +6,9 @@ is, and a revoked token is refused."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -18,6 +16,11 @@ from api.tokens import Role
 from storage.settings import Settings
 from tests.api.conftest import PROGRAMME_A, PROGRAMME_B, Tokens, auth, make_tokens
 from tests.commands_given import norwegian_org_numbers
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from fastapi import FastAPI
 
 DECISION = {"reference": "Styremøte 2021-04-12, sak 7", "body": "Styringsgruppen"}
 ROLES = ("coordinator", "funder", "analyst", "admin", "none")

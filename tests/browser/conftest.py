@@ -13,7 +13,6 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +20,8 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 import uvicorn
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 
 import scenarios
 from api.app import create_app
@@ -28,6 +29,8 @@ from api.tokens import Role
 from storage.settings import Settings
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from selenium.webdriver.remote.webdriver import WebDriver
 
 CHROMIUM = os.environ.get("LEDGER_CHROMIUM", "/usr/bin/chromium")
@@ -77,7 +80,10 @@ class Served:
 
 
 @pytest.fixture(scope="session")
-def served(browser_available: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served(
+    browser_available: None,  # noqa: ARG001 (a fixture that skips without a browser)
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Served]:
     """The app on a fresh SQLite store with the five programmes, served until the session ends."""
     store = tmp_path_factory.mktemp("browser-store") / "ledger.sqlite3"
     app = create_app(Settings(database_url=f"sqlite:///{store}"))
@@ -122,9 +128,10 @@ def _wait_until_caught_up(base_url: str, token: str, thread: threading.Thread) -
 
 
 @pytest.fixture(scope="session")
-def chromium(browser_available: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+def chromium(
+    browser_available: None,  # noqa: ARG001 (a fixture that skips without a browser)
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[WebDriver]:
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM

@@ -6,16 +6,18 @@ outside 127.0.0.1. Screenshots of the status page go to test-artifacts/."""
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
+from selenium.webdriver.support.wait import WebDriverWait
 
 from scenarios import SLUGS, fremtid
 from tests.browser.conftest import PHONE, Served
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from selenium.webdriver.remote.webdriver import WebDriver
 
 CSS = "css selector"  # selenium's By.CSS_SELECTOR, spelled out so this module imports without selenium
@@ -38,7 +40,6 @@ def log_in(browser: WebDriver, served: Served, token: str) -> None:
 
 
 def _wait_for(browser: WebDriver, condition: Any) -> None:
-    from selenium.webdriver.support.wait import WebDriverWait
 
     WebDriverWait(browser, 15).until(lambda _: condition())
 
