@@ -137,6 +137,7 @@ class Ledger(Application[uuid.UUID]):
                             return replay
                     work = UnitOfWork(self, ctx)
                     try:
+                        command.check_effective(work)
                         ids = command.handle(work)
                         primary = work.changed[0]
                         pending = list(work.changed)

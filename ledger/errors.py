@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from pydantic import ValidationError
 
 
@@ -40,10 +42,15 @@ class NotFound(LedgerError):
 
     code = "not_found"
 
-    def __init__(self, what: str, identifier: object) -> None:
+    def __init__(self, what: str, identifier: object, field: str | None = None) -> None:
         super().__init__(f"unknown {what}: {identifier}")
         self.what = what
         self.identifier = str(identifier)
+        self.field = field  # the input field that named it, if one did
+
+    def as_dict(self) -> dict[str, str]:
+        found = {"error": self.code, "message": self.message}
+        return found if self.field is None else {**found, "field": self.field}
 
 
 class RuleViolated(LedgerError):
@@ -51,12 +58,14 @@ class RuleViolated(LedgerError):
 
     code = "rule_violated"
 
-    def __init__(self, rule: str, message: str) -> None:
+    def __init__(self, rule: str, message: str, on: date | None = None) -> None:
         super().__init__(f"{rule}: {message}")
         self.rule = rule
+        self.on = on  # the effective day on which the rule would break, where a day is the point
 
     def as_dict(self) -> dict[str, str]:
-        return {"error": self.code, "rule": self.rule, "message": self.message}
+        found = {"error": self.code, "rule": self.rule, "message": self.message}
+        return found if self.on is None else {**found, "on": self.on.isoformat()}
 
 
 class VersionConflict(LedgerError):

@@ -170,7 +170,7 @@ def load(ledger: Ledger) -> Loaded:
     for funder, amount, day, reference in [
         (OSTFOLD, 60_000_000, "2019-01-29", "Østfold fylkeskommune, sak 2019/0112"),
         (VIKEN, 50_000_000, "2020-02-04", "Viken fylkeskommune, sak 20/01877"),
-        (VIKEN, 50_000_000, "2021-02-02", "Viken fylkeskommune, sak 21/00954"),
+        (VIKEN, 50_000_000, "2021-01-19", "Viken fylkeskommune, sak 21/00954"),
     ]:
         grants.append(
             ledger.handle(

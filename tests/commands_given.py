@@ -83,6 +83,7 @@ def launch(ledger: Ledger, slug: str = SLUG, ctx: Ctx = CTX, **overrides: Any) -
         "themes": ["food industry"],
         "caps": {"companies": 40},
         "targets": {"companies": 40},
+        "effective_on": "2020-01-01",  # launched before the facts the tests date back
     }
     args.update(overrides)
     return ledger.handle(ctx, LaunchProgramme(**args))
@@ -154,7 +155,7 @@ def rejected(
         assert isinstance(caught.value, RuleViolated)
         assert caught.value.rule == rule, caught.value.message
     if field is not None:
-        assert isinstance(caught.value, InvalidInput)
+        assert isinstance(caught.value, InvalidInput | NotFound)
         assert caught.value.field == field, caught.value.message
     assert position(ledger) == before, "a rejected command wrote to the log"
     for aid, version in versions.items():

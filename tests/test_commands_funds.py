@@ -22,7 +22,7 @@ from ledger.commands import (
 )
 from ledger.domain.funds import Funds
 from ledger.domain.programme import Programme
-from ledger.errors import IdempotencyConflict, InvalidInput, RuleViolated
+from ledger.errors import IdempotencyConflict, InvalidInput, NotFound, RuleViolated
 from storage.open import open_ledger
 from tests.commands_given import (
     ACTOR,
@@ -302,8 +302,8 @@ def test_given_unknown_grant_when_funds_allocated_then_rejected(launched: Ledger
     rejected(
         launched,
         lambda: allocation(launched, str(uuid.uuid4()), 1),
-        RuleViolated,
-        rule="grant_unknown",
+        NotFound,
+        field="grant_id",
         unchanged=[FUNDS_ID],
     )
 
@@ -431,8 +431,8 @@ def test_given_unknown_allocation_when_reallocated_then_rejected(launched: Ledge
     rejected(
         launched,
         lambda: reallocate(launched, source, target, 1),
-        RuleViolated,
-        rule="allocation_unknown",
+        NotFound,
+        field=f"{unknown_side}_allocation_id",
         unchanged=[FUNDS_ID],
     )
 
@@ -519,8 +519,8 @@ def test_given_unknown_allocation_when_disbursed_then_rejected(launched: Ledger)
     rejected(
         launched,
         lambda: disburse(launched, str(uuid.uuid4()), 1),
-        RuleViolated,
-        rule="allocation_unknown",
+        NotFound,
+        field="allocation_id",
         unchanged=[FUNDS_ID],
     )
 
@@ -575,8 +575,8 @@ def test_given_unknown_allocation_when_expenditure_reported_then_rejected(launch
     rejected(
         launched,
         lambda: spend(launched, str(uuid.uuid4()), 1),
-        RuleViolated,
-        rule="allocation_unknown",
+        NotFound,
+        field="allocation_id",
         unchanged=[FUNDS_ID],
     )
 
@@ -663,9 +663,7 @@ def test_given_reversal_when_the_reversal_is_reversed_then_rejected(launched: Le
 
 
 def test_given_unknown_entry_when_reversed_then_rejected(launched: Ledger) -> None:
-    rejected(
-        launched, lambda: reverse(launched, str(uuid.uuid4())), RuleViolated, rule="entry_unknown", unchanged=[FUNDS_ID]
-    )
+    rejected(launched, lambda: reverse(launched, str(uuid.uuid4())), NotFound, field="entry_id", unchanged=[FUNDS_ID])
 
 
 def test_given_allocated_grant_when_grant_reversed_then_rejected_because_the_money_is_gone(launched: Ledger) -> None:

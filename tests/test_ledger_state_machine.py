@@ -190,7 +190,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(i=st.integers(0, COMPANIES - 1))
     def register_participant(self, i: int) -> None:
         number = self.numbers[i]
-        expected = None
+        expected: str | type[LedgerError] | None = None
         if number not in self.model.active:
             expected = "company_not_active"
         elif len(self.model.participants) >= PARTICIPANT_CAP:
@@ -221,9 +221,9 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(g=INDEX, amount=st.integers(1, 1_000))
     def allocate(self, g: int, amount: int) -> None:
         grant_id = pick(self.model.grants, g)
-        expected = None
+        expected: str | type[LedgerError] | None = None
         if grant_id not in self.model.grants:
-            expected = "grant_unknown"
+            expected = NotFound
         elif amount > self.model.bal(f"grant:{grant_id}"):
             expected = "insufficient_grant_balance"
         result = self.attempt(
@@ -253,9 +253,9 @@ class LedgerMachine(RuleBasedStateMachine):
     def reallocate(self, a: int, b: int, amount: int) -> None:
         source, target = pick(self.model.allocations, a), pick(self.model.allocations, b)
         m = self.model
-        expected = None
+        expected: str | type[LedgerError] | None = None
         if source not in m.spent or target not in m.spent:
-            expected = "allocation_unknown"
+            expected = NotFound
         elif source == target:
             expected = "same_allocation"
         elif amount > m.bal(f"allocation:{source}"):
@@ -285,9 +285,9 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(a=INDEX, amount=st.integers(1, 500))
     def disburse(self, a: int, amount: int) -> None:
         allocation_id = pick(self.model.allocations, a)
-        expected = None
+        expected: str | type[LedgerError] | None = None
         if allocation_id not in self.model.spent:
-            expected = "allocation_unknown"
+            expected = NotFound
         elif amount > self.model.bal(f"allocation:{allocation_id}"):
             expected = "insufficient_allocation_balance"
         result = self.attempt(
@@ -306,9 +306,9 @@ class LedgerMachine(RuleBasedStateMachine):
     def report_expenditure(self, a: int, amount: int) -> None:
         allocation_id = pick(self.model.allocations, a)
         m = self.model
-        expected = None
+        expected: str | type[LedgerError] | None = None
         if allocation_id not in m.spent:
-            expected = "allocation_unknown"
+            expected = NotFound
         elif amount > m.total(allocation_id) - m.spent[allocation_id]:
             expected = "expenditure_exceeds_allocation"
         result = self.attempt(
@@ -326,9 +326,9 @@ class LedgerMachine(RuleBasedStateMachine):
         m = self.model
         entry_id = pick(list(m.entries), e)
         original = m.entries.get(entry_id)
-        expected = None
+        expected: str | type[LedgerError] | None = None
         if original is None:
-            expected = "entry_unknown"
+            expected = NotFound
         elif original.kind == "reversal":
             expected = "reversal_of_reversal"
         elif original.reversed:

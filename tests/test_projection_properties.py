@@ -114,6 +114,7 @@ NUMBERS = norwegian_numbers(5)
 REGIONS = ("Viken", "Vestland", "Trøndelag")
 SIZES = ("micro", "small", "medium", "large")
 DAYS = tuple(date(2021, 1, 4) + timedelta(days=9 * k) for k in range(24))
+LAUNCHED = date(2020, 12, 1)
 DECISION = {"reference": "Board meeting 2021-1", "body": "Tripartite board"}
 FUNDERS = ("Kompetanse Norge", "Viken fylkeskommune")
 CATEGORIES = ("courses", "coordination")
@@ -195,11 +196,12 @@ class Driver:
 
     # programmes and companies
     def _launch(self, ctx: At, a: int, b: int, n: int) -> None:
+        """Launched before the days the steps take effect on (no fact of a programme precedes its launch)."""
         caps = {"companies": 1 + n} if b % 2 == 0 else {}
         if b % 3 == 0:
             caps["participants"] = 2 + n
         self.handle(
-            ctx,
+            At(ctx.who, LAUNCHED),
             LaunchProgramme(
                 slug=slug_for(a),
                 name=f"Programme {slug_for(a)}",
@@ -602,7 +604,7 @@ PREAMBLE: list[Step] = [
     ("module", 0, 0, 1),
     ("schedule", 0, 0, 2),
     ("enrol", 0, 0, 1),
-    ("grant", 0, 0, 5),
+    ("grant", 0, 1, 21),  # effective on the first of DAYS: allocations may be dated after it
     ("allocate", 0, 0, 2),
 ]
 COMMON_OPS = [
@@ -931,7 +933,7 @@ def test_the_history_driver_reaches_every_kind_of_event(sqlite_url: str) -> None
         ("budget_line", 0, 0, 5),
         ("allocate", 0, 0, 3),
         ("allocate", 0, 1, 2),
-        ("reallocate", 0, 1, 1),
+        ("reallocate", 0, 5, 1),
         ("disburse", 0, 0, 1),
         ("spend", 0, 0, 1),
         ("reverse", 4, 0, 1),

@@ -55,7 +55,7 @@ HISTORY: list[Step] = [
     ("add_to_group", 0, 0, 1),
     ("allocate", 0, 0, 3),
     ("allocate", 0, 1, 2),
-    ("reallocate", 0, 1, 1),
+    ("reallocate", 0, 5, 1),
     ("disburse", 0, 0, 1),
     ("spend", 0, 0, 1),
     ("reverse", 4, 0, 1),

@@ -60,6 +60,9 @@ class ErrorResponse(BaseModel):
     message: str = Field(examples=["company_cap_reached: the programme's cap of 40 companies is reached"])
     field: str | None = Field(None, examples=["amount"])
     rule: str | None = Field(None, examples=["company_cap_reached"])
+    on: str | None = Field(
+        None, examples=["2021-03-01"], description="For a rule that must hold on every day: the day it would break"
+    )
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import orjson
@@ -53,6 +54,15 @@ class Command(BaseModel):
         """Check the rules, record the events on the aggregates of `work`; return the ids created."""
         raise NotImplementedError
 
+    def check_effective(self, work: UnitOfWork) -> None:  # noqa: ARG002 (a programme's command reads its programme)
+        """A fact cannot take effect in the future: an effective date after tomorrow (UTC, so that a day east
+        of Greenwich is not refused) is refused."""
+        latest = datetime.now(UTC).date() + timedelta(days=1)
+        if self.effective_on is not None and self.effective_on > latest:
+            raise RuleViolated(
+                "effective_in_future", f"effective_on {self.effective_on} is in the future", on=self.effective_on
+            )
+
     def fingerprint(self) -> str:
         """What makes a retry the same command: its name and its fields (identifying details left out)."""
         body = {"command": self.command, "fields": self.model_dump(mode="json", exclude=self.unfingerprinted())}
@@ -74,6 +84,12 @@ class ProgrammeCommand(Command):
     @property
     def programme_id(self) -> uuid.UUID:
         return uuid.UUID(str(Programme.create_id(self.programme)))
+
+    def check_effective(self, work: UnitOfWork) -> None:
+        """Nor before the programme's launch."""
+        super().check_effective(work)
+        if self.effective_on is not None:
+            work.read(Programme, self.programme_id, "programme").check_effective(self.effective_on)
 
 
 class UnitOfWork:

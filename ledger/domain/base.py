@@ -4,7 +4,7 @@ effect. The recorded time is the library's event timestamp."""
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
 
@@ -21,11 +21,27 @@ def stable_id(*parts: object) -> uuid.UUID:
 
 class LedgerAggregate(Aggregate):
     """Every aggregate declares a stable TOPIC: the library then registers its events' explicit topics at import,
-    so stored events resolve in any process and code can move without orphaning history."""
+    so stored events resolve in any process and code can move without orphaning history.
+
+    While an event is applied, `fact_on` is the day it took effect (its effective date, else the day it was
+    recorded), so rules that must hold on every day can date what the event changes; `began_on` is that day of
+    the aggregate's first event."""
+
+    fact_on: date
+    began_on: date
 
     class Event(Aggregate.Event):
         actor: str
         effective_on: date | None
+
+        def mutate(self, aggregate: Any) -> Any:
+            on = self.effective_on or self.timestamp.date()
+            if aggregate is not None:
+                aggregate.fact_on = on
+            mutated = super().mutate(aggregate)
+            if aggregate is None and mutated is not None:
+                mutated.fact_on = mutated.began_on = on
+            return mutated
 
     class Created(Event, Aggregate.Created):
         pass

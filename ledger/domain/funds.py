@@ -6,8 +6,9 @@ Every money event moves an amount between two accounts (`postings`):
   allocation:<a>       -> allocation:<b>            funds are reallocated
   allocation:<id>      -> disbursed:<id>            an advance or payment is made
 Expenditure reports are memo entries against an allocation (spent never exceeds what was allocated).
-A reversal posts the reversed entry's movement back. Every account but a funder's stays >= 0, and the
-balances of all accounts always sum to zero: money is conserved.
+A reversal posts the reversed entry's movement back. Every account but a funder's stays >= 0 on every
+effective day (a back-dated entry is checked on its day and every later day), and the balances of all accounts
+always sum to zero: money is conserved.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import event
 
+from ledger.domain import dated
 from ledger.domain.accounts import (
     Posting,
     allocation_account,
@@ -25,7 +27,7 @@ from ledger.domain.accounts import (
     is_external,
 )
 from ledger.domain.base import LedgerAggregate, stable_id
-from ledger.errors import RuleViolated
+from ledger.errors import NotFound, RuleViolated
 from ledger.events import funds as ev
 
 if TYPE_CHECKING:
@@ -61,6 +63,9 @@ class Funds(LedgerAggregate):
         self.allocations: dict[str, dict[str, Any]] = {}
         self.budget_lines: dict[str, int] = {}
         self.entries: dict[str, dict[str, Any]] = {}  # entry_id -> {kind, postings, spent, reversed}
+        # what moved on each effective day: per account, and the expenditure per allocation
+        self.movements: dict[str, dated.Changes] = {}
+        self.spending: dict[str, dated.Changes] = {}
 
     # --- derived -------------------------------------------------------------------------------------------
 
@@ -81,14 +86,30 @@ class Funds(LedgerAggregate):
         if entry_id in self.entries:
             raise RuleViolated("entry_exists", f"money entry {entry_id} is already recorded")
 
-    def _require_funds(self, account: str, amount: int, rule: str, what: str) -> None:
-        available = self.balance(account)
-        if amount > available:
-            raise RuleViolated(rule, f"{what}: {amount} exceeds the available {available} {self.currency} minor units")
+    def _require_funds(self, account: str, amount: int, rule: str, what: str, day: date) -> None:
+        """The account can give `amount` on `day` and still holds it on every later day."""
+        lowest = dated.lowest_from(day, (self.movements.get(account, {}), 1))
+        if amount > lowest.value:
+            raise RuleViolated(
+                rule,
+                f"{what}: {amount} exceeds the {lowest.value} {self.currency} minor units available on {lowest.day}",
+                on=lowest.day,
+            )
 
-    def _require_allocation(self, allocation_id: str) -> None:
+    def _require_unspent(self, allocation_id: str, amount: int, rule: str, message: str, day: date) -> None:
+        """The allocation, less `amount`, still covers its reported expenditure on `day` and every later day."""
+        lowest = dated.lowest_from(
+            day,
+            (self.movements.get(allocation_account(allocation_id), {}), 1),
+            (self.movements.get(disbursed_account(allocation_id), {}), 1),
+            (self.spending.get(allocation_id, {}), -1),
+        )
+        if amount > lowest.value:
+            raise RuleViolated(rule, f"{message} on {lowest.day}", on=lowest.day)
+
+    def _require_allocation(self, allocation_id: str, field: str = "allocation_id") -> None:
         if allocation_id not in self.allocations:
-            raise RuleViolated("allocation_unknown", f"allocation {allocation_id} does not exist")
+            raise NotFound("allocation", allocation_id, field=field)
 
     def _require_category_room(self, category: str, amount: int) -> None:
         line = self.budget_lines.get(category)
@@ -104,6 +125,8 @@ class Funds(LedgerAggregate):
         for source, target, value in postings:
             self.balances[source] = self.balances.get(source, 0) - value
             self.balances[target] = self.balances.get(target, 0) + value
+            dated.add(self.movements.setdefault(source, {}), self.fact_on, -value)
+            dated.add(self.movements.setdefault(target, {}), self.fact_on, value)
         self.entries[entry_id] = {
             "kind": kind,
             "postings": [list(p) for p in postings],
@@ -184,10 +207,11 @@ class Funds(LedgerAggregate):
     ) -> None:
         self._require_new_entry(entry_id)
         if grant_id not in self.grants:
-            raise RuleViolated("grant_unknown", f"grant {grant_id} does not exist")
+            raise NotFound("grant", grant_id, field="grant_id")
         if allocation_id in self.allocations:
             raise RuleViolated("allocation_exists", f"allocation {allocation_id} already exists")
-        self._require_funds(grant_account(grant_id), amount, "insufficient_grant_balance", f"grant {grant_id}")
+        day = dated.effective(effective_on)
+        self._require_funds(grant_account(grant_id), amount, "insufficient_grant_balance", f"grant {grant_id}", day)
         self._require_category_room(category, amount)
         self._funds_allocated(
             entry_id=entry_id,
@@ -238,21 +262,25 @@ class Funds(LedgerAggregate):
     ) -> None:
         """Moves outstanding (not yet disbursed) funds from one allocation to another, by a decision."""
         self._require_new_entry(entry_id)
-        self._require_allocation(from_allocation_id)
-        self._require_allocation(to_allocation_id)
+        self._require_allocation(from_allocation_id, "from_allocation_id")
+        self._require_allocation(to_allocation_id, "to_allocation_id")
         if from_allocation_id == to_allocation_id:
             raise RuleViolated("same_allocation", "cannot reallocate an allocation to itself")
+        day = dated.effective(effective_on)
         self._require_funds(
             allocation_account(from_allocation_id),
             amount,
             "insufficient_allocation_balance",
             f"outstanding on allocation {from_allocation_id}",
+            day,
         )
-        if self.allocated_total(from_allocation_id) - amount < self.spent(from_allocation_id):
-            raise RuleViolated(
-                "reallocation_below_expenditure",
-                f"allocation {from_allocation_id} would hold less than its reported expenditure",
-            )
+        self._require_unspent(
+            from_allocation_id,
+            amount,
+            "reallocation_below_expenditure",
+            f"allocation {from_allocation_id} would hold less than its reported expenditure",
+            day,
+        )
         target_category = self.allocations[to_allocation_id]["category"]
         if target_category != self.allocations[from_allocation_id]["category"]:
             self._require_category_room(target_category, amount)
@@ -302,6 +330,7 @@ class Funds(LedgerAggregate):
             amount,
             "insufficient_allocation_balance",
             f"outstanding on allocation {allocation_id}",
+            dated.effective(effective_on),
         )
         self._funds_disbursed(
             entry_id=entry_id,
@@ -341,12 +370,13 @@ class Funds(LedgerAggregate):
     ) -> None:
         self._require_new_entry(entry_id)
         self._require_allocation(allocation_id)
-        room = self.allocated_total(allocation_id) - self.spent(allocation_id)
-        if amount > room:
-            raise RuleViolated(
-                "expenditure_exceeds_allocation",
-                f"reporting {amount} on allocation {allocation_id} exceeds the unspent {room}",
-            )
+        self._require_unspent(
+            allocation_id,
+            amount,
+            "expenditure_exceeds_allocation",
+            f"reporting {amount} on allocation {allocation_id} exceeds what it holds unspent",
+            dated.effective(effective_on),
+        )
         self._expenditure_reported(
             entry_id=entry_id,
             allocation_id=allocation_id,
@@ -367,6 +397,7 @@ class Funds(LedgerAggregate):
         effective_on: date | None,
     ) -> None:
         self.allocations[allocation_id]["spent"] += amount
+        dated.add(self.spending.setdefault(allocation_id, {}), self.fact_on, amount)
         self._post(entry_id, "expenditure", [], allocation_id=allocation_id, spent=amount)
 
     def reverse(
@@ -382,24 +413,26 @@ class Funds(LedgerAggregate):
         self._require_new_entry(entry_id)
         original = self.entries.get(reversed_entry_id)
         if original is None:
-            raise RuleViolated("entry_unknown", f"money entry {reversed_entry_id} does not exist")
+            raise NotFound("money entry", reversed_entry_id, field="entry_id")
         if original["kind"] == "reversal":
             raise RuleViolated("reversal_of_reversal", "a reversal cannot be reversed; record the entry again")
         if original["reversed"]:
             raise RuleViolated("already_reversed", f"money entry {reversed_entry_id} is already reversed")
+        day = dated.effective(effective_on)
         for source, target, value in original["postings"]:
-            if not is_external(target) and self.balance(target) < value:
-                raise RuleViolated(
-                    "reversal_exceeds_balance",
-                    f"reversing {reversed_entry_id} needs {value} on {target}, which holds {self.balance(target)}",
+            if not is_external(target):
+                self._require_funds(
+                    target, value, "reversal_exceeds_balance", f"reversing {reversed_entry_id} takes from {target}", day
                 )
             if target.startswith("allocation:") and not source.startswith("disbursed:"):
                 allocation_id = target.split(":", 1)[1]
-                if self.allocated_total(allocation_id) - value < self.spent(allocation_id):
-                    raise RuleViolated(
-                        "reversal_below_expenditure",
-                        f"allocation {allocation_id} would hold less than its reported expenditure",
-                    )
+                self._require_unspent(
+                    allocation_id,
+                    value,
+                    "reversal_below_expenditure",
+                    f"allocation {allocation_id} would hold less than its reported expenditure",
+                    day,
+                )
             if source.startswith("allocation:") and target.startswith("allocation:"):
                 back_to = self.allocations[source.split(":", 1)[1]]["category"]
                 if back_to != self.allocations[target.split(":", 1)[1]]["category"]:
@@ -427,4 +460,5 @@ class Funds(LedgerAggregate):
         original["reversed"] = True
         if original["kind"] == "expenditure":
             self.allocations[original["allocation_id"]]["spent"] -= original["spent"]
+            dated.add(self.spending.setdefault(original["allocation_id"], {}), self.fact_on, -original["spent"])
         self._post(entry_id, "reversal", [(t, s, v) for s, t, v in original["postings"]], reverses=reversed_entry_id)

@@ -3,16 +3,15 @@ its roster of participants (pseudonymous ids only; identifying details live in t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import Any
 
 from eventsourcing.domain import event
 
+from ledger.domain import dated
 from ledger.domain.base import LedgerAggregate, stable_id
 from ledger.errors import InvalidInput, RuleViolated
 from ledger.events import programme as ev
-
-if TYPE_CHECKING:
-    from datetime import date
 
 # Pipeline stages a company passes through in one programme.
 PRESENTED, JOINED, ONBOARDED, WITHDRAWN, COMPLETED = (
@@ -82,14 +81,27 @@ class Programme(LedgerAggregate):
         self.caps = dict(caps)
         self.targets = dict(targets)
         self.closed = False
+        # a company: its stage now, its presentations and every stage it reached, dated ([ISO day, stage])
         self.companies: dict[str, dict[str, Any]] = {}
         self.participants: dict[str, dict[str, Any]] = {}
+        # for the caps on every day: each cap's values by day (the launch's from the start: no fact of the
+        # programme takes effect before it), and the counts they cap, as changes by day
+        self.cap_settings: dict[str, dated.Settings] = {n: {date.min.isoformat(): v} for n, v in caps.items()}
+        self.active_companies: dated.Changes = {}
+        self.registrations: dated.Changes = {}
 
     # --- derived state -------------------------------------------------------------------------------------
 
     def stage_of(self, org_number: str) -> str | None:
+        """The company's stage now: the one it reached last by effective date (on one day, last recorded)."""
         company = self.companies.get(org_number)
         return None if company is None else company["stage"]
+
+    def stage_on(self, org_number: str, day: date) -> str | None:
+        """The company's stage on a day."""
+        company = self.companies.get(org_number)
+        reached = [stage for on, stage in _by_day(company["stages"]) if on <= day.isoformat()] if company else []
+        return reached[-1] if reached else None
 
     @property
     def active_company_count(self) -> int:
@@ -111,20 +123,52 @@ class Programme(LedgerAggregate):
         if self.closed:
             raise RuleViolated("programme_closed", f"programme {self.slug} is closed")
 
+    def check_effective(self, day: date) -> None:
+        """No fact of a programme takes effect before its launch."""
+        if day < self.began_on:
+            raise RuleViolated(
+                "effective_before_launch",
+                f"effective {day} is before programme {self.slug} was launched ({self.began_on})",
+                on=day,
+            )
+
+    def _counted(self, name: str) -> dated.Changes:
+        return self.active_companies if name == "companies" else self.registrations
+
+    def _check_cap(self, name: str, day: date, counts: dated.Changes, settings: dated.Settings | None = None) -> None:
+        """The cap holds on `day` and on every later day (`counts` with the change asked for)."""
+        settings = self.cap_settings.get(name, {}) if settings is None else settings
+        excess = dated.first_excess(day, counts, settings)
+        if excess is not None:
+            rule = "company_cap_reached" if name == "companies" else "participant_cap_reached"
+            raise RuleViolated(
+                rule,
+                f"the programme's cap of {excess.cap} {name} would be passed on {excess.day} ({excess.counted})",
+                on=excess.day,
+            )
+
     def revise_cap(
         self, name: str, value: int, decision: dict[str, str], actor: str, effective_on: date | None
     ) -> None:
         self.check_open()
-        current = self.active_company_count if name == "companies" else self.participant_count
-        if value < current:
-            raise RuleViolated("cap_below_current", f"cap {name}={value} is below the current {current}")
+        day = dated.effective(effective_on)
+        settings = {**self.cap_settings.get(name, {}), day.isoformat(): value}
+        excess = dated.first_excess(day, self._counted(name), settings)
+        if excess is not None:
+            raise RuleViolated(
+                "cap_below_current",
+                f"cap {name}={value} is below the {excess.counted} {name} counted on {excess.day}",
+                on=excess.day,
+            )
         self._cap_revised(name=name, value=value, decision=decision, actor=actor, effective_on=effective_on)
 
     @event(ev.CapRevised)
     def _cap_revised(
         self, name: str, value: int, decision: dict[str, str], actor: str, effective_on: date | None
     ) -> None:
-        self.caps[name] = value
+        self.cap_settings.setdefault(name, {})[self.fact_on.isoformat()] = value
+        latest = max(self.cap_settings[name])
+        self.caps[name] = self.cap_settings[name][latest]
 
     def revise_target(
         self, name: str, value: int, decision: dict[str, str], actor: str, effective_on: date | None
@@ -148,32 +192,51 @@ class Programme(LedgerAggregate):
 
     # Companies ---------------------------------------------------------------------------------------------
 
+    def _reach(self, org_number: str, stage: str) -> None:
+        """Record that a company reached a stage on the event's day; its stage now and the count of active
+        companies by day follow."""
+        company = self.companies.setdefault(org_number, {"stage": None, "presentations": 0, "stages": []})
+        before = _active_changes(company["stages"])
+        company["stages"].append([self.fact_on.isoformat(), stage])
+        after = _active_changes(company["stages"])
+        for day in before.keys() | after.keys():
+            change = after.get(day, 0) - before.get(day, 0)
+            if change:
+                self.active_companies[day] = self.active_companies.get(day, 0) + change
+        company["stage"] = _by_day(company["stages"])[-1][1]
+
+    def _not_joined_on(self, org_number: str, day: date) -> None:
+        if self.stage_on(org_number, day) in ACTIVE_STAGES | {COMPLETED}:
+            raise RuleViolated("already_joined", f"company {org_number} had joined by {day}", on=day)
+
     def present_company(self, org_number: str, channel: str, actor: str, effective_on: date | None) -> None:
+        """A company may be presented again, and a presentation found later may be dated back, but not to a
+        day on which the company had joined."""
         self.check_open()
-        stage = self.stage_of(org_number)
-        if stage in ACTIVE_STAGES or stage == COMPLETED:
-            raise RuleViolated("already_joined", f"company {org_number} has already joined")
+        self._not_joined_on(org_number, dated.effective(effective_on))
         self._company_presented(org_number=org_number, channel=channel, actor=actor, effective_on=effective_on)
 
     @event(ev.CompanyPresented)
     def _company_presented(self, org_number: str, channel: str, actor: str, effective_on: date | None) -> None:
-        company = self.companies.setdefault(org_number, {"stage": PRESENTED, "presentations": 0})
-        company["presentations"] += 1
+        self._reach(org_number, PRESENTED)
+        self.companies[org_number]["presentations"] += 1
 
     def join_company(self, org_number: str, actor: str, effective_on: date | None) -> None:
         self.check_open()
-        stage = self.stage_of(org_number)
-        if stage in ACTIVE_STAGES or stage == COMPLETED:
-            raise RuleViolated("already_joined", f"company {org_number} has already joined")
-        cap = self.caps.get("companies")
-        if cap is not None and self.active_company_count >= cap:
-            raise RuleViolated("company_cap_reached", f"the programme's cap of {cap} companies is reached")
+        day = dated.effective(effective_on)
+        self._not_joined_on(org_number, day)
+        company = self.companies.get(org_number, {"stages": []})
+        before = _active_changes(company["stages"])
+        after = _active_changes([*company["stages"], [day.isoformat(), JOINED]])
+        counts = dict(self.active_companies)
+        for on in before.keys() | after.keys():
+            counts[on] = counts.get(on, 0) + after.get(on, 0) - before.get(on, 0)
+        self._check_cap("companies", day, counts)
         self._company_joined(org_number=org_number, actor=actor, effective_on=effective_on)
 
     @event(ev.CompanyJoined)
     def _company_joined(self, org_number: str, actor: str, effective_on: date | None) -> None:
-        company = self.companies.setdefault(org_number, {"stage": PRESENTED, "presentations": 0})
-        company["stage"] = JOINED
+        self._reach(org_number, JOINED)
 
     def _require_active(self, org_number: str) -> None:
         if self.stage_of(org_number) not in ACTIVE_STAGES:
@@ -188,7 +251,7 @@ class Programme(LedgerAggregate):
 
     @event(ev.OnboardingMeetingHeld)
     def _onboarding_held(self, org_number: str, actor: str, effective_on: date | None) -> None:
-        self.companies[org_number]["stage"] = ONBOARDED
+        self._reach(org_number, ONBOARDED)
 
     def set_goals(self, org_number: str, goals: list[str], actor: str, effective_on: date | None) -> None:
         self.check_open()
@@ -226,7 +289,7 @@ class Programme(LedgerAggregate):
 
     @event(ev.CompanyWithdrew)
     def _company_withdrew(self, org_number: str, reason: str, actor: str, effective_on: date | None) -> None:
-        self.companies[org_number]["stage"] = WITHDRAWN
+        self._reach(org_number, WITHDRAWN)
 
     def complete_company(self, org_number: str, actor: str, effective_on: date | None) -> None:
         self.check_open()
@@ -235,7 +298,7 @@ class Programme(LedgerAggregate):
 
     @event(ev.CompanyCompleted)
     def _company_completed(self, org_number: str, actor: str, effective_on: date | None) -> None:
-        self.companies[org_number]["stage"] = COMPLETED
+        self._reach(org_number, COMPLETED)
 
     # Participants ------------------------------------------------------------------------------------------
 
@@ -253,9 +316,10 @@ class Programme(LedgerAggregate):
         self._require_active(org_number)
         if participant_id in self.participants:
             raise RuleViolated("participant_exists", f"participant {participant_id} is already registered")
-        cap = self.caps.get("participants")
-        if cap is not None and self.participant_count >= cap:
-            raise RuleViolated("participant_cap_reached", f"the programme's cap of {cap} participants is reached")
+        day = dated.effective(effective_on)
+        counts = dict(self.registrations)
+        dated.add(counts, day, 1)
+        self._check_cap("participants", day, counts)
         self._participant_registered(
             participant_id=participant_id,
             org_number=org_number,
@@ -275,6 +339,7 @@ class Programme(LedgerAggregate):
         actor: str,
         effective_on: date | None,
     ) -> None:
+        dated.add(self.registrations, self.fact_on, 1)
         self.participants[participant_id] = {
             "org_number": org_number,
             "target_group": target_group,
@@ -320,3 +385,21 @@ class Programme(LedgerAggregate):
     @event(ev.ParticipantErased)
     def _participant_erased(self, participant_id: str, actor: str, effective_on: date | None) -> None:
         self.participants[participant_id]["erased"] = True
+
+
+def _by_day(stages: list[list[str]]) -> list[list[str]]:
+    """Stages in the order they were reached: by day, and on one day in the order recorded."""
+    return sorted(stages, key=lambda reached: reached[0])
+
+
+def _active_changes(stages: list[list[str]]) -> dated.Changes:
+    """How one company adds to the count of active companies: +1 on the day it becomes active, -1 on the day it
+    stops being active."""
+    changes: dated.Changes = {}
+    active = False
+    for on, stage in _by_day(stages):
+        now = stage in ACTIVE_STAGES
+        if now != active:
+            changes[on] = changes.get(on, 0) + (1 if now else -1)
+            active = now
+    return {on: change for on, change in changes.items() if change}

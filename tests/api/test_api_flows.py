@@ -35,6 +35,7 @@ def launch_body(slug: str = PROGRAMME_A, cap: int = 3) -> dict[str, Any]:
         "themes": ["food industry"],
         "caps": {"companies": cap},
         "targets": {"participants": 100},
+        "effective_on": "2020-01-01",
     }
 
 
@@ -406,14 +407,28 @@ def test_unknown_ids_are_404(client: TestClient, tokens: Tokens) -> None:
         assert response.status_code == 404, (path, response.text)
     malformed = client.post(f"{BASE}/modules/not-a-uuid/sessions", headers=auth(c), json=session)
     assert (malformed.status_code, malformed.json()["field"]) == (422, "module_id")
-    # an unknown id inside a body is refused too, naming the rule
-    for path, body in [
-        (f"{BASE}/reversals", {"entry_id": unknown, "reason": "r", "decision": DECISION}),
-        (f"{BASE}/disbursements", {"allocation_id": unknown, "amount": 1}),
+    # an unknown id inside a body is 404 too, naming the field and the id
+    allocation = {"recipient_kind": "provider", "recipient": "USN", "amount": 1, "decision": DECISION}
+    for path, body, field in [
+        (f"{BASE}/reversals", {"entry_id": unknown, "reason": "r", "decision": DECISION}, "entry_id"),
+        (f"{BASE}/disbursements", {"allocation_id": unknown, "amount": 1}, "allocation_id"),
+        (f"{BASE}/expenditures", {"allocation_id": unknown, "amount": 1, "period": "2021-H1"}, "allocation_id"),
+        (f"{BASE}/allocations", {**allocation, "grant_id": unknown}, "grant_id"),
+        (
+            f"{BASE}/reallocations",
+            {
+                "from_allocation_id": unknown,
+                "to_allocation_id": unknown,
+                "amount": 1,
+                "reason": "r",
+                "decision": DECISION,
+            },
+            "from_allocation_id",
+        ),
     ]:
         response = client.post(path, headers=auth(c), json=body)
-        assert response.status_code in (404, 409), (path, response.text)
-        assert response.json().get("rule") or response.json()["error"] == "not_found"
+        assert response.status_code == 404, (path, response.text)
+        assert response.json()["field"] == field and unknown in response.json()["message"], response.text
     assert client.get("/api/programmes/nowhere", headers=auth(tokens.admin)).status_code == 404
     assert client.get("/api/programmes/nowhere/audit", headers=auth(tokens.analyst)).status_code == 404
     assert client.get(f"/api/participants/{unknown}/identity", headers=auth(tokens.admin)).status_code == 404
