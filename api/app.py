@@ -104,7 +104,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         description="An event-sourced ledger for regional competence-development programmes. Commands are POST "
         "(PUT where they replace); every read model is a GET with as_of_position, as_of_time or as_of_date. "
         'Send `Authorization: Bearer <token>`; guard changes with `If-Match: "<version>"` and retries with '
-        "`Idempotency-Key`.",
+        "`Idempotency-Key`. Every figure an answer publishes (its unit, what it counts, how it behaves as of a "
+        "moment on each time axis, its rounding) is defined in the repository's docs/figures.md, one section per "
+        "answer type.",
         lifespan=lifespan,
     )
     app.state.services = services

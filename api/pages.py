@@ -239,7 +239,7 @@ def programme_page(
     )
     recruitment = line_chart(
         "Companies joined (cumulative)",
-        [(w.week.isoformat(), w.cumulative.joins - w.cumulative.withdrawals) for w in weekly],
+        [(w.week.isoformat(), w.cumulative.companies_joined) for w in weekly],
         "recruitment",
         cap,
         pipeline.target,
@@ -254,7 +254,7 @@ def programme_page(
             ("sessions held", len(status.sessions.held)),
             ("sessions upcoming", len(status.sessions.upcoming)),
             ("attendances", status.training.attendances),
-            ("training hours", status.training.training_hours),
+            ("participant-hours", status.training.participant_hours + status.activities.participant_hours),
             ("activities held", status.activities.held),
             ("activity participants", status.activities.participants),
         ],

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.pool import StaticPool
 
 from ledger.domain.company import Company
+from ledger.events import CompanyRegistered
 from projections.facts import EventLog, Fact, fact_from, facts_from
 from projections.projector import READ_MODELS
 from projections.rows import SqlRows
@@ -114,8 +115,14 @@ def programme_as_of(
         position = position_at(views, recorded_at)
     facts = programme_facts(ledger, views, programme_id, position)
     if effective_on is not None:
-        facts = [f for f in facts if f.effective_date <= effective_on]
+        facts = [f for f in facts if in_effect(f, effective_on)]
     return fold_into_memory(facts)
+
+
+def in_effect(fact: Fact, day: date) -> bool:
+    """A fact counts as of an effective day if it took effect by then; a company's registration describes the
+    company whatever its date (docs/figures.md, "Two time axes")."""
+    return fact.effective_date <= day or fact.kind is CompanyRegistered
 
 
 def store_as_of(
@@ -138,7 +145,7 @@ def store_as_of(
             if not batch:
                 return
             for fact in facts_from(ledger.mapper, batch):
-                if effective_on is None or fact.effective_date <= effective_on:
+                if effective_on is None or in_effect(fact, effective_on):
                     yield fact
             start = batch[-1].id
 

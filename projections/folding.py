@@ -57,15 +57,24 @@ class At:
         )
 
 
+@dataclass(frozen=True)
+class Shared:
+    """The envelope of an event of no programme (a company's registration): where and when."""
+
+    position: int
+    effective_on: date
+
+
 Handler = Callable[[E, At, Rows], None]
-SharedHandler = Callable[[E, Rows], None]
+SharedHandler = Callable[[E, Shared, Rows], None]
 
 
 class Fold:
     """A read model's handlers, one per event class. `on(EventClass)` registers the handler of a programme's
     event: it receives the typed event, its envelope and the rows. `on_shared(EventClass)` registers the handler
-    of an event of no programme (a company's registration): the event and the rows. Events with no handler, and
-    events of an aggregate whose programme the fold never saw (as of an effective date, say), change nothing.
+    of an event of no programme (a company's registration): the event, its position and day, and the rows.
+    Events with no handler, and events of an aggregate whose programme the fold never saw (as of an effective
+    date, say), change nothing.
     `owners` is the table where the read model remembers which programme each aggregate belongs to (each read
     model keeps its own, so it rebuilds alone)."""
 
@@ -101,7 +110,7 @@ class Fold:
         programme_id = programme_of(fact, rows, self.owners)
         shared = self._shared.get(fact.kind)
         if shared is not None:
-            shared(fact.event, rows)
+            shared(fact.event, Shared(fact.position, fact.effective_date), rows)
         handler = self._handlers.get(fact.kind)
         if handler is not None and programme_id is not None:
             handler(fact.event, At.of(fact, programme_id), rows)

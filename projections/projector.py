@@ -8,6 +8,7 @@ also LISTENs to the store's notifications, with the poll as the fallback when a 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -16,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, inspect, select, update
 
 from projections.audit.fold import READ_MODEL as AUDIT
 from projections.evaluation.fold import READ_MODEL as EVALUATION
 from projections.facts import EventLog, Fact, facts_from
 from projections.integrity.fold import READ_MODEL as INTEGRITY
 from projections.rows import SqlRows
-from projections.schema import TABLES, metadata, positions
+from projections.schema import TABLES, metadata, positions, schemas
 from projections.status.fold import READ_MODEL as STATUS
 
 if TYPE_CHECKING:
@@ -58,8 +59,9 @@ class Projector:
         self._stop = threading.Event()
         self._rows = SqlRows()
         self._written: dict[str, int] = {}  # positions this projector last committed
-        metadata.create_all(engine)
         with engine.begin() as db:
+            _rebuild_changed_shapes(db)
+            metadata.create_all(db)
             known = {r.read_model for r in db.execute(select(positions.c.read_model))}
             for model in READ_MODELS.values():
                 if model.name not in known:
@@ -193,3 +195,34 @@ class Projector:
                 db.execute(update(positions).where(positions.c.read_model == name).values(position=0))
         solo = Projector(self.ledger, self.engine, chosen, self.batch_size)
         return solo.run_once(progress)
+
+
+def fingerprint(model: ReadModel) -> str:
+    """The shape of a read model's tables: names, columns, types, keys and indexes."""
+    shape = []
+    for name in sorted(model.tables):
+        table = TABLES[name]
+        columns = [(c.name, str(c.type), c.primary_key, c.nullable) for c in table.columns]
+        indexes = sorted(tuple(c.name for c in index.columns) for index in table.indexes)
+        shape.append((name, columns, indexes))
+    return hashlib.sha256(repr(shape).encode()).hexdigest()
+
+
+def _rebuild_changed_shapes(db: Connection) -> None:
+    """A read model whose tables were built in another shape (by an earlier version) is dropped and starts again
+    from position 0: the projector replays the log into the new shape."""
+    schemas.create(db, checkfirst=True)
+    built = {r.read_model: r.fingerprint for r in db.execute(select(schemas))}
+    existing = set(inspect(db).get_table_names())
+    for model in READ_MODELS.values():
+        shape = fingerprint(model)
+        if built.get(model.name) == shape:
+            continue
+        if model.name in built or existing & set(model.tables):
+            log.warning("read model %s: its tables changed shape; rebuilding it from the log", model.name)
+        for name in model.tables:
+            TABLES[name].drop(db, checkfirst=True)
+        if existing & {positions.name}:
+            db.execute(delete(positions).where(positions.c.read_model == model.name))
+        db.execute(delete(schemas).where(schemas.c.read_model == model.name))
+        db.execute(insert(schemas).values(read_model=model.name, fingerprint=shape))

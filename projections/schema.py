@@ -26,6 +26,8 @@ def _key(name: str) -> Column[Any]:
 
 # --- tracking: one row per read model, advanced in the same transaction as its rows -------------------------
 positions = _table("view_positions", _key("read_model"), Column("position", BigInteger, nullable=False))
+# the shape of each read model's tables when they were built: another shape means rebuild them
+schemas = _table("view_schemas", _key("read_model"), Column("fingerprint", String(64), nullable=False))
 
 
 def _owners(name: str) -> Table:
@@ -53,6 +55,7 @@ programmes = _table(
     Column("themes", JSON),
     Column("caps", JSON),
     Column("targets", JSON),
+    Column("revised_on", JSON),  # "caps:<name>" or "targets:<name>" -> the day the value in force took effect
     Column("closed", Boolean),
     *_counters(
         "presentations",
@@ -72,12 +75,16 @@ programmes = _table(
         "enrolments",
         "completions",
         "attendances",
-        "training_minutes",
+        "training_minutes",  # participant-minutes attended in sessions
+        "session_minutes",  # held sessions' own minutes (delivered)
         "activities_planned",
         "activities_held",
         "activities_cancelled",
-        "activity_minutes",
-        "activity_participants",
+        "activity_minutes",  # held activities' own minutes (delivered)
+        "activity_participants",  # headcounts of held activities
+        "activity_participant_minutes",  # minutes x headcount
+        "activity_named_participants",  # the named (registered) people among the headcounts
+        "activity_named_minutes",  # minutes x named people
         "forum_meetings",
         "education_offers",
     ),
@@ -87,12 +94,14 @@ programme_companies = _table(
     _key("programme_id"),
     _key("org_number"),
     Column("stage", String(20)),
+    Column("stage_on", Date),  # the day it reached its stage now
     Column("presentations", Integer),
     Column("presented_on", Date),
     Column("joined_on", Date),
     Column("onboarded_on", Date),
     Column("withdrawn_on", Date),
     Column("completed_on", Date),
+    Column("first_session_on", Date),
     Column("goals", JSON),
     Column("competence_areas", JSON),
 )
@@ -101,6 +110,15 @@ companies = _table(
     _key("org_number"),
     Column("country", String(2)),
     Column("name", Text),
+    Column("region", Text),
+    Column("sector", Text),
+    Column("size", String(10)),
+)
+company_versions = _table(
+    "view_company_versions",
+    _key("org_number"),
+    Column("position", BigInteger, primary_key=True),  # when it was recorded: the later recorded wins
+    Column("valid_from", Date),  # its effective date
     Column("region", Text),
     Column("sector", Text),
     Column("size", String(10)),
@@ -171,6 +189,13 @@ participants = _table(
     Column("erased", Boolean),
     *_counters("attended_minutes"),
     indexes=(("programme_id",),),
+)
+participant_minutes = _table(
+    "view_participant_minutes",
+    _key("programme_id"),
+    _key("participant_id"),
+    Column("day", Date, primary_key=True),
+    *_counters("minutes"),  # participant-minutes on that day: sessions attended, named in held activities
 )
 forum_items = _table(
     "view_forum_items",
@@ -252,15 +277,16 @@ weekly = _table(
     Column("week", Date, primary_key=True),
     *_counters(
         "presentations",
-        "joins",
-        "withdrawals",
         "sessions_held",
+        "session_minutes",
         "participants_registered",
         "attendance_minutes",
         "activities_held",
         "activity_minutes",
+        "activity_participant_minutes",
     ),
 )
+eval_sessions = _table("eval_sessions", _key("session_id"), *_counters("minutes"))
 
 # --- integrity: the event index and the SHA-256 hash chain --------------------------------------------------
 event_index = _table(

@@ -14,13 +14,14 @@ class WeeklyCounts(Answer):
     counted back."""
 
     presentations: int
-    joins: int
-    withdrawals: int
+    companies_presented: int
+    companies_joined: int
+    companies_withdrawn: int
     sessions_held: int
-    participants_registered: int
-    attendance_minutes: int
     activities_held: int
-    activity_minutes: int
+    participants_registered: int
+    participant_minutes: int
+    delivered_minutes: int
     disbursed: int
     spent: int
 
@@ -51,6 +52,7 @@ class Funnel(Answer):
     conversion_presented_to_joined: float | None
     median_days_presented_to_joined: Days | None
     median_days_joined_to_onboarded: Days | None
+    median_days_joined_to_first_session: Days | None
 
 
 class Cell(Answer):
@@ -59,8 +61,9 @@ class Cell(Answer):
 
 
 class Participation(Answer):
-    """Participants and their training hours by the company's region, sector and size, and by target group
-    ("unknown" for a company whose registration the ledger does not hold)."""
+    """Participants and participant-hours by the company's region, sector and size as effective on each fact's
+    day, and by target group; every dimension sums to the same totals ("unknown": people counted in activities
+    but not named, a company whose registration the ledger does not hold). docs/figures.md#participation."""
 
     region: dict[str, Cell]
     sector: dict[str, Cell]
@@ -69,19 +72,23 @@ class Participation(Answer):
 
 
 class Costs(Answer):
+    """Money spent per participant and per participant-hour, whole minor units (docs/figures.md#costs)."""
+
     spent: int
     participants: int
-    training_hours: float
+    participant_hours: float
     cost_per_participant: int | None
-    cost_per_training_hour: int | None
+    cost_per_participant_hour: int | None
 
 
 class EsfPeriod(Answer):
-    """One half-year reporting period (2021-H1): participants by first entry, supported SMEs, and each ESF
-    attribute's counts (every value present; a participant without the attribute counts in the total only)."""
+    """One half-year reporting period (2021-H1): participants by first entry, those with all four attributes
+    (`complete`), supported SMEs, and each attribute's counts over the complete records only (every value
+    present; each breakdown sums to `complete`). docs/figures.md#esfperiod."""
 
     period: str
     participants: int
+    complete: int
     supported_smes: int
     gender: dict[Gender, int]
     age_band: dict[AgeBand, int]

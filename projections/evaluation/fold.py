@@ -1,6 +1,6 @@
 """The evaluation fold: weekly counts per programme by effective date, the base of the time series. One handler
-per counted event; the funnel, breakdowns, costs and ESF indicators are queries over these and the status and
-audit tables."""
+per counted event; the companies' first arrivals, the funnel, breakdowns, costs and ESF indicators are queries
+over these and the status and audit tables (docs/figures.md)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,19 @@ from typing import TYPE_CHECKING
 from ledger.events import (
     ActivityHeld,
     AttendanceRecorded,
-    CompanyJoined,
     CompanyPresented,
-    CompanyWithdrew,
     ParticipantRegistered,
     SessionHeld,
+    SessionScheduled,
 )
-from projections.folding import At, Fold, ReadModel, bump, week_of
+from projections.folding import At, Fold, ReadModel, bump, put_new, week_of
 
 if TYPE_CHECKING:
     from projections.rows import Rows
 
 OWNERS = "eval_owners"
 WEEKLY = "eval_weekly"
+SESSIONS = "eval_sessions"
 
 fold = Fold(OWNERS)
 
@@ -36,19 +36,16 @@ def company_presented(_: CompanyPresented, at: At, rows: Rows) -> None:
     _count(rows, at, presentations=1)
 
 
-@fold.on(CompanyJoined)
-def company_joined(_: CompanyJoined, at: At, rows: Rows) -> None:
-    _count(rows, at, joins=1)
-
-
-@fold.on(CompanyWithdrew)
-def company_withdrew(_: CompanyWithdrew, at: At, rows: Rows) -> None:
-    _count(rows, at, withdrawals=1)
+@fold.on(SessionScheduled)
+def session_scheduled(e: SessionScheduled, _: At, rows: Rows) -> None:
+    """A session's own length, counted as delivered when it is held."""
+    put_new(rows, SESSIONS, session_id=e.session_id, minutes=e.minutes)
 
 
 @fold.on(SessionHeld)
-def session_held(_: SessionHeld, at: At, rows: Rows) -> None:
-    _count(rows, at, sessions_held=1)
+def session_held(e: SessionHeld, at: At, rows: Rows) -> None:
+    session = rows.get(SESSIONS, (e.session_id,))
+    _count(rows, at, sessions_held=1, session_minutes=session["minutes"] if session else 0)
 
 
 @fold.on(ParticipantRegistered)
@@ -63,7 +60,8 @@ def attendance_recorded(e: AttendanceRecorded, at: At, rows: Rows) -> None:
 
 @fold.on(ActivityHeld)
 def activity_held(e: ActivityHeld, at: At, rows: Rows) -> None:
-    _count(rows, at, activities_held=1, activity_minutes=e.minutes)
+    _count(rows, at, activities_held=1, activity_minutes=e.minutes,
+           activity_participant_minutes=e.minutes * e.participant_count)  # fmt: skip
 
 
-READ_MODEL = ReadModel("evaluation", (OWNERS, WEEKLY), fold)
+READ_MODEL = ReadModel("evaluation", (OWNERS, WEEKLY, SESSIONS), fold)

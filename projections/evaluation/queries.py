@@ -8,15 +8,34 @@ from enum import StrEnum
 from statistics import median
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, RowMapping, select
 
 from ledger.values import AgeBand, CompanySize, EducationLevel, EmploymentStatus, Gender
 from projections.audit.answers import EntryKind
 from projections.audit.queries import funds
-from projections.evaluation.answers import Cell, Costs, EsfPeriod, Evaluation, Funnel, Participation, Week, WeeklyCounts
+from projections.evaluation.answers import (
+    Cell,
+    Costs,
+    Days,
+    EsfPeriod,
+    Evaluation,
+    Funnel,
+    Participation,
+    Week,
+    WeeklyCounts,
+)
 from projections.folding import week_of
-from projections.schema import audit_entries, companies, participants, programme_companies, programmes, weekly
-from projections.status.answers import Stage
+from projections.schema import (
+    audit_entries,
+    company_versions,
+    participant_minutes,
+    participants,
+    programme_companies,
+    programmes,
+    weekly,
+)
+from projections.status.queries import days_between
+from projections.units import hours, per, ratio
 
 if TYPE_CHECKING:
     from datetime import date
@@ -29,6 +48,7 @@ ESF_ATTRIBUTES: dict[str, type[StrEnum]] = {
     "employment_status": EmploymentStatus,
     "education_level": EducationLevel,
 }
+UNKNOWN = "unknown"
 SME_SIZES = frozenset({CompanySize.MICRO, CompanySize.SMALL, CompanySize.MEDIUM})
 COUNTS = tuple(WeeklyCounts.model_fields)
 _MONEY = {EntryKind.EXPENDITURE: "spent", EntryKind.ADVANCE: "disbursed", EntryKind.PAYMENT: "disbursed"}
@@ -45,10 +65,22 @@ def evaluation(db: Connection, programme_id: str) -> Evaluation:
 
 
 def weekly_series(db: Connection, programme_id: str) -> list[Week]:
-    """Weekly and cumulative counts, with money disbursed and spent per week (reversals count back)."""
+    """Weekly and cumulative counts by effective date: events from the weekly table, companies' first arrivals
+    from the pipeline, money disbursed and spent per week (a reversal counts back in its own week)."""
     series: dict[date, Counter[str]] = defaultdict(Counter)
     for row in db.execute(select(weekly).where(weekly.c.programme_id == programme_id)).mappings():
-        series[row["week"]].update({name: row[name] for name in COUNTS if name in row})
+        series[row["week"]].update(
+            presentations=row["presentations"],
+            sessions_held=row["sessions_held"],
+            activities_held=row["activities_held"],
+            participants_registered=row["participants_registered"],
+            participant_minutes=row["attendance_minutes"] + row["activity_participant_minutes"],
+            delivered_minutes=row["session_minutes"] + row["activity_minutes"],
+        )
+    for company in _pipeline(db, programme_id):
+        for stage in ("presented", "joined", "withdrawn"):
+            if company[f"{stage}_on"] is not None:
+                series[week_of(company[f"{stage}_on"])][f"companies_{stage}"] += 1
     entries = db.execute(select(audit_entries).where(audit_entries.c.programme_id == programme_id)).mappings().all()
     kinds = {entry["entry_id"]: entry["kind"] for entry in entries}
     for entry in entries:
@@ -85,72 +117,110 @@ def weekly_table(db: Connection, programme_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def _pipeline(db: Connection, programme_id: str) -> list[RowMapping]:
+    query = select(programme_companies).where(programme_companies.c.programme_id == programme_id)
+    return list(db.execute(query).mappings())
+
+
 def funnel(db: Connection, programme_id: str) -> Funnel:
-    rows = (
-        db.execute(select(programme_companies).where(programme_companies.c.programme_id == programme_id))
-        .mappings()
-        .all()
-    )
-    presented = [r for r in rows if r["presented_on"] is not None]
-    joined = [r for r in rows if r["joined_on"] is not None]
-    onboarded = [r for r in rows if r["onboarded_on"] is not None]
-    days_to_join = [(r["joined_on"] - r["presented_on"]).days for r in joined if r["presented_on"] is not None]
-    days_to_onboard = [(r["onboarded_on"] - r["joined_on"]).days for r in onboarded if r["joined_on"] is not None]
-    converted = sum(1 for r in presented if r["joined_on"] is not None)
+    """Companies by the stages they ever reached (first arrivals), conversion, and median days between first
+    arrivals, never negative."""
+    rows = _pipeline(db, programme_id)
+
+    def reached(stage: str) -> list[RowMapping]:
+        return [r for r in rows if r[f"{stage}_on"] is not None]
+
+    def median_days(first: str, then: str) -> Days | None:
+        days = [days_between(r[first], r[then]) for r in rows if r[first] is not None and r[then] is not None]
+        return median(d for d in days if d is not None) if days else None
+
+    presented = reached("presented")
     return Funnel(
         presented=len(presented),
-        joined=len(joined),
-        onboarded=len(onboarded),
-        withdrawn=sum(1 for r in rows if r["stage"] == Stage.WITHDRAWN),
-        completed=sum(1 for r in rows if r["stage"] == Stage.COMPLETED),
-        conversion_presented_to_joined=round(converted / len(presented), 4) if presented else None,
-        median_days_presented_to_joined=median(days_to_join) if days_to_join else None,
-        median_days_joined_to_onboarded=median(days_to_onboard) if days_to_onboard else None,
+        joined=len(reached("joined")),
+        onboarded=len(reached("onboarded")),
+        withdrawn=len(reached("withdrawn")),
+        completed=len(reached("completed")),
+        conversion_presented_to_joined=ratio(sum(1 for r in presented if r["joined_on"] is not None), len(presented)),
+        median_days_presented_to_joined=median_days("presented_on", "joined_on"),
+        median_days_joined_to_onboarded=median_days("joined_on", "onboarded_on"),
+        median_days_joined_to_first_session=median_days("joined_on", "first_session_on"),
     )
+
+
+class CompanyVersions:
+    """Companies' region, sector and size as effective on a day: the version recorded last among those
+    effective on or before it, else the first recorded (docs/figures.md, "Attributes as they were")."""
+
+    def __init__(self, db: Connection) -> None:
+        self.versions: dict[str, list[RowMapping]] = defaultdict(list)
+        for row in db.execute(select(company_versions).order_by(company_versions.c.position)).mappings():
+            self.versions[row["org_number"]].append(row)
+
+    def on(self, org_number: str | None, day: date) -> dict[str, str]:
+        versions = self.versions.get(org_number or "")
+        if not versions:
+            return {"region": UNKNOWN, "sector": UNKNOWN, "size": UNKNOWN}
+        effective = [v for v in versions if v["valid_from"] <= day]
+        version = effective[-1] if effective else versions[0]
+        return {"region": version["region"], "sector": version["sector"], "size": version["size"]}
 
 
 def participation(db: Connection, programme_id: str) -> Participation:
-    """Participants and training hours by the company's region, sector and size, and by target group."""
-    company = {r.org_number: r for r in db.execute(select(companies))}
-    breakdown: dict[str, dict[str, dict[str, float]]] = {
-        k: defaultdict(lambda: {"participants": 0, "hours": 0.0}) for k in Participation.model_fields
+    """Participants (by their entry) and participant-minutes (by the day of each attendance or activity) in
+    cells of the company's region, sector and size as effective on that day, and of the target group; people
+    counted in activities but not named are `unknown` in every dimension."""
+    versions = CompanyVersions(db)
+    people = {
+        r["participant_id"]: r
+        for r in db.execute(select(participants).where(participants.c.programme_id == programme_id)).mappings()
     }
-    for p in db.execute(select(participants).where(participants.c.programme_id == programme_id)).mappings():
-        c = company.get(p["org_number"])
-        keys = {
-            "region": c.region if c else "unknown",
-            "sector": c.sector if c else "unknown",
-            "size": c.size if c else "unknown",
-            "target_group": p["target_group"],
-        }
-        for dimension, value in keys.items():
-            cell = breakdown[dimension][value]
-            cell["participants"] += 1
-            cell["hours"] = round(cell["hours"] + p["attended_minutes"] / 60, 2)
+    counted: dict[str, Counter[str]] = {k: Counter() for k in Participation.model_fields}
+    minutes: dict[str, Counter[str]] = {k: Counter() for k in Participation.model_fields}
+    for person in people.values():
+        if person["entered_on"] is None:  # attended, but registered after the moment asked
+            continue
+        cells = {**versions.on(person["org_number"], person["entered_on"]), "target_group": person["target_group"]}
+        for dimension, value in cells.items():
+            counted[dimension][value] += 1
+    trained = db.execute(select(participant_minutes).where(participant_minutes.c.programme_id == programme_id))
+    for row in trained.mappings():
+        who = people.get(row["participant_id"])
+        org_number = who["org_number"] if who else None
+        cells = {**versions.on(org_number, row["day"]), "target_group": who["target_group"] if who else None}
+        for dimension, value in cells.items():
+            minutes[dimension][value or UNKNOWN] += row["minutes"]
+    totals = db.execute(select(programmes).where(programmes.c.programme_id == programme_id)).mappings().first()
+    if totals is not None:
+        anonymous = totals["activity_participant_minutes"] - totals["activity_named_minutes"]
+        for dimension in minutes:
+            if anonymous:
+                minutes[dimension][UNKNOWN] += anonymous
     return Participation(
         **{
             dimension: {
-                value: Cell(participants=int(c["participants"]), hours=c["hours"]) for value, c in sorted(cells.items())
+                value: Cell(participants=counted[dimension][value], hours=hours(minutes[dimension][value]))
+                for value in sorted(counted[dimension].keys() | minutes[dimension].keys())
             }
-            for dimension, cells in breakdown.items()
+            for dimension in Participation.model_fields
         }
     )
 
 
 def costs(db: Connection, programme_id: str) -> Costs | None:
-    """What was spent per participant and per training hour (training and activities); None before launch."""
+    """What was spent per participant and per participant-hour; None before launch."""
     row = db.execute(select(programmes).where(programmes.c.programme_id == programme_id)).mappings().first()
     if row is None:
         return None
     spent = funds(db, programme_id).spent
-    hours = (row["training_minutes"] + row["activity_minutes"]) / 60
-    people = row["participants"]
+    people = row["participants"] + row["activity_participants"] - row["activity_named_participants"]
+    participant_minutes_ = row["training_minutes"] + row["activity_participant_minutes"]
     return Costs(
         spent=spent,
         participants=people,
-        training_hours=round(hours, 2),
-        cost_per_participant=spent // people if people else None,
-        cost_per_training_hour=int(spent / hours) if hours else None,
+        participant_hours=hours(participant_minutes_),
+        cost_per_participant=per(spent, people),
+        cost_per_participant_hour=per(spent * 60, participant_minutes_),
     )
 
 
@@ -160,23 +230,29 @@ def reporting_period(day: date) -> str:
 
 def esf_indicators(db: Connection, programme_id: str) -> list[EsfPeriod]:
     """ESF common indicators per half-year reporting period, by the date of (first) entry. A participant with a
-    missing attribute counts in the total only; a re-entry keeps the first entry's attributes and period."""
-    sizes = {r.org_number: r.size for r in db.execute(select(companies.c.org_number, companies.c.size))}
+    missing attribute counts in the total only, in no breakdown: each breakdown sums to the complete records. A
+    re-entry keeps the first entry's attributes and period. SMEs by their size on the entry day."""
+    versions = CompanyVersions(db)
     people: Counter[str] = Counter()
+    complete: Counter[str] = Counter()
     smes: dict[str, set[str]] = defaultdict(set)
     counts: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: {a: Counter() for a in ESF_ATTRIBUTES})
     for p in db.execute(select(participants).where(participants.c.programme_id == programme_id)).mappings():
+        if p["entered_on"] is None:  # attended, but registered after the moment asked
+            continue
         period = reporting_period(p["entered_on"])
         people[period] += 1
-        for attribute in ESF_ATTRIBUTES:
-            if p[attribute] is not None:
+        if all(p[attribute] is not None for attribute in ESF_ATTRIBUTES):
+            complete[period] += 1
+            for attribute in ESF_ATTRIBUTES:
                 counts[period][attribute][p[attribute]] += 1
-        if sizes.get(p["org_number"]) in SME_SIZES:
+        if versions.on(p["org_number"], p["entered_on"])["size"] in SME_SIZES:
             smes[period].add(p["org_number"])
     return [
         EsfPeriod(
             period=period,
             participants=people[period],
+            complete=complete[period],
             supported_smes=len(smes[period]),
             gender=_every(Gender, counts[period]["gender"]),
             age_band=_every(AgeBand, counts[period]["age_band"]),

@@ -75,7 +75,8 @@ class ProgrammeFrame(Answer):
 
 
 class Pipeline(Answer):
-    """Companies per stage now; `active` is joined + onboarded, `ever_joined` counts each company once."""
+    """Companies per stage now (the stage reached last by effective date); `active` is joined + onboarded,
+    `ever_joined` counts each company once. Definitions: docs/figures.md#pipeline."""
 
     presented: int
     joined: int
@@ -90,6 +91,8 @@ class Pipeline(Answer):
 
 
 class ProgrammeCompany(Answer):
+    """One company in the programme: its stage now and the first day it reached each stage."""
+
     programme_id: str
     org_number: str
     stage: Stage
@@ -99,6 +102,8 @@ class ProgrammeCompany(Answer):
     onboarded_on: date | None
     withdrawn_on: date | None
     completed_on: date | None
+    first_session_on: date | None
+    days_to_first_session: int | None
     goals: list[str] | None
     competence_areas: list[str] | None
     name: str | None  # None for a company whose registration the ledger does not hold (as of a moment)
@@ -147,18 +152,24 @@ class Sessions(Answer):
 
 
 class Training(Answer):
+    """Module sessions: participant-hours attended and delivered hours (docs/figures.md#training)."""
+
     enrolments: int
     completions: int
     attendances: int
-    training_hours: float
+    participant_hours: float
+    delivered_hours: float
 
 
 class Activities(Answer):
+    """Activities: headcounts, participant-hours and delivered hours (docs/figures.md#activities)."""
+
     planned: int
     held: int
     cancelled: int
-    hours: float
     participants: int
+    participant_hours: float
+    delivered_hours: float
 
 
 class Participants(Answer):

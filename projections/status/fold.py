@@ -4,19 +4,23 @@ forum). Pure: it reads and writes rows only."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ledger import events as ev
-from projections.folding import At, Fold, ReadModel, bump, change, put_new
+from projections.folding import At, Fold, ReadModel, Shared, bump, change, put_new
 from projections.status.answers import ActivityStatus, SessionStatus, Stage
 
 if TYPE_CHECKING:
-    from projections.rows import Rows
+    from datetime import date
+
+    from projections.rows import Row, Rows
 
 OWNERS = "view_owners"
 P = "view_programmes"
 PC = "view_programme_companies"
 COMPANIES = "view_companies"
+VERSIONS = "view_company_versions"
+MINUTES = "view_participant_minutes"
 GROUPS = "view_network_groups"
 MODULES = "view_modules"
 SESSIONS = "view_sessions"
@@ -35,8 +39,14 @@ def _count(rows: Rows, at: At, **deltas: int) -> None:
 # --- companies (of no programme) -----------------------------------------------------------------------------
 
 
+def _version(rows: Rows, at: Shared, org_number: str, region: str, sector: str, size: str) -> None:
+    """The company's attributes from a day on, for figures that take them as they were (docs/figures.md)."""
+    put_new(rows, VERSIONS, org_number=org_number, position=at.position, valid_from=at.effective_on,
+            region=region, sector=sector, size=size)  # fmt: skip
+
+
 @fold.on_shared(ev.CompanyRegistered)
-def company_registered(e: ev.CompanyRegistered, rows: Rows) -> None:
+def company_registered(e: ev.CompanyRegistered, at: Shared, rows: Rows) -> None:
     put_new(
         rows,
         COMPANIES,
@@ -47,11 +57,14 @@ def company_registered(e: ev.CompanyRegistered, rows: Rows) -> None:
         sector=e.sector,
         size=e.size,
     )
+    _version(rows, at, e.org_number, e.region, e.sector, e.size)
 
 
 @fold.on_shared(ev.CompanyDetailsCorrected)
-def company_details_corrected(e: ev.CompanyDetailsCorrected, rows: Rows) -> None:
+def company_details_corrected(e: ev.CompanyDetailsCorrected, at: Shared, rows: Rows) -> None:
+    """The company as it is now: the correction recorded last."""
     change(rows, COMPANIES, (e.org_number,), name=e.name, region=e.region, sector=e.sector, size=e.size)
+    _version(rows, at, e.org_number, e.region, e.sector, e.size)
 
 
 # --- the programme's frame -----------------------------------------------------------------------------------
@@ -79,9 +92,16 @@ def programme_launched(e: ev.ProgrammeLaunched, at: At, rows: Rows) -> None:
 
 
 def _revise(rows: Rows, at: At, column: str, name: str, value: int) -> None:
+    """The cap or target in force is the revision effective last (on one day, recorded last)."""
     row = rows.get(P, (at.programme_id,))
-    if row is not None:
-        change(rows, P, (at.programme_id,), **{column: {**row[column], name: value}})
+    if row is None:
+        return
+    dates = dict(row["revised_on"] or {})
+    key = f"{column}:{name}"
+    if key in dates and at.effective_on.isoformat() < dates[key]:
+        return
+    dates[key] = at.effective_on.isoformat()
+    change(rows, P, (at.programme_id,), **{column: {**row[column], name: value}}, revised_on=dates)
 
 
 @fold.on(ev.CapRevised)
@@ -102,52 +122,56 @@ def programme_closed(_: ev.ProgrammeClosed, at: At, rows: Rows) -> None:
 # --- the company pipeline ------------------------------------------------------------------------------------
 
 
-def _stage(rows: Rows, at: At, org_number: str, new_stage: Stage, **dates: Any) -> None:
-    """Move a company to a stage, keeping the programme's count per stage (and of companies ever joined)."""
-    company = rows.get(PC, (at.programme_id, org_number))
-    if company is None:
-        company = put_new(rows, PC, programme_id=at.programme_id, org_number=org_number, stage=None, presentations=0)
-    old_stage = company["stage"]
-    company["stage"] = new_stage.value
-    company.update(dates)
+def _stage(rows: Rows, at: At, org_number: str, new_stage: Stage) -> Row:
+    """A company reached a stage on the event's day: the stage's date is the earliest day it reached it; its
+    stage now is the one reached last by effective date (on one day, recorded last). The programme counts
+    companies per stage now and companies ever joined."""
+    key = (at.programme_id, org_number)
+    company = rows.get(PC, key) or put_new(
+        rows, PC, programme_id=at.programme_id, org_number=org_number, stage=None, presentations=0
+    )
+    first = company[f"{new_stage}_on"]
+    deltas: dict[str, int] = {}
+    if first is None or at.effective_on < first:
+        company[f"{new_stage}_on"] = at.effective_on
+        if first is None and new_stage == Stage.JOINED:
+            deltas["ever_joined"] = 1
+    if company["stage_on"] is None or at.effective_on >= company["stage_on"]:
+        old_stage = company["stage"]
+        company["stage"], company["stage_on"] = new_stage.value, at.effective_on
+        deltas[f"stage_{new_stage}"] = deltas.get(f"stage_{new_stage}", 0) + 1
+        if old_stage is not None:
+            deltas[f"stage_{old_stage}"] = deltas.get(f"stage_{old_stage}", 0) - 1
     rows.put(PC, company)
-    deltas = {f"stage_{new_stage}": 1}
-    if old_stage is not None:
-        deltas[f"stage_{old_stage}"] = deltas.get(f"stage_{old_stage}", 0) - 1
-    if new_stage == Stage.JOINED and old_stage != Stage.JOINED:
-        deltas["ever_joined"] = 1
     _count(rows, at, **deltas)
+    return company
 
 
 @fold.on(ev.CompanyPresented)
 def company_presented(e: ev.CompanyPresented, at: At, rows: Rows) -> None:
-    """A company may be presented more than once; only the first presentation sets its stage."""
-    if rows.get(PC, (at.programme_id, e.org_number)) is None:
-        _stage(rows, at, e.org_number, Stage.PRESENTED, presented_on=at.effective_on)
-    company = rows.get(PC, (at.programme_id, e.org_number))
-    assert company is not None
+    company = _stage(rows, at, e.org_number, Stage.PRESENTED)
     change(rows, PC, (at.programme_id, e.org_number), presentations=(company["presentations"] or 0) + 1)
     _count(rows, at, presentations=1)
 
 
 @fold.on(ev.CompanyJoined)
 def company_joined(e: ev.CompanyJoined, at: At, rows: Rows) -> None:
-    _stage(rows, at, e.org_number, Stage.JOINED, joined_on=at.effective_on)
+    _stage(rows, at, e.org_number, Stage.JOINED)
 
 
 @fold.on(ev.OnboardingMeetingHeld)
 def onboarding_meeting_held(e: ev.OnboardingMeetingHeld, at: At, rows: Rows) -> None:
-    _stage(rows, at, e.org_number, Stage.ONBOARDED, onboarded_on=at.effective_on)
+    _stage(rows, at, e.org_number, Stage.ONBOARDED)
 
 
 @fold.on(ev.CompanyWithdrew)
 def company_withdrew(e: ev.CompanyWithdrew, at: At, rows: Rows) -> None:
-    _stage(rows, at, e.org_number, Stage.WITHDRAWN, withdrawn_on=at.effective_on)
+    _stage(rows, at, e.org_number, Stage.WITHDRAWN)
 
 
 @fold.on(ev.CompanyCompleted)
 def company_completed(e: ev.CompanyCompleted, at: At, rows: Rows) -> None:
-    _stage(rows, at, e.org_number, Stage.COMPLETED, completed_on=at.effective_on)
+    _stage(rows, at, e.org_number, Stage.COMPLETED)
 
 
 @fold.on(ev.CompanyGoalsSet)
@@ -267,8 +291,8 @@ def session_scheduled(e: ev.SessionScheduled, at: At, rows: Rows) -> None:
 
 @fold.on(ev.SessionHeld)
 def session_held(e: ev.SessionHeld, at: At, rows: Rows) -> None:
-    change(rows, SESSIONS, (e.session_id,), status=SessionStatus.HELD.value, held_on=at.effective_on)
-    _count(rows, at, sessions_scheduled=-1, sessions_held=1)
+    session = change(rows, SESSIONS, (e.session_id,), status=SessionStatus.HELD.value, held_on=at.effective_on)
+    _count(rows, at, sessions_scheduled=-1, sessions_held=1, session_minutes=session["minutes"] if session else 0)
     bump(rows, MODULES, {"module_id": at.originator_id}, sessions_held=1)
 
 
@@ -284,12 +308,25 @@ def participant_enrolled(_: ev.ParticipantEnrolled, at: At, rows: Rows) -> None:
     _count(rows, at, enrolments=1)
 
 
+def _trained(rows: Rows, at: At, participant_id: str, minutes: int) -> None:
+    """A participant's minutes in training on the event's day; the first such day of its company."""
+    participant = {"programme_id": at.programme_id, "participant_id": participant_id}
+    row = bump(rows, PARTICIPANTS, participant, attended_minutes=minutes)
+    bump(rows, MINUTES, {**participant, "day": at.effective_on}, minutes=minutes)
+    company = rows.get(PC, (at.programme_id, row["org_number"])) if row.get("org_number") else None
+    if company is not None and _earlier(at.effective_on, company["first_session_on"]):
+        change(rows, PC, (at.programme_id, row["org_number"]), first_session_on=at.effective_on)
+
+
+def _earlier(day: date, than: date | None) -> bool:
+    return than is None or day < than
+
+
 @fold.on(ev.AttendanceRecorded)
 def attendance_recorded(e: ev.AttendanceRecorded, at: At, rows: Rows) -> None:
     bump(rows, SESSIONS, {"session_id": e.session_id}, attendees=1, attended_minutes=e.minutes)
     bump(rows, MODULES, {"module_id": at.originator_id}, training_minutes=e.minutes)
-    participant = {"programme_id": at.programme_id, "participant_id": e.participant_id}
-    bump(rows, PARTICIPANTS, participant, attended_minutes=e.minutes)
+    _trained(rows, at, e.participant_id, e.minutes)
     _count(rows, at, attendances=1, training_minutes=e.minutes)
 
 
@@ -331,6 +368,9 @@ def activity_held(e: ev.ActivityHeld, at: At, rows: Rows) -> None:
         minutes=e.minutes,
         participants=e.participant_count,
     )
+    for participant_id in e.participant_ids:
+        _trained(rows, at, participant_id, e.minutes)
+    named = len(e.participant_ids)
     _count(
         rows,
         at,
@@ -338,6 +378,9 @@ def activity_held(e: ev.ActivityHeld, at: At, rows: Rows) -> None:
         activities_held=1,
         activity_minutes=e.minutes,
         activity_participants=e.participant_count,
+        activity_participant_minutes=e.minutes * e.participant_count,
+        activity_named_participants=named,
+        activity_named_minutes=e.minutes * named,
     )
 
 
@@ -381,5 +424,7 @@ def education_offer_co_created(e: ev.EducationOfferCoCreated, at: At, rows: Rows
 
 
 READ_MODEL = ReadModel(
-    "status", (OWNERS, P, PC, COMPANIES, GROUPS, MODULES, SESSIONS, ACTIVITIES, PARTICIPANTS, FORUM), fold
+    "status",
+    (OWNERS, P, PC, COMPANIES, VERSIONS, GROUPS, MODULES, SESSIONS, ACTIVITIES, PARTICIPANTS, MINUTES, FORUM),
+    fold,
 )

@@ -4,6 +4,7 @@ list with headline figures, and one programme's status."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, RowMapping, select
 
@@ -35,6 +36,10 @@ from projections.status.answers import (
     Stage,
     Training,
 )
+from projections.units import hours
+
+if TYPE_CHECKING:
+    from datetime import date
 
 
 def programme_id_for(db: Connection, slug: str) -> str | None:
@@ -113,14 +118,16 @@ def programme_status(db: Connection, programme_id: str) -> ProgrammeStatus | Non
             enrolments=row["enrolments"],
             completions=row["completions"],
             attendances=row["attendances"],
-            training_hours=round(row["training_minutes"] / 60, 2),
+            participant_hours=hours(row["training_minutes"]),
+            delivered_hours=hours(row["session_minutes"]),
         ),
         activities=Activities(
             planned=row["activities_planned"],
             held=row["activities_held"],
             cancelled=row["activities_cancelled"],
-            hours=round(row["activity_minutes"] / 60, 2),
             participants=row["activity_participants"],
+            participant_hours=hours(row["activity_participant_minutes"]),
+            delivered_hours=hours(row["activity_minutes"]),
         ),
         participants=Participants(
             total=row["participants"],
@@ -139,7 +146,22 @@ def _companies(db: Connection, programme_id: str) -> list[ProgrammeCompany]:
         .where(programme_companies.c.programme_id == programme_id)
         .order_by(programme_companies.c.org_number)
     )
-    return [ProgrammeCompany.model_validate(dict(r)) for r in db.execute(query).mappings()]
+    return [
+        ProgrammeCompany.model_validate(
+            {
+                **{k: v for k, v in r.items() if k != "stage_on"},
+                "days_to_first_session": days_between(r["joined_on"], r["first_session_on"]),
+            }
+        )
+        for r in db.execute(query).mappings()
+    ]
+
+
+def days_between(first: date | None, then: date | None) -> int | None:
+    """Days from one first arrival to the next, never negative (a stage reached out of order counts 0)."""
+    if first is None or then is None:
+        return None
+    return max(0, (then - first).days)
 
 
 def _sessions(db: Connection, programme_id: str) -> Sessions:

@@ -154,7 +154,7 @@ def test_a_programme_from_launch_to_reports(client: TestClient, tokens: Tokens) 
     assert status["pipeline"]["cap"] == 3
     assert status["participants"]["total"] == 7
     assert status["training"]["attendances"] == 7
-    assert status["training"]["training_hours"] == 42.0
+    assert status["training"]["participant_hours"] == 42.0
     assert [s["session_id"] for s in status["sessions"]["held"]] == [session_id]
 
     # money: grant, allocation, disbursement, its reversal
@@ -212,8 +212,8 @@ def test_a_programme_from_launch_to_reports(client: TestClient, tokens: Tokens) 
     weekly_csv = client.get(f"{BASE}/evaluation.csv", headers=auth(tokens.analyst))
     assert weekly_csv.status_code == 200
     weekly = list(csv.DictReader(io.StringIO(weekly_csv.text)))
-    assert weekly and "cumulative_joins" in weekly[0]
-    assert int(weekly[-1]["cumulative_joins"]) == 3
+    assert weekly and "cumulative_companies_joined" in weekly[0]
+    assert int(weekly[-1]["cumulative_companies_joined"]) == 3
 
     # the event stream pages through the whole log, in order, without gaps or repeats
     everything = events(client, tokens.analyst)
