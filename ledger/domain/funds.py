@@ -13,7 +13,8 @@ always sum to zero: money is conserved.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import Any
 
 from eventsourcing.domain import event
 
@@ -30,12 +31,10 @@ from ledger.domain.base import LedgerAggregate, stable_id
 from ledger.errors import NotFound, RuleViolated
 from ledger.events import funds as ev
 
-if TYPE_CHECKING:
-    from datetime import date
-
 
 class Funds(LedgerAggregate):
     TOPIC = "ledger:Funds"
+    class_version = 2  # of its snapshots: version 2 keeps the money's movements by effective day
 
     class Created(LedgerAggregate.Created):
         TOPIC = "ledger:Funds.Created"
@@ -49,6 +48,16 @@ class Funds(LedgerAggregate):
     FundsDisbursed = ev.FundsDisbursed
     ExpenditureReported = ev.ExpenditureReported
     EntryReversed = ev.EntryReversed
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A snapshot taken before the money was dated: its balances count from the start (their days are not
+        known), so the rules hold on every day after it and at its end."""
+        start = date.min.isoformat()
+        state["movements"] = {account: {start: balance} for account, balance in state["balances"].items()}
+        state["spending"] = {a: {start: info["spent"]} for a, info in state["allocations"].items()}
+        state.setdefault("began_on", date.min)
+        state.setdefault("fact_on", date.min)
 
     @staticmethod
     def create_id(programme_id: Any) -> Any:

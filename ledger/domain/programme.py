@@ -26,6 +26,7 @@ ACTIVE_STAGES = frozenset({JOINED, ONBOARDED})
 
 class Programme(LedgerAggregate):
     TOPIC = "ledger:Programme"
+    class_version = 2  # of its snapshots: version 2 keeps stages, counts and caps by effective day
 
     class Created(LedgerAggregate.Created):
         TOPIC = "ledger:Programme.Created"
@@ -46,6 +47,20 @@ class Programme(LedgerAggregate):
     ParticipantLeft = ev.ParticipantLeft
     ParticipantReentered = ev.ParticipantReentered
     ParticipantErased = ev.ParticipantErased
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A snapshot taken before the state was dated: what it holds counts from the start (its days are not
+        known), so the rules hold on every day after it and at its end."""
+        start = date.min.isoformat()
+        for company in state["companies"].values():
+            company["stages"] = [[start, company["stage"]]]
+        active = sum(1 for c in state["companies"].values() if c["stage"] in ACTIVE_STAGES)
+        state["active_companies"] = {start: active} if active else {}
+        state["registrations"] = {start: len(state["participants"])} if state["participants"] else {}
+        state["cap_settings"] = {name: {start: value} for name, value in state["caps"].items()}
+        state.setdefault("began_on", date.min)
+        state.setdefault("fact_on", date.min)
 
     @staticmethod
     def create_id(slug: str) -> Any:
