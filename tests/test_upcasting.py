@@ -185,7 +185,11 @@ def test_given_snapshots_taken_before_the_state_was_dated_when_loaded_then_the_r
                                                  decision=DECISION)).ids["grant_id"]  # fmt: skip
         programme_id = Programme.create_id(SLUG)
         assert ledger.snapshots is not None
-        for aggregate in (ledger.repository.get(programme_id), ledger.repository.get(Funds.create_id(programme_id))):
+        aggregates: list[Any] = [
+            ledger.repository.get(programme_id),
+            ledger.repository.get(Funds.create_id(programme_id)),
+        ]
+        for aggregate in aggregates:
             snapshot = Snapshot.take(aggregate)
             state = {k: v for k, v in snapshot.state.items() if k not in _DATED}
             state.pop("class_version")
