@@ -70,12 +70,17 @@ class Excess(NamedTuple):
 
 
 def first_excess(day: date, counts: Changes, caps: Settings) -> Excess | None:
-    """The first day, on or after `day`, on which a count is above its cap; None if there is none."""
+    """The first day, on or after `day`, on which a count is above its cap; None if there is none (or no cap).
+    One pass over the days on which either changes."""
+    if not caps:
+        return None
     key = day.isoformat()
+    count = value_on(counts, day)
+    cap = setting_on(caps, day)
     for on in sorted({key} | {k for k in counts if k > key} | {k for k in caps if k > key}):
-        when = date.fromisoformat(on)
-        cap = setting_on(caps, when)
-        count = value_on(counts, when)
+        if on > key:
+            count += counts.get(on, 0)
+            cap = caps.get(on, cap)
         if cap is not None and count > cap:
-            return Excess(when, count, cap)
+            return Excess(date.fromisoformat(on), count, cap)
     return None
