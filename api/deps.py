@@ -15,6 +15,7 @@ from api.tokens import Principal, Role
 from bootstrap import Services
 from ledger.application import Ctx
 from ledger.errors import InvalidInput, NotFound
+from ledger.values import MAX_POSITION
 from projections.as_of import position_at, programme_as_of, store_as_of
 from projections.status.queries import programme_id_for
 
@@ -99,11 +100,12 @@ class AsOf:
 
 
 def as_of(
-    as_of_position: Annotated[int | None, Query(ge=0, description="As of this log position")] = None,
+    as_of_position: Annotated[int | None, Query(ge=0, le=MAX_POSITION, description="As of this log position")] = None,
     as_of_time: Annotated[datetime | None, Query(description="As of this recorded time (ISO 8601)")] = None,
     as_of_date: Annotated[date | None, Query(description="As of this effective date")] = None,
     wait_for: Annotated[
-        int | None, Query(ge=0, description="Wait (up to 5 s) until the read models reach this log position")
+        int | None,
+        Query(ge=0, le=MAX_POSITION, description="Wait (up to 5 s) until the read models reach this log position"),
     ] = None,
 ) -> AsOf:
     chosen = [x for x in (as_of_position, as_of_time, as_of_date) if x is not None]

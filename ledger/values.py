@@ -109,7 +109,23 @@ MAX_BATCH = 10_000
 """The most participants one command may name (attendance, enrolment, an activity)."""
 
 MAX_AMOUNT = 10**15
-"""The largest amount one money command may move, in minor units."""
+"""The largest amount one money command may move, in minor units (NOK 10 trillion)."""
+
+MAX_TURNOVER = 10**17
+"""The most money one programme may move in all, in minor units: every sum a read model keeps (balances,
+credits, debits, weekly money) stays below it, far inside a 64-bit column (2^63 is about 9.2 x 10^18)."""
+
+MAX_COUNT = 10**9
+"""The largest cap or target."""
+
+MAX_HEADCOUNT = 100_000
+"""The most people one activity may count."""
+
+MAX_VERSION = 2**31 - 1
+"""The largest aggregate version a client may name (If-Match)."""
+
+MAX_POSITION = 2**63 - 1
+"""The largest log position a query may name (a 64-bit column)."""
 
 
 def _error(kind: str, message: str) -> PydanticCustomError:
@@ -119,14 +135,25 @@ def _error(kind: str, message: str) -> PydanticCustomError:
 # --- texts --------------------------------------------------------------------------------------------------
 
 
-def _non_blank(value: str) -> str:
-    if not value:
-        raise _error("blank", "must be a non-empty text")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+"""Control characters other than tab and newline, and lone surrogates (no character of any text)."""
+
+
+def _printable(value: str) -> str:
+    if _UNPRINTABLE.search(value):
+        raise _error("text", "must not hold control characters (other than tab and newline) or lone surrogates")
     return value
 
 
+def _non_blank(value: str) -> str:
+    if not value:
+        raise _error("blank", "must be a non-empty text")
+    return _printable(value)
+
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_non_blank)]
-"""A name, a reason, a place: non-empty after trimming, at most 500 characters."""
+"""A name, a reason, a place: non-empty after trimming, at most 500 characters, printable (tab and newline
+allowed; no other control characters, no NUL, no lone surrogates)."""
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_non_blank)]
 """A reporting period such as 2021-H1."""
 Actor = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_non_blank)]
@@ -164,9 +191,11 @@ def _minor_units(value: Any) -> Any:
 
 Amount = Annotated[int, BeforeValidator(_minor_units), Field(gt=0, le=MAX_AMOUNT)]
 """Money: a positive integer number of minor units (øre, öre, cent); floats are refused."""
-Count = Annotated[int, BeforeValidator(_integer), Field(ge=0)]
-Headcount = Annotated[int, BeforeValidator(_integer), Field(ge=1)]
-Version = Annotated[int, BeforeValidator(_integer), Field(ge=1)]
+Count = Annotated[int, BeforeValidator(_integer), Field(ge=0, le=MAX_COUNT)]
+"""A cap or a target: 0 to 10^9."""
+Headcount = Annotated[int, BeforeValidator(_integer), Field(ge=1, le=MAX_HEADCOUNT)]
+"""The people an activity counts: 1 to 100,000."""
+Version = Annotated[int, BeforeValidator(_integer), Field(ge=1, le=MAX_VERSION)]
 Minutes = Annotated[int, BeforeValidator(_integer), Field(ge=1, le=24 * 60)]
 """Training time in whole minutes, so hours add up without floats: 1 to 1440 (one day)."""
 BasisPoints = Annotated[int, BeforeValidator(_integer), Field(ge=0, le=10_000)]

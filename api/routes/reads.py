@@ -10,11 +10,12 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import AsOfDep, PrincipalDep, ServicesDep, allow, current_principal, may_read, programme_view, store_view
 from api.routes.common import READ_ERRORS, errors
 from api.tokens import Role
+from ledger.values import MAX_POSITION
 from projections.audit import queries as audit
 from projections.audit.answers import FundingAudit
 from projections.catalogue import queries as catalogue_queries
@@ -101,7 +102,7 @@ def catalogue(
 def export_events(
     services: ServicesDep,
     principal: PrincipalDep,
-    after: Annotated[int, Query(ge=0, description="Start after this log position")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="Start after this log position")] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> StreamingResponse:
     """The raw event stream as JSON lines, one page at a time (analysts). The next page starts after the last
@@ -119,9 +120,9 @@ def export_events(
 
 
 class ReceiptBody(BaseModel):
-    position: int
-    chain: str
-    issued_at: str
+    position: int = Field(ge=0, le=MAX_POSITION)
+    chain: str = Field(pattern="^[0-9a-f]{64}$")
+    issued_at: str = Field(max_length=40)
 
 
 @router.get("/integrity/receipt", response_model=Receipt, responses=errors(401, 403))

@@ -30,6 +30,7 @@ from ledger.domain.accounts import (
 from ledger.domain.base import LedgerAggregate, stable_id
 from ledger.errors import NotFound, RuleViolated
 from ledger.events import funds as ev
+from ledger.values import MAX_TURNOVER
 
 
 class Funds(LedgerAggregate):
@@ -56,6 +57,10 @@ class Funds(LedgerAggregate):
         start = date.min.isoformat()
         state["movements"] = {account: {start: balance} for account, balance in state["balances"].items()}
         state["spending"] = {a: {start: info["spent"]} for a, info in state["allocations"].items()}
+        state["turnover"] = sum(
+            entry.get("spent", 0) + sum(posting[2] for posting in entry["postings"])
+            for entry in state["entries"].values()
+        )
         state.setdefault("began_on", date.min)
         state.setdefault("fact_on", date.min)
 
@@ -75,6 +80,7 @@ class Funds(LedgerAggregate):
         # what moved on each effective day: per account, and the expenditure per allocation
         self.movements: dict[str, dated.Changes] = {}
         self.spending: dict[str, dated.Changes] = {}
+        self.turnover = 0  # every amount recorded, summed: bounded so that no sum a read model keeps overflows
 
     # --- derived -------------------------------------------------------------------------------------------
 
@@ -91,9 +97,14 @@ class Funds(LedgerAggregate):
     def spent(self, allocation_id: str) -> int:
         return int(self.allocations[allocation_id]["spent"])
 
-    def _require_new_entry(self, entry_id: str) -> None:
+    def _require_new_entry(self, entry_id: str, amount: int) -> None:
         if entry_id in self.entries:
             raise RuleViolated("entry_exists", f"money entry {entry_id} is already recorded")
+        if self.turnover + amount > MAX_TURNOVER:
+            raise RuleViolated(
+                "programme_turnover_exceeded",
+                f"the programme's money entries would exceed {MAX_TURNOVER} minor units in all",
+            )
 
     def _require_funds(self, account: str, amount: int, rule: str, what: str, day: date) -> None:
         """The account can give `amount` on `day` and still holds it on every later day."""
@@ -131,6 +142,7 @@ class Funds(LedgerAggregate):
     # --- the one place where postings move balances (assignment only) --------------------------------------
 
     def _post(self, entry_id: str, kind: str, postings: list[Posting], **extra: Any) -> None:
+        self.turnover += extra.get("spent", 0) + sum(value for _, _, value in postings)
         for source, target, value in postings:
             self.balances[source] = self.balances.get(source, 0) - value
             self.balances[target] = self.balances.get(target, 0) + value
@@ -156,7 +168,7 @@ class Funds(LedgerAggregate):
         actor: str,
         effective_on: date | None,
     ) -> None:
-        self._require_new_entry(entry_id)
+        self._require_new_entry(entry_id, amount)
         if grant_id in self.grants:
             raise RuleViolated("grant_exists", f"grant {grant_id} is already awarded")
         self._grant_awarded(
@@ -214,7 +226,7 @@ class Funds(LedgerAggregate):
         actor: str,
         effective_on: date | None,
     ) -> None:
-        self._require_new_entry(entry_id)
+        self._require_new_entry(entry_id, amount)
         if grant_id not in self.grants:
             raise NotFound("grant", grant_id, field="grant_id")
         if allocation_id in self.allocations:
@@ -270,7 +282,7 @@ class Funds(LedgerAggregate):
         effective_on: date | None,
     ) -> None:
         """Moves outstanding (not yet disbursed) funds from one allocation to another, by a decision."""
-        self._require_new_entry(entry_id)
+        self._require_new_entry(entry_id, amount)
         self._require_allocation(from_allocation_id, "from_allocation_id")
         self._require_allocation(to_allocation_id, "to_allocation_id")
         if from_allocation_id == to_allocation_id:
@@ -332,7 +344,7 @@ class Funds(LedgerAggregate):
         actor: str,
         effective_on: date | None,
     ) -> None:
-        self._require_new_entry(entry_id)
+        self._require_new_entry(entry_id, amount)
         self._require_allocation(allocation_id)
         self._require_funds(
             allocation_account(allocation_id),
@@ -377,7 +389,7 @@ class Funds(LedgerAggregate):
         actor: str,
         effective_on: date | None,
     ) -> None:
-        self._require_new_entry(entry_id)
+        self._require_new_entry(entry_id, amount)
         self._require_allocation(allocation_id)
         self._require_unspent(
             allocation_id,
@@ -419,10 +431,10 @@ class Funds(LedgerAggregate):
         effective_on: date | None,
     ) -> None:
         """Posts an earlier entry's movement back; refused if that would take any account below zero."""
-        self._require_new_entry(entry_id)
         original = self.entries.get(reversed_entry_id)
         if original is None:
             raise NotFound("money entry", reversed_entry_id, field="entry_id")
+        self._require_new_entry(entry_id, original.get("spent", 0) + sum(p[2] for p in original["postings"]))
         if original["kind"] == "reversal":
             raise RuleViolated("reversal_of_reversal", "a reversal cannot be reversed; record the entry again")
         if original["reversed"]:
