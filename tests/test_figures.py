@@ -15,6 +15,7 @@ from ledger.commands import (
     AwardGrant,
     CorrectCompany,
     EnrolParticipants,
+    FormNetworkGroup,
     HoldActivity,
     HoldSession,
     JoinCompany,
@@ -27,9 +28,10 @@ from ledger.commands import (
     ScheduleSession,
     WithdrawCompany,
 )
-from projections.as_of import programme_as_of
+from ledger.domain.programme import Programme
+from projections.as_of import programme_as_of, store_as_of
 from projections.evaluation.queries import costs, esf_indicators, funnel, participation
-from projections.status.queries import programme_id_for, programme_status
+from projections.status.queries import list_programmes, programme_id_for, programme_status
 from storage.open import open_projector
 from tests.commands_given import CTX, DECISION, SLUG, launch, no_key, norwegian_org_numbers, register_company
 
@@ -242,3 +244,18 @@ def test_given_a_size_change_effective_2023_when_2021_figures_asked_then_the_siz
     ledger.handle(CTX, CorrectCompany(org_number=A, name="Grown AS", region="Viken", sector="food", size="large",
                                       effective_on="2020-06-01"))  # fmt: skip
     assert answers(ledger, projector)["esf"][0].supported_smes == 0
+
+
+def test_given_a_stored_fact_dated_before_its_programmes_launch_when_read_as_of_a_day_between_then_no_programme_yet(
+    world: tuple[Ledger, Projector], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stores written before the rule refused such facts may hold one (a network group formed before the launch):
+    as of a day between the two, the programme does not exist yet and the list is empty, rather than a
+    programme row made of the group's counters alone."""
+    ledger, projector = world
+    monkeypatch.setattr(Programme, "check_effective", lambda _self, _day: None)  # as the earlier version did
+    ledger.handle(CTX, FormNetworkGroup(programme=SLUG, name="Vest", basis="geography", effective_on="2019-06-01"))
+    projector.run_once()
+    with store_as_of(ledger, effective_on=date(2019, 7, 1)).connect() as db:
+        assert list_programmes(db) == []
+    assert answers(ledger, projector, as_of=date(2019, 7, 1))["status"] is None

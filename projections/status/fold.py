@@ -32,8 +32,10 @@ fold = Fold(OWNERS)
 
 
 def _count(rows: Rows, at: At, **deltas: int) -> None:
-    """Add to the programme's counters."""
-    bump(rows, P, {"programme_id": at.programme_id}, **deltas)
+    """Add to the programme's counters, once it exists: as of a day before its launch, a fact dated earlier (that
+    stores of earlier versions may hold) counts in no programme."""
+    if rows.get(P, (at.programme_id,)) is not None:
+        bump(rows, P, {"programme_id": at.programme_id}, **deltas)
 
 
 # --- companies (of no programme) -----------------------------------------------------------------------------
