@@ -21,7 +21,16 @@ from projections.status.answers import Stage
 router = APIRouter(include_in_schema=False)
 
 
-def _page(title: str, body: str) -> HTMLResponse:
+def _page(title: str, body: str, services: Any = None) -> HTMLResponse:
+    """A page; with the services, a banner for each read model stalled on an event (its figures stop there)."""
+    if services is not None:
+        banners = "".join(
+            f'<p class="banner" role="alert" data-testid="stalled">The {escape(s.read_model)} figures stop before '
+            f"log position {s.position} ({escape(s.event)}): an event there could not be applied. "
+            "An administrator must fix it and rebuild.</p>"
+            for s in services.projector.stalls()
+        )
+        body = banners + body
     return HTMLResponse(
         f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)} · Programme ledger</title>
@@ -206,7 +215,7 @@ def programme_list(
         f'<th>Period</th><th class="num">Companies</th><th class="num">Participants</th><th class="num">Granted</th>'
         f'<th class="num">Allocated</th></tr></thead><tbody>{rows}</tbody></table></div>'
     )
-    return _page("Programmes", f"<h1>Programmes</h1>{_as_of_form('/', as_of_date)}{table}")
+    return _page("Programmes", f"<h1>Programmes</h1>{_as_of_form('/', as_of_date)}{table}", services)
 
 
 @router.get("/programmes/{slug}", response_class=HTMLResponse)
@@ -222,7 +231,7 @@ def programme_page(
         weekly = evaluation_queries.weekly_series(db, programme_id)
     if status is None:
         body = f"<h1>{escape(slug)}</h1>{_as_of_form(f'/programmes/{slug}', as_of_date)}<p>The programme did not exist on that date.</p>"
-        return _page(slug, body)
+        return _page(slug, body, services)
     programme, pipeline, money = status.programme, status.pipeline, status.funds
     currency = programme.currency
     cap = pipeline.cap
@@ -290,7 +299,7 @@ def programme_page(
 <h2>Pipeline</h2><div class="table-wrap narrow"><table><tbody>{stage_rows}</tbody></table></div>
 <h2>Network groups</h2><div class="table-wrap"><table><thead><tr><th>Group</th><th>Basis</th><th class="num">Members</th></tr></thead><tbody>{groups}</tbody></table></div>
 <h2>Upcoming sessions</h2><div class="table-wrap narrow"><table><tbody>{upcoming}</tbody></table></div>"""
-    return _page(programme.name, body)
+    return _page(programme.name, body, services)
 
 
 @router.get("/programmes/{slug}/audit", response_class=HTMLResponse)
@@ -327,4 +336,4 @@ def audit_page(
 <div class="table-wrap"><table data-testid="audit"><thead><tr><th class="num">#</th><th>Effective</th><th>Kind</th><th>Party</th>
 <th class="num">Amount</th><th>From</th><th class="num">Balance</th><th>To</th><th class="num">Balance</th><th>Decision</th>
 <th>Body</th><th>Actor</th><th>Recorded</th></tr></thead><tbody>{rows}</tbody></table></div>"""
-    return _page("Funding audit", body)
+    return _page("Funding audit", body, services)

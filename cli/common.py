@@ -136,9 +136,23 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[int, int], None]]
 
 
 def catch_up(projector: Projector, label: str = "projecting") -> int:
-    """Bring the read models up to the log head before a command reads them, showing progress."""
+    """Bring the read models up to the log head before a command reads them, showing progress; a read model
+    stalled on an event is named, with the event's position, and the command stops."""
     with progress_bar(label, projector.head()) as update:
-        return projector.run_once(update)
+        count = projector.run_once(update)
+    refuse_stalls(projector)
+    return count
+
+
+def refuse_stalls(projector: Projector) -> None:
+    stalls = projector.stalls()
+    if stalls:
+        raise CliError(
+            "; ".join(
+                f"read model {s.read_model} stopped at position {s.position} ({s.event}): {s.error}" for s in stalls
+            )
+            + " (fix the cause, then `ledger rebuild`)"
+        )
 
 
 def choose(value: str, allowed: Any, what: str) -> str:

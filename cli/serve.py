@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import choose, note, one_line_errors, progress_bar, services
+from cli.common import choose, note, one_line_errors, progress_bar, refuse_stalls, services
 
 # The read models `ledger rebuild` knows; tests/test_cli.py checks this against projections.projector.READ_MODELS,
 # which is not imported here so that `ledger --help` stays fast.
@@ -58,4 +58,5 @@ def rebuild(
         projector = opened.projector
         with progress_bar(f"rebuilding {', '.join(names)}", projector.head()) as update:
             count = projector.rebuild(names, update)
+        refuse_stalls(projector)
     note(f"rebuilt {', '.join(names)} from {count} events")

@@ -13,15 +13,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
 from sqlalchemy import Connection, Engine, delete, insert, inspect, select, update
+from sqlalchemy.exc import OperationalError
 
 from projections.audit.fold import READ_MODEL as AUDIT
 from projections.evaluation.fold import READ_MODEL as EVALUATION
-from projections.facts import EventLog, Fact, facts_from
+from projections.facts import EventLog, Fact, fact_from
 from projections.integrity.fold import READ_MODEL as INTEGRITY
 from projections.rows import SqlRows
 from projections.schema import TABLES, metadata, positions, schemas
@@ -40,6 +42,17 @@ Progress = Callable[[int, int], None]  # (position reached, log head)
 
 class ConcurrentProjection(Exception):
     """Another projector advanced a read model first; this batch was rolled back and will be re-read."""
+
+
+@dataclass(frozen=True)
+class Stall:
+    """A read model stopped before an event its fold cannot apply (or that cannot be read): the other read models
+    go on; a rebuild after the cause is fixed clears it."""
+
+    read_model: str
+    position: int  # the event's position: the read model holds everything before it
+    event: str
+    error: str
 
 
 class Projector:
@@ -81,46 +94,107 @@ class Projector:
         head = self.head()
         return {name: head - position for name, position in self.positions().items()}
 
+    def stalls(self) -> list[Stall]:
+        """The read models stopped on an event, and why."""
+        with self.engine.connect() as db:
+            found = db.execute(select(positions).where(positions.c.stalled_at.is_not(None))).mappings()
+            return [Stall(r["read_model"], r["stalled_at"], r["stalled_event"], r["stalled_error"]) for r in found]
+
+    def _running(self) -> list[ReadModel]:
+        stalled = {s.read_model for s in self.stalls()}
+        return [m for m in self.models if m.name not in stalled]
+
     # --- catching up ---------------------------------------------------------------------------------------
 
     def run_once(self, progress: Progress | None = None) -> int:
-        """Fold every event not yet applied, batch by batch; returns how many events were read."""
+        """Fold every event not yet applied, batch by batch; returns how many events were read. A read model
+        whose fold fails on an event stalls there (see `Stall`); the others go on."""
         done = 0
         while True:
-            count = self._batch()
+            running = self._running()
+            if not running:
+                return done
+            count = self._batch(running)
             done += count
             if progress is not None:
                 current = self.positions()
-                progress(min(current[m.name] for m in self.models), self.head())
+                progress(min(current[m.name] for m in running), self.head())
             if count < self.batch_size:
                 return done
 
-    def _batch(self) -> int:
-        start = min(self.positions()[m.name] for m in self.models)
+    def _batch(self, running: list[ReadModel]) -> int:
+        start = min(self.positions()[m.name] for m in running)
         notifications = self.ledger.recorder.select_notifications(
             start=start, limit=self.batch_size, inclusive_of_start=False
         )
         if not notifications:
             return 0
-        facts = list(facts_from(self.ledger.mapper, notifications))
-        last = notifications[-1].id
+        facts: list[Fact] = []
+        unreadable: tuple[int, str] | None = None
+        for notification in notifications:
+            try:
+                facts.append(fact_from(self.ledger.mapper, notification, notification.id))
+            except Exception as error:  # an event that cannot be read stalls every read model before it
+                unreadable = (notification.id, f"{type(error).__name__}: {error}")
+                break
+        last = facts[-1].position if facts else start
         try:
-            with self.engine.begin() as db:
-                self.apply(db, facts, last)
-        except BaseException:
+            if facts:
+                with self.engine.begin() as db:
+                    self.apply(db, facts, last, running)
+        except (ConcurrentProjection, OperationalError):
             self._rows.forget()
             raise
-        self._written = {m.name: last for m in self.models}
+        except Exception:
+            self._rows.forget()
+            self._isolate(facts, running)
+        except BaseException:  # the process is stopping: nothing of the batch was committed
+            self._rows.forget()
+            raise
+        else:
+            self._written = {m.name: last for m in running}
+        if unreadable is not None:
+            for model in self._running():
+                self._stall(model, unreadable[0], "unreadable", unreadable[1])
         return len(notifications)
 
-    def apply(self, db: Connection, facts: list[Fact], last: int) -> None:
+    def _isolate(self, facts: list[Fact], running: list[ReadModel]) -> None:
+        """A batch failed: apply it to each read model alone, and event by event to the one that fails, so
+        that one stalls just before the event and the others go on."""
+        for model in running:
+            for fact in facts:
+                try:
+                    with self.engine.begin() as db:
+                        self.apply(db, [fact], fact.position, [model])
+                except (ConcurrentProjection, OperationalError):
+                    self._rows.forget()
+                    raise
+                except BaseException as error:
+                    self._rows.forget()
+                    if not isinstance(error, Exception):
+                        raise
+                    log.exception("read model %s stalled at position %d (%s)", model.name, fact.position, fact.name)
+                    self._stall(model, fact.position, fact.name, f"{type(error).__name__}: {error}")
+                    break
+        self._written = {}
+
+    def _stall(self, model: ReadModel, position: int, event: str, error: str) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                update(positions)
+                .where(positions.c.read_model == model.name)
+                .values(stalled_at=position, stalled_event=event[:80], stalled_error=error[:2000])
+            )
+
+    def apply(self, db: Connection, facts: list[Fact], last: int, models: list[ReadModel] | None = None) -> None:
         """Fold facts into each read model still behind them and advance its position, in the caller's
         transaction."""
+        models = self.models if models is None else models
         current = {r.read_model: r.position for r in db.execute(select(positions))}
-        if any(current[m.name] != self._written.get(m.name) for m in self.models):
+        if any(current[m.name] != self._written.get(m.name) for m in models):
             self._rows.forget()  # someone else moved a position: rows kept from earlier batches may be stale
         rows = self._rows.bind(db)
-        for model in self.models:
+        for model in models:
             behind = current[model.name]
             if behind >= last:
                 continue
@@ -137,9 +211,11 @@ class Projector:
         rows.flush()
 
     def wait_for(self, position: int, timeout: float = 5.0, interval: float = 0.05) -> bool:
-        """Wait (bounded) until every read model has reached the position: read-your-writes."""
+        """Wait (bounded) until every read model has reached the position: read-your-writes. A stalled read
+        model never will: it is not waited for (`stalls` says so)."""
         deadline = time.monotonic() + timeout
-        while min(self.positions()[m.name] for m in self.models) < position:
+        running = {m.name for m in self._running()}
+        while min([p for name, p in self.positions().items() if name in running], default=position) < position:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(interval)
@@ -192,7 +268,11 @@ class Projector:
             for name in chosen:
                 for table in READ_MODELS[name].tables:
                     db.execute(delete(TABLES[table]))
-                db.execute(update(positions).where(positions.c.read_model == name).values(position=0))
+                db.execute(
+                    update(positions)
+                    .where(positions.c.read_model == name)
+                    .values(position=0, stalled_at=None, stalled_event=None, stalled_error=None)
+                )
         solo = Projector(self.ledger, self.engine, chosen, self.batch_size)
         return solo.run_once(progress)
 
@@ -212,8 +292,15 @@ def _rebuild_changed_shapes(db: Connection) -> None:
     """A read model whose tables were built in another shape (by an earlier version) is dropped and starts again
     from position 0: the projector replays the log into the new shape."""
     schemas.create(db, checkfirst=True)
-    built = {r.read_model: r.fingerprint for r in db.execute(select(schemas))}
     existing = set(inspect(db).get_table_names())
+    if positions.name in existing:
+        columns = {c["name"] for c in inspect(db).get_columns(positions.name)}
+        if columns != set(positions.c.keys()):  # positions of an earlier shape: every read model starts again
+            log.warning("read-model positions changed shape; rebuilding every read model from the log")
+            positions.drop(db)
+            db.execute(delete(schemas))
+            existing.discard(positions.name)
+    built = {r.read_model: r.fingerprint for r in db.execute(select(schemas))}
     for model in READ_MODELS.values():
         shape = fingerprint(model)
         if built.get(model.name) == shape:

@@ -25,7 +25,15 @@ def _key(name: str) -> Column[Any]:
 
 
 # --- tracking: one row per read model, advanced in the same transaction as its rows -------------------------
-positions = _table("view_positions", _key("read_model"), Column("position", BigInteger, nullable=False))
+positions = _table(
+    "view_positions",
+    _key("read_model"),
+    Column("position", BigInteger, nullable=False),
+    # a read model stalled on an event its fold cannot apply: where, which event, why (null while it runs)
+    Column("stalled_at", BigInteger),
+    Column("stalled_event", String(80)),
+    Column("stalled_error", Text),
+)
 # the shape of each read model's tables when they were built: another shape means rebuild them
 schemas = _table("view_schemas", _key("read_model"), Column("fingerprint", String(64), nullable=False))
 

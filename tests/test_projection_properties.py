@@ -809,8 +809,8 @@ def test_as_of_a_position_is_the_fold_of_the_events_up_to_it(history: list[Step]
 # --- (c) killed mid-batch and resumed --------------------------------------------------------------------------
 
 
-class Killed(Exception):
-    """The projector process dies while folding a fact."""
+class Killed(BaseException):
+    """The projector process dies while folding a fact (not an error a fold raises: those stall one read model)."""
 
 
 def dying(model: ReadModel, survives: int) -> ReadModel:

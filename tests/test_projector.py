@@ -11,7 +11,7 @@ import pytest
 from ledger.application import Ctx, Ledger
 from ledger.commands import CorrectCompany, HoldForumMeeting, RegisterCompany
 from projections import projector as projector_module
-from projections.facts import Fact, facts_from
+from projections.facts import Fact, fact_from
 from projections.folding import ReadModel
 from projections.projector import READ_MODELS, ConcurrentProjection, Projector
 from storage.open import open_projector
@@ -200,16 +200,16 @@ def test_a_projector_overtaken_after_reading_its_batch_applies_none_of_it_again(
     rival = open_projector(ledger, store_url)
     raced = False
 
-    def read_then_overtaken(mapper: Any, notifications: Any) -> Iterator[Fact]:
+    def read_then_overtaken(mapper: Any, notification: Any, position: int) -> Fact:
         nonlocal raced
         if not raced:
             raced = True
             rival.run_once()
-        return facts_from(mapper, notifications)
+        return fact_from(mapper, notification, position)
 
     try:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(projector_module, "facts_from", read_then_overtaken)
+            patch.setattr(projector_module, "fact_from", read_then_overtaken)
             assert projector.run_once() == len(facts_upto(ledger))
         assert raced
         assert_matches_the_plain_fold(ledger, projector)

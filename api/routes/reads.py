@@ -23,7 +23,7 @@ from projections.catalogue.answers import Catalogue
 from projections.evaluation import queries as evaluation_queries
 from projections.evaluation.answers import Evaluation
 from projections.facts import facts_from
-from projections.integrity.answers import Lag, Receipt, Verification
+from projections.integrity.answers import Health, Lag, Receipt, StalledReadModel, Verification
 from projections.integrity.verification import take_receipt, verify
 from projections.projector import ConcurrentProjection
 
@@ -148,10 +148,12 @@ def verification(body: ReceiptBody, services: ServicesDep, principal: PrincipalD
 @router.get("/lag", response_model=Lag, responses=errors(401), dependencies=[Depends(current_principal)])
 def lag(services: ServicesDep) -> Lag:
     """How far each read model is behind the log head."""
-    return Lag(head=services.projector.head(), lag=services.projector.lag())
+    stalled = [StalledReadModel(**vars(s)) for s in services.projector.stalls()]
+    return Lag(head=services.projector.head(), lag=services.projector.lag(), stalled=stalled)
 
 
-@router.get("/health", tags=["health"])
-def health() -> dict[str, str]:
-    """A trivial endpoint (no auth, no database)."""
-    return {"status": "ok"}
+@router.get("/health", tags=["health"], response_model=Health)
+def health(services: ServicesDep) -> Health:
+    """No authentication: `ok`, or `degraded` naming each stalled read model and its position."""
+    stalled = {s.read_model: s.position for s in services.projector.stalls()}
+    return Health(status="degraded" if stalled else "ok", stalled=stalled)

@@ -23,6 +23,23 @@ class Verification(Answer):
     reason: str
 
 
+class StalledReadModel(Answer):
+    """A read model stopped before an event its fold could not apply: it holds everything before `position`."""
+
+    read_model: str
+    position: int
+    event: str
+    error: str
+
+
 class Lag(Answer):
     head: int  # the log's last position
     lag: dict[str, int]  # events each read model is behind it
+    stalled: list[StalledReadModel]
+
+
+class Health(Answer):
+    """`ok`, or `degraded` while a read model is stalled (its name and position; the reason is on /api/lag)."""
+
+    status: str
+    stalled: dict[str, int]
