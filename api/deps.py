@@ -69,18 +69,27 @@ def may_read(principal: Principal, programme: str) -> None:
 
 
 def command_context(
+    request: Request,
     principal: PrincipalDep,
     if_match: Annotated[str | None, Header(description='Expected version, e.g. "3"; 409 if stale')] = None,
     idempotency_key: Annotated[
-        str | None, Header(description="Retry key; same key and body give the first answer")
+        str | None,
+        Header(
+            max_length=200,
+            description="Retry key, the caller's own: same key and body give the first answer. Keys are scoped "
+            "to the token and the programme, so another caller's key never meets yours.",
+        ),
     ] = None,
 ) -> Ctx:
     expected = None
     if if_match is not None:
         raw = if_match.strip().removeprefix("W/").strip('"')
-        if not raw.isdigit():
+        if not raw.isdigit() or len(raw) > 10:
             raise InvalidInput("If-Match", 'must be a version number, e.g. "3"')
         expected = int(raw)
+    if idempotency_key is not None and idempotency_key.strip():
+        scope = request.path_params.get("slug", "")
+        idempotency_key = f"{principal.token_id}/{scope}/{idempotency_key.strip()}"
     return Ctx(actor=principal.actor, expected_version=expected, idempotency_key=idempotency_key)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 
 from api.deps import CtxDep, PrincipalDep, ServicesDep, allow, may_write
 from api.responses import JSONResponse
 from api.routes.common import COMMAND, BodyOf, answer
-from api.tokens import Role
+from api.tokens import Principal, Role
+from bootstrap import Services
 from ledger.commands import (
     AnalyseCompanyNeeds,
     CompleteCompany,
@@ -19,6 +20,7 @@ from ledger.commands import (
     SetCompanyGoals,
     WithdrawCompany,
 )
+from ledger.errors import NotFound
 
 router = APIRouter(tags=["companies"])
 PIPELINE = "/api/programmes/{slug}/companies/{org_number}"
@@ -37,9 +39,25 @@ def register_company(
 def correct_company(
     org_number: str, body: BodyOf[CorrectCompany], ctx: CtxDep, services: ServicesDep, principal: PrincipalDep
 ) -> JSONResponse:
-    """Replace a company's details (the old ones stay in its history)."""
+    """Replace a company's details (the old ones stay in its history): an admin, or a coordinator of a programme
+    the company takes part in."""
+    command = body.command(org_number=org_number)
+    may_correct(principal, services, command.org_number)
+    return answer(services.ledger.handle(ctx, command))
+
+
+def may_correct(principal: Principal, services: Services, org_number: str) -> None:
     allow(principal, Role.COORDINATOR)
-    return answer(services.ledger.handle(ctx, body.command(org_number=org_number)))
+    if principal.role == Role.ADMIN:
+        return
+    for slug in principal.programmes:
+        try:
+            programme = services.ledger.programme(slug, copy=False)
+        except NotFound:
+            continue
+        if org_number in programme.companies:
+            return
+    raise HTTPException(403, "this token covers no programme the company takes part in")
 
 
 @router.post(f"{PIPELINE}/presentations", **COMMAND)

@@ -15,6 +15,7 @@ from api.app import create_app
 from api.tokens import Role
 from storage.settings import Settings
 from tests.api.conftest import PROGRAMME_A, PROGRAMME_B, Tokens, auth, make_tokens
+from tests.api.test_api_flows import ORGS, company_body, launch_body, launched
 from tests.commands_given import norwegian_org_numbers
 
 if TYPE_CHECKING:
@@ -389,3 +390,43 @@ def test_a_revoked_token_is_refused(world: tuple[FastAPI, TestClient, Tokens, di
     assert client.post(f"/api/tokens/{token_id}/revocation", headers=auth(tokens.admin)).status_code == 404
     assert client.get("/api/lag", headers=auth("pl_not-a-token")).status_code == 401
     assert client.get("/api/lag", headers={"Authorization": "Basic abc"}).status_code == 401
+
+
+def test_a_company_is_corrected_by_an_admin_or_a_coordinator_of_a_programme_it_takes_part_in(
+    client: TestClient, tokens: Tokens
+) -> None:
+    launched(client, tokens, cap=1)  # ORGS[0] joined programme A
+    assert (
+        client.post("/api/programmes", headers=auth(tokens.admin), json=launch_body(slug=PROGRAMME_B)).status_code
+        == 201
+    )
+    correction = {**company_body(ORGS[0]), "name": "Renamed AS"}
+    correction.pop("org_number")
+    path = f"/api/companies/{ORGS[0]}"
+    elsewhere = client.put(path, headers=auth(tokens.coordinator_b), json=correction)
+    assert elsewhere.status_code == 403, elsewhere.text
+    assert client.put(path, headers=auth(tokens.coordinator), json=correction).status_code == 201
+    assert client.put(path, headers=auth(tokens.admin), json={**correction, "name": "Again AS"}).status_code == 201
+
+
+def test_idempotency_keys_are_the_callers_own(client: TestClient, tokens: Tokens) -> None:
+    """Two coordinators of two programmes using one key each get their own command recorded, never the other's
+    answer; the same caller retrying gets its first answer."""
+    for slug in (PROGRAMME_A, PROGRAMME_B):
+        assert (
+            client.post("/api/programmes", headers=auth(tokens.admin), json=launch_body(slug=slug)).status_code == 201
+        )
+    grant = {"funder": "Kompetanse Norge", "amount": 1_000, "decision": DECISION}
+    key = {"Idempotency-Key": "grant-2021-1"}
+    first = client.post(
+        f"/api/programmes/{PROGRAMME_A}/grants", headers={**auth(tokens.coordinator), **key}, json=grant
+    )
+    other = client.post(
+        f"/api/programmes/{PROGRAMME_B}/grants", headers={**auth(tokens.coordinator_b), **key}, json=grant
+    )
+    again = client.post(
+        f"/api/programmes/{PROGRAMME_A}/grants", headers={**auth(tokens.coordinator), **key}, json=grant
+    )
+    assert (first.status_code, other.status_code, again.status_code) == (201, 201, 200)
+    assert other.json()["id"] != first.json()["id"] and other.json()["replayed"] is False
+    assert (again.json()["ids"], again.json()["replayed"]) == (first.json()["ids"], True)
