@@ -173,11 +173,13 @@ def login_form(error: str = "") -> HTMLResponse:
 
 
 @router.post("/login")
-def login(services: ServicesDep, token: Annotated[str, Form()] = "") -> Response:
+def login(request: Request, services: ServicesDep, token: Annotated[str, Form()] = "") -> Response:
     if services.tokens.authenticate(token) is None:
         return RedirectResponse("/login?error=Unknown+or+revoked+token", status_code=303)
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie("ledger_token", token, httponly=True, samesite="strict")
+    response.set_cookie(
+        "ledger_token", token, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/"
+    )
     return response
 
 

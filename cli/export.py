@@ -1,7 +1,6 @@
 """Exports: the raw events as JSON lines (all, or one programme's), a programme's audit or weekly evaluation as
 CSV."""
 
-import csv
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
@@ -94,7 +93,6 @@ def _table(opened: "Services", what: str, programme_id: str) -> list[dict[str, A
 
 
 def _write_csv(sink: TextIO, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        writer = csv.DictWriter(sink, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    from projections.spreadsheet import write_rows
+
+    write_rows(sink, rows)

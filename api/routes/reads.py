@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -26,19 +25,14 @@ from projections.facts import facts_from
 from projections.integrity.answers import Health, Lag, Receipt, StalledReadModel, Verification
 from projections.integrity.verification import take_receipt, verify
 from projections.projector import ConcurrentProjection
+from projections.spreadsheet import write_rows
 
 router = APIRouter(prefix="/api", tags=["read models"])
 
 
 def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
     out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(
-                {k: (orjson.dumps(v).decode() if isinstance(v, dict | list) else v) for k, v in row.items()}
-            )
+    write_rows(out, rows)
     return Response(
         out.getvalue(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
