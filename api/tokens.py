@@ -6,10 +6,10 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Engine, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import JSON, Column, Engine, MetaData, String, Table, Text, insert, inspect, or_, select, text, update
 
 token_metadata = MetaData()
 tokens_table = Table(
@@ -22,7 +22,11 @@ tokens_table = Table(
     Column("actor", Text, nullable=False),
     Column("created_at", String(40), nullable=False),
     Column("revoked_at", String(40)),
+    Column("expires_at", String(40)),  # null: never (tokens made before tokens expired)
 )
+
+LIFETIME = timedelta(days=90)
+"""How long a token works unless it is made for longer or shorter."""
 
 
 class Role(StrEnum):
@@ -51,11 +55,19 @@ class TokenStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         token_metadata.create_all(engine)
+        with engine.begin() as db:  # a token table of an earlier version gains the expiry (null: never)
+            schema = db.get_execution_options().get("schema_translate_map", {}).get(None)
+            if "expires_at" not in {c["name"] for c in inspect(db).get_columns(tokens_table.name, schema=schema)}:
+                table = db.dialect.identifier_preparer.format_table(tokens_table.to_metadata(MetaData(), schema=schema))
+                db.execute(text(f"ALTER TABLE {table} ADD COLUMN expires_at VARCHAR(40)"))
 
-    def create(self, role: Role, actor: str, programmes: list[str] | None = None) -> tuple[str, str]:
-        """Returns (token id, token). The token itself is shown once and never stored."""
+    def create(
+        self, role: Role, actor: str, programmes: list[str] | None = None, lifetime: timedelta = LIFETIME
+    ) -> tuple[str, str]:
+        """Returns (token id, token). The token itself is shown once and never stored; it works for `lifetime`."""
         token = "pl_" + secrets.token_urlsafe(24)
         token_id = str(uuid.uuid4())
+        now = datetime.now(UTC)
         with self.engine.begin() as db:
             db.execute(
                 insert(tokens_table).values(
@@ -64,7 +76,8 @@ class TokenStore:
                     role=role.value,
                     programmes=list(programmes or []),
                     actor=actor,
-                    created_at=datetime.now(UTC).isoformat(),
+                    created_at=now.isoformat(),
+                    expires_at=(now + lifetime).isoformat(),
                 )
             )
         return token_id, token
@@ -83,7 +96,12 @@ class TokenStore:
             row = (
                 db.execute(
                     select(tokens_table).where(
-                        tokens_table.c.token_hash == _hash(token), tokens_table.c.revoked_at.is_(None)
+                        tokens_table.c.token_hash == _hash(token),
+                        tokens_table.c.revoked_at.is_(None),
+                        or_(
+                            tokens_table.c.expires_at.is_(None),
+                            tokens_table.c.expires_at > datetime.now(UTC).isoformat(),
+                        ),
                     )
                 )
                 .mappings()

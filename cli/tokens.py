@@ -23,10 +23,13 @@ def create(
     role: Annotated[str, typer.Option(metavar="ROLE", help=f"One of {', '.join(ROLES)}")],
     actor: Annotated[str, typer.Option(metavar="ACTOR", help="Who acts with it; recorded on every event it causes")],
     programme: Annotated[list[str] | None, typer.Option(metavar="SLUG", help="A programme it covers (repeat)")] = None,
+    days: Annotated[int, typer.Option(min=1, max=3650, help="How many days it works")] = 90,
 ) -> None:
     """Create a token; the first admin token comes from here.
 
-    Prints it once, as JSON; only its hash is stored."""
+    Prints it once, as JSON; only its hash is stored. It stops working after --days (90 unless told)."""
+    from datetime import timedelta
+
     from api.tokens import Role
 
     choose(role, [r.value for r in Role], "role")
@@ -44,7 +47,7 @@ def create(
                     f"unknown programme{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
                     f"(known: {', '.join(known) or 'none yet'})"
                 )
-        token_id, token = opened.tokens.create(Role(role), actor, programmes)
+        token_id, token = opened.tokens.create(Role(role), actor, programmes, timedelta(days=days))
     if coverage(role, programmes) == "none":
         note(f"note: this {role} token covers no programme; give --programme SLUG to let it read or write one")
     say(json.dumps({"token_id": token_id, "token": token, "role": role, "actor": actor, "programmes": programmes}))
@@ -68,8 +71,11 @@ def list_tokens(
 ) -> None:
     """List the tokens (never the tokens themselves).
 
-    Each token's id, role, actor, when it was created and revoked, and the programmes it covers."""
-    from sqlalchemy import select
+    Each token's id, role, actor, when it was created, expires and was revoked, and the programmes it covers;
+    --active: only those that still work."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import or_, select
 
     from api.tokens import tokens_table
 
@@ -79,22 +85,28 @@ def list_tokens(
         tokens_table.c.actor,
         tokens_table.c.programmes,
         tokens_table.c.created_at,
+        tokens_table.c.expires_at,
         tokens_table.c.revoked_at,
     )
     query = select(*columns).order_by(tokens_table.c.created_at, tokens_table.c.token_id)
     if active:
-        query = query.where(tokens_table.c.revoked_at.is_(None))
+        now = datetime.now(UTC).isoformat()
+        query = query.where(
+            tokens_table.c.revoked_at.is_(None),
+            or_(tokens_table.c.expires_at.is_(None), tokens_table.c.expires_at > now),
+        )
     with services() as opened, opened.views.connect() as db:
         rows: list[dict[str, Any]] = [dict(row) for row in db.execute(query).mappings()]
     if as_json:
         for row in rows:
             say(json.dumps(row))
         return
-    table = [("TOKEN ID", "ROLE", "ACTOR", "CREATED", "REVOKED", "PROGRAMMES")]
+    table = [("TOKEN ID", "ROLE", "ACTOR", "CREATED", "EXPIRES", "REVOKED", "PROGRAMMES")]
     for row in rows:
         revoked = (row["revoked_at"] or "-")[:19]
+        expires = (row["expires_at"] or "never")[:19]
         covers = coverage(row["role"], row["programmes"])
-        table.append((row["token_id"], row["role"], row["actor"], row["created_at"][:19], revoked, covers))
+        table.append((row["token_id"], row["role"], row["actor"], row["created_at"][:19], expires, revoked, covers))
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     for line in table:
         say("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())

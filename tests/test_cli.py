@@ -12,18 +12,20 @@ import stat
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, update
 from typer.testing import CliRunner, Result
 
-from api.tokens import Role
+from api.tokens import Role, TokenStore, tokens_table
 from cli.main import app
 from cli.serve import READ_MODEL_NAMES
 from cli.tokens import ROLES
 from projections.projector import READ_MODELS
 from projections.schema import event_index, programmes
+from storage.open import views_engine
 
 FIXTURE = Path(__file__).parent / "fixtures" / "store-v1" / "ledger.sqlite3"
 LEDGER = Path(sys.executable).parent / "ledger"
@@ -234,11 +236,28 @@ def test_token_create_list_and_revoke(store: str) -> None:
     assert created["token_id"] in listing and "kari@example.org" in listing and SLUG in listing
     assert created["token"] not in listing, "a token is shown once, never listed"
     (entry,) = [json.loads(line) for line in run(store, "token", "list", "--json").stdout.splitlines()]
-    assert set(entry) == {"token_id", "role", "actor", "programmes", "created_at", "revoked_at"}
+    assert set(entry) == {"token_id", "role", "actor", "programmes", "created_at", "expires_at", "revoked_at"}
+    lifetime = datetime.fromisoformat(entry["expires_at"]) - datetime.fromisoformat(entry["created_at"])
+    assert lifetime == timedelta(days=90), "a token works for 90 days unless told"
     assert run(store, "token", "revoke", created["token_id"]).exit_code == 0
     assert json.loads(run(store, "token", "list", "--json").stdout)["revoked_at"]
     assert run(store, "token", "list", "--active").stdout.count("\n") == 1
     assert "already revoked" in error_line(run(store, "token", "revoke", created["token_id"]))
+
+
+def test_an_expired_token_no_longer_works_and_is_not_active(store: str) -> None:
+    args = ["token", "create", "--role", "coordinator", "--actor", "kari@example.org", "--programme", SLUG]
+    created = json.loads(run(store, *args, "--days", "1").stdout)
+    engine = views_engine(store)
+    tokens = TokenStore(engine)
+    assert tokens.authenticate(created["token"]) is not None
+    with engine.begin() as db:  # a day and a second later
+        yesterday = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+        db.execute(update(tokens_table).values(expires_at=yesterday))
+    assert tokens.authenticate(created["token"]) is None
+    assert run(store, "token", "list", "--active").stdout.count("\n") == 1, "only the header"
+    assert created["token_id"] in run(store, "token", "list").stdout
+    engine.dispose()
 
 
 def test_token_create_refuses_an_unknown_role(store: str) -> None:
