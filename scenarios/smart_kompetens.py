@@ -48,6 +48,7 @@ from scenarios._common import (
     by,
     ensure_company,
     log_position,
+    participant_id,
     register_participant,
     swedish_org_numbers,
 )
@@ -337,16 +338,18 @@ def load(ledger: Ledger) -> Loaded:
 
     # Participants with ESF attributes; a few are laid off during the programme.
     by_region: dict[str, list[str]] = {region: [] for region in REGIONS}
+    registered_on: dict[str, date] = {}
     number = 0
     for company in COMPANIES:
         for _ in range(rng.randint(2, 6)):
             number += 1
             group = "laid_off" if rng.random() < 0.03 else "employed"
+            registered_on[participant_id(SLUG, number)] = date(2019, 3, 4) + timedelta(days=number % 60)
             by_region[company.region].append(
                 register_participant(
                     ledger,
                     by(PROJECT_LEAD),
-                    date(2019, 3, 4) + timedelta(days=number % 60),
+                    registered_on[participant_id(SLUG, number)],
                     slug=SLUG,
                     number=number,
                     org_number=company.org_number,
@@ -397,14 +400,20 @@ def load(ledger: Ledger) -> Loaded:
                         programme=SLUG,
                         activity_id=activity_id,
                         reason="Inställd på grund av covid-19",
-                        effective_on=min(planned_on, date(2020, 3, 20)),
+                        effective_on=max(planned_on - timedelta(days=30), min(planned_on, date(2020, 3, 20))),
                     ),
                 )
                 cancelled += 1
                 continue
-            available = [pid for pid in pool if pid not in gone or planned_on < date(2019, 10, 15)]
-            named = rng.sample(available, 1 if kind == "individual" else min(len(available), rng.randint(4, 12)))
+            available = [
+                pid
+                for pid in pool
+                if registered_on[pid] <= planned_on and (pid not in gone or planned_on < date(2019, 10, 15))
+            ]
+            wanted = 1 if kind == "individual" else rng.randint(4, 12)
+            named = rng.sample(available, min(len(available), wanted))
             extra = 0 if kind == "individual" else rng.randint(0, 10)
+            extra += wanted - len(named)  # people not registered yet on the day are counted, not named
             ledger.handle(
                 by(PROJECT_LEAD),
                 HoldActivity(

@@ -138,6 +138,7 @@ def test_given_module_when_session_scheduled_and_held_then_status_follows(module
         "starts_on": date(2020, 10, 13),
         "minutes": 300,
         "status": "scheduled",
+        "since": date.today().isoformat(),  # the day its scheduling took effect: a holding may not precede it
     }
     ledger.handle(CTX, HoldSession(programme=SLUG, module_id=module_id, session_id=session_id))
     assert ledger.module(module_id).sessions[session_id]["status"] == "held"

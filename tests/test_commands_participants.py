@@ -4,6 +4,7 @@ leave, re-enter (the first entry's attributes are kept), erase, and reading an i
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import pytest
 
@@ -84,6 +85,8 @@ def test_given_joined_company_when_participant_registered_then_pseudonymous_even
         "entries": 1,
         "left": False,
         "erased": False,
+        "since": date.today().isoformat(),  # an exit or a re-entry may not precede it
+        "registered_on": date.today().isoformat(),
     }
     event = last_event(ledger, PROGRAMME_ID)
     assert type(event).__name__ == "ParticipantRegistered"

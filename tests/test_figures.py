@@ -93,7 +93,7 @@ def session(ledger: Ledger, people: list[str], held_on: str, minutes: int = 55) 
                                                     place="Moss", minutes=minutes,
                                                     effective_on="2021-01-04")).ids["session_id"]  # fmt: skip
     ledger.handle(CTX, EnrolParticipants(programme=SLUG, module_id=module_id, participant_ids=people,
-                                         effective_on="2021-01-04"))  # fmt: skip
+                                         effective_on=held_on))  # fmt: skip
     ledger.handle(CTX, HoldSession(programme=SLUG, module_id=module_id, session_id=session_id, effective_on=held_on))
     attendance = [{"participant_id": p, "minutes": minutes} for p in people]
     ledger.handle(CTX, RecordAttendance(programme=SLUG, module_id=module_id, session_id=session_id,

@@ -46,7 +46,7 @@ HISTORY: list[Step] = [
     ("participant", 0, 3, 2),
     ("module", 0, 0, 2),
     ("schedule", 0, 0, 2),
-    ("enrol", 1, 2, 0),
+    ("enrol", 5, 0, 1),
     ("hold_session", 0, 0, 1),
     ("attend", 0, 0, 2),
     ("plan_activity", 0, 0, 1),
@@ -58,7 +58,7 @@ HISTORY: list[Step] = [
     ("reallocate", 0, 5, 1),
     ("disburse", 0, 0, 1),
     ("spend", 0, 0, 1),
-    ("reverse", 4, 0, 1),
+    ("reverse", 5, 0, 1),
     ("forum", 1, 0, 1),
 ]
 

@@ -54,7 +54,7 @@ class HoldActivity(ProgrammeCommand):
             raise InvalidInput("participant_count", "an activity is held for at least one participant")
         programme = work.open_programme(self.programme_id)
         for pid in self.participant_ids:
-            require_current_participant(programme, pid)
+            require_current_participant(programme, pid, self.effective_on)
         activity.hold(self.minutes, list(self.participant_ids), headcount, work.actor, self.effective_on)
         return {}
 

@@ -9,20 +9,30 @@ from typing import TYPE_CHECKING, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledger.commands.base import ProgrammeCommand, UnitOfWork
+from ledger.domain import dated
 from ledger.domain.module import CourseModule
 from ledger.errors import InvalidInput, RuleViolated
 from ledger.values import MAX_BATCH, Day, Flag, Id, Ids, Minutes, NonEmptyTexts, Text, Texts
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from ledger.domain.programme import Programme
 
 
-def require_current_participant(programme: Programme, pid: str) -> None:
-    """A participant named by a training command must be registered in the programme and not erased."""
+def require_current_participant(programme: Programme, pid: str, effective_on: date | None) -> None:
+    """A participant named by a training command must be registered in the programme, by the command's effective
+    day, and not erased."""
     if not programme.has_participant(pid):
         raise RuleViolated("participant_unknown", f"participant {pid} is not registered in {programme.slug}")
     if programme.participant_erased(pid):
         raise RuleViolated("participant_erased", f"participant {pid} was erased")
+    dated.require_not_before(
+        dated.effective(effective_on),
+        programme.registered_on(pid),
+        "effective_before_registered",
+        f"participant {pid}'s registration",
+    )
 
 
 def distinct(field: str, ids: list[str]) -> None:
@@ -113,7 +123,7 @@ class EnrolParticipants(ModuleCommand):
         distinct("participant_ids", self.participant_ids)
         module, programme = self.module(work)
         for pid in self.participant_ids:
-            require_current_participant(programme, pid)
+            require_current_participant(programme, pid, self.effective_on)
             module.enrol(pid, work.actor, self.effective_on)
         return {}
 

@@ -19,6 +19,7 @@ PLANNED, HELD, CANCELLED = "planned", "held", "cancelled"
 
 class Activity(LedgerAggregate):
     TOPIC = "ledger:Activity"
+    FOLLOWS_CREATION = "activity"
 
     class Created(LedgerAggregate.Created):
         TOPIC = "ledger:Activity.Created"

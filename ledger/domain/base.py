@@ -4,12 +4,12 @@ effect. The recorded time is the library's event timestamp."""
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
-if TYPE_CHECKING:
-    from datetime import date
+from ledger.domain import dated
 
 NAMESPACE = uuid.UUID("6f1c2b1e-8d7a-4f4e-9a51-2d7c0b8e5a10")
 
@@ -29,6 +29,18 @@ class LedgerAggregate(Aggregate):
 
     fact_on: date
     began_on: date
+
+    FOLLOWS_CREATION: ClassVar[str] = ""
+    """What it is called, where none of its facts may take effect before it was created (a session scheduled in a
+    module before the module was offered would, effective by a day between, belong to nothing)."""
+
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        if self.FOLLOWS_CREATION:
+            began_on = getattr(self, "began_on", date.min)  # a snapshot of an earlier version did not keep it
+            day = dated.effective(kwargs.get("effective_on"))
+            since = f"the {self.FOLLOWS_CREATION} it belongs to"
+            dated.require_not_before(day, began_on, "effective_before_created", since)
+        super().trigger_event(event_class, **kwargs)
 
     class Event(Aggregate.Event):
         actor: str

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
+from ledger.errors import RuleViolated
+
 Changes = dict[str, int]
 """A figure as the changes that make it: ISO day -> amount added on that day."""
 
@@ -21,6 +23,18 @@ def effective(day: date | None) -> date:
     """The day a fact takes effect: its stated effective date, else the day it is recorded (UTC, as the
     event's timestamp)."""
     return day or datetime.now(UTC).date()
+
+
+def require_not_before(day: date, since: date | str | None, rule: str, what: str) -> None:
+    """A fact never takes effect before the fact it follows from: a session is held on or after the day its
+    scheduling took effect, a reversal on or after its entry. Otherwise, effective by a day between the two, the
+    ledger would count a session held that did not exist yet, or spending below nothing. `since` is None (or an
+    ISO day) for what an earlier version recorded without its day: nothing is then required."""
+    if since is None:
+        return
+    since_day = date.fromisoformat(since) if isinstance(since, str) else since
+    if day < since_day:
+        raise RuleViolated(rule, f"effective {day} is before {what} took effect ({since_day})", on=day)
 
 
 def add(changes: Changes, day: date, amount: int) -> None:

@@ -152,6 +152,7 @@ class Funds(LedgerAggregate):
             "kind": kind,
             "postings": [list(p) for p in postings],
             "reversed": False,
+            "on": self.fact_on.isoformat(),  # the day it took effect
             **extra,
         }
 
@@ -440,6 +441,7 @@ class Funds(LedgerAggregate):
         if original["reversed"]:
             raise RuleViolated("already_reversed", f"money entry {reversed_entry_id} is already reversed")
         day = dated.effective(effective_on)
+        dated.require_not_before(day, original.get("on"), "effective_before_entry", f"money entry {reversed_entry_id}")
         for source, target, value in original["postings"]:
             if not is_external(target):
                 self._require_funds(

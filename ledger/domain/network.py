@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 class NetworkGroup(LedgerAggregate):
     TOPIC = "ledger:NetworkGroup"
+    FOLLOWS_CREATION = "network group"
 
     class Created(LedgerAggregate.Created):
         TOPIC = "ledger:NetworkGroup.Created"

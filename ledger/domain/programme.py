@@ -361,6 +361,8 @@ class Programme(LedgerAggregate):
             "entries": 1,
             "left": False,
             "erased": False,
+            "since": self.fact_on.isoformat(),  # the day of its registration, or of its latest exit or re-entry
+            "registered_on": self.fact_on.isoformat(),
         }
 
     def record_participant_left(self, participant_id: str, actor: str, effective_on: date | None) -> None:
@@ -368,23 +370,38 @@ class Programme(LedgerAggregate):
         self._require_participant(participant_id)
         if self.participants[participant_id]["left"]:
             raise RuleViolated("participant_already_left", f"participant {participant_id} has already left")
+        self.require_since(participant_id, effective_on)
         self._participant_left(participant_id=participant_id, actor=actor, effective_on=effective_on)
 
     @event(ev.ParticipantLeft)
     def _participant_left(self, participant_id: str, actor: str, effective_on: date | None) -> None:
         self.participants[participant_id]["left"] = True
+        self.participants[participant_id]["since"] = self.fact_on.isoformat()
 
     def reenter_participant(self, participant_id: str, actor: str, effective_on: date | None) -> None:
         self.check_open()
         self._require_participant(participant_id)
         if not self.participants[participant_id]["left"]:
             raise RuleViolated("participant_not_left", f"participant {participant_id} has not left")
+        self.require_since(participant_id, effective_on)
         self._participant_reentered(participant_id=participant_id, actor=actor, effective_on=effective_on)
 
     @event(ev.ParticipantReentered)
     def _participant_reentered(self, participant_id: str, actor: str, effective_on: date | None) -> None:
         self.participants[participant_id]["left"] = False
         self.participants[participant_id]["entries"] += 1
+        self.participants[participant_id]["since"] = self.fact_on.isoformat()
+
+    def registered_on(self, participant_id: str) -> str | None:
+        """The day a participant's registration took effect (None if an earlier version did not record it)."""
+        return self.participants[participant_id].get("registered_on")
+
+    def require_since(self, participant_id: str, effective_on: date | None) -> None:
+        """A participant's leaving and re-entry follow each other, and the registration, on the effective axis."""
+        since = self.participants[participant_id].get("since")
+        dated.require_not_before(
+            dated.effective(effective_on), since, "effective_before_previous", "the participant's latest entry or exit"
+        )
 
     def _require_participant(self, participant_id: str) -> None:
         if participant_id not in self.participants:

@@ -140,7 +140,7 @@ def test_a_programme_from_launch_to_reports(client: TestClient, tokens: Tokens) 
     )
     session_id = session["ids"]["session_id"]
     command(client, c, f"{BASE}/modules/{module_id}/enrolments", {"participant_ids": people})
-    command(client, c, f"{BASE}/modules/{module_id}/sessions/{session_id}/held", {"effective_on": "2020-10-13"})
+    command(client, c, f"{BASE}/modules/{module_id}/sessions/{session_id}/held", {})
     attended = command(
         client,
         c,
