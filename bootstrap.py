@@ -15,6 +15,7 @@ from api.tokens import TokenStore
 from ledger.application import Ledger
 from ledger.identity import IdentityVault
 from projections.projector import Projector
+from storage.chain import chained
 from storage.keystore import PostgresKeyStore, SqliteKeyStore
 from storage.open import location, views_engine
 from storage.settings import Settings, StoreLocation
@@ -64,13 +65,17 @@ def open_ledger(url: str | None = None) -> Ledger:
     """The ledger (commands and the event store) with its identity vault, on SQLite or PostgreSQL."""
     where = location(url)
     if where.kind == "sqlite":
-        return Ledger(env=where.event_store_env(), vault=IdentityVault(SqliteKeyStore(where.key_store_path())))
+        ledger = Ledger(env=where.event_store_env(), vault=IdentityVault(SqliteKeyStore(where.key_store_path())))
+        chained(ledger.recorder).backfill()  # a store of an earlier version: link the events it holds
+        return ledger
     # Processes opening the ledger at once race on CREATE ... IF NOT EXISTS ("tuple concurrently updated"):
     # one at a time, under an advisory lock that closing the connection releases.
     with psycopg.connect(where.postgres_dsn(), autocommit=True) as lock:
         lock.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"programme-ledger-open:{where.schema}",))
         key_store = PostgresKeyStore(where.postgres_dsn(), where.schema)
-        return Ledger(env=where.event_store_env(), vault=IdentityVault(key_store))
+        ledger = Ledger(env=where.event_store_env(), vault=IdentityVault(key_store))
+        chained(ledger.recorder).backfill()
+        return ledger
 
 
 def open_projector(ledger: Ledger, url: str | None = None, read_models: list[str] | None = None) -> Projector:

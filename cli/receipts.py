@@ -21,8 +21,7 @@ def receipt(
     with services() as opened:
         from projections.integrity.verification import take_receipt
 
-        catch_up(opened.projector)
-        taken = take_receipt(opened.projector.engine)
+        taken = take_receipt(opened.ledger)  # the chain stored at commit: no read model need catch up
     text = json.dumps(taken.model_dump(mode="json"), indent=2)
     if output:
         output.write_text(text + "\n")

@@ -4,12 +4,12 @@ has been applied. The plain `name`/`data` form is kept for the exported event st
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ledger.events import EVENTS, LedgerEvent
+from storage.chain import event_digest
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -86,20 +86,10 @@ def fact_from(mapper: Mapper[Any], stored: StoredEvent, position: int) -> Fact:
         actor=str(state.get("actor", "")),
         effective_on=state.get("effective_on"),
         data={k: v for k, v in state.items() if k not in _ENVELOPE},
-        digest=stored_event_digest(stored).hex(),
+        digest=event_digest(stored),
     )
 
 
 def facts_from(mapper: Mapper[Any], notifications: Iterable[Notification]) -> Iterator[Fact]:
     for notification in notifications:
         yield fact_from(mapper, notification, notification.id)
-
-
-def stored_event_digest(stored: StoredEvent) -> bytes:
-    """The bytes of a stored event that the hash chain covers: identity, version, topic and state."""
-    digest = hashlib.sha256()
-    for part in (str(stored.originator_id), str(stored.originator_version), stored.topic):
-        digest.update(part.encode())
-        digest.update(b"\x00")
-    digest.update(bytes(stored.state))
-    return digest.digest()

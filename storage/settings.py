@@ -44,11 +44,13 @@ class StoreLocation:
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "APPLICATION_RECORDER_TOPIC": "storage.chain:ChainedSQLiteRecorder",
                 "SQLITE_DBNAME": str(self.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": "storage.chain:ChainedPostgresRecorder",
             "POSTGRES_DBNAME": self.parsed.path.lstrip("/") or "postgres",
             "POSTGRES_HOST": self.parsed.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(self.parsed.port or 5432),

@@ -15,9 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from api.app import create_app
 from api.tokens import Role
+from projections.integrity.verification import take_receipt, verify
+from projections.schema import integrity_head
+from storage.chain import chained
 from storage.settings import Settings
 
 FIXTURE = Path(__file__).parent / "fixtures" / "store-v1"
@@ -64,3 +68,22 @@ def test_the_read_models_answer_as_recorded(tmp_path: Path) -> None:
     for path, answer in expected.items():
         assert got[path]["status"] == answer["status"], path
         assert got[path]["body"] == answer["body"], path
+
+
+def test_a_store_of_the_earlier_version_is_linked_into_the_chain_once_and_verifies(tmp_path: Path) -> None:
+    """The earlier version kept no chain at commit: opening the store links every event it holds, once, with the
+    chain the earlier integrity index computed (so receipts issued before still verify), and new events follow."""
+    url = _copy(tmp_path)
+    with sqlite3.connect(tmp_path / "ledger.sqlite3") as db:
+        (count,) = db.execute("SELECT COUNT(*) FROM stored_events").fetchone()
+    services = create_app(Settings(database_url=url, run_projector=False)).state.services
+    try:
+        services.projector.run_once()
+        receipt = take_receipt(services.ledger)
+        with services.views.connect() as db:
+            indexed = db.execute(select(integrity_head.c.chain).where(integrity_head.c.name == "log")).scalar()
+        assert (receipt.position, receipt.chain) == (count, indexed)
+        assert verify(services.ledger, services.views, receipt).ok
+        assert chained(services.ledger.recorder).backfill() == 0, "linked once"
+    finally:
+        services.close()

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
 import pytest
+from eventsourcing.persistence import StoredEvent
 from psycopg import sql
+from sqlalchemy import update
 
 from ledger.application import Ctx, Ledger
 from ledger.commands import (
@@ -28,6 +31,8 @@ from ledger.commands import (
     ReverseEntry,
 )
 from projections.integrity.verification import take_receipt, verify
+from projections.schema import event_index
+from storage.chain import CHAIN_TABLE, GENESIS, event_digest, link
 from storage.open import open_projector
 from storage.settings import StoreLocation
 from tests.test_projection_properties import NUMBERS
@@ -35,7 +40,7 @@ from tests.test_projection_properties import NUMBERS
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from projections.integrity.answers import Receipt
+    from projections.integrity.answers import Receipt, Verification
     from projections.projector import Projector
 
 CTX = Ctx(actor="coordinator@kongsberg")
@@ -78,6 +83,50 @@ class EventsTable:
     def delete(self, position: int) -> None:
         self._run("DELETE FROM {table} WHERE {position} = ?", position)
         assert self._run("SELECT state FROM {table} WHERE {position} = ?", position) == []
+
+    def move_to_end(self, position: int) -> int:
+        """Give an event a position after the last one (a reordering)."""
+        (last,) = self._run("SELECT MAX({position}) FROM {table}")[0]
+        self._run("UPDATE {table} SET {position} = ? WHERE {position} = ?", last + 1, position)
+        return int(last) + 1
+
+    def insert_copy(self, position: int) -> int:
+        """Store one more event, a copy of another under a later version: an event the ledger never committed."""
+        self._run(
+            "INSERT INTO {table} (originator_id, originator_version, topic, state) "
+            "SELECT originator_id, originator_version + 1000, topic, state FROM {table} WHERE {position} = ?",
+            position,
+        )
+        (last,) = self._run("SELECT MAX({position}) FROM {table}")[0]
+        return int(last)
+
+    def truncate_from(self, position: int) -> None:
+        self._run("DELETE FROM {table} WHERE {position} >= ?", position)
+
+
+class ChainTable(EventsTable):
+    """The hash chain stored at commit, beside the events, as the same intruder would reach it."""
+
+    def _run(self, statement: str, *params: Any) -> list[Any]:
+        return super()._run(statement.replace("{position}", "position"), *params)
+
+    def set_chain(self, position: int, chain: str) -> None:
+        self._run("UPDATE {table} SET chain = ? WHERE position = ?", chain, position)
+
+    def relink(self, positions: list[int], states: dict[int, bytes], events: EventsTable) -> None:
+        """Recompute the stored chain over the events as they are now: a thorough intruder's cover-up."""
+        self._run("DELETE FROM {table}")
+        chain = GENESIS
+        for position in positions:
+            row = events._run(
+                "SELECT originator_id, originator_version, topic FROM {table} WHERE {position} = ?", position
+            )[0]
+            originator_id = uuid.UUID(str(row[0])) if self.where.kind == "postgres" else uuid.UUID(hex=row[0])
+            stored = StoredEvent(originator_id=originator_id, originator_version=row[1], topic=row[2],
+                                 state=states[position])  # fmt: skip
+            digest = event_digest(stored)
+            chain = link(chain, digest)
+            self._run("INSERT INTO {table} (position, digest, chain) VALUES (?, ?, ?)", position, digest, chain)
 
 
 def record_history(ledger: Ledger) -> None:
@@ -137,7 +186,7 @@ def projected(ledger: Ledger, store_url: str) -> Iterator[tuple[Projector, Recei
     record_history(ledger)
     projector = open_projector(ledger, store_url)
     projector.run_once()
-    receipt = take_receipt(projector.engine)
+    receipt = take_receipt(ledger)
     positions = [n.id for n in ledger.recorder.select_notifications(start=0, limit=1000, inclusive_of_start=False)]
     assert receipt.position == positions[-1] and len(positions) >= 10
     yield projector, receipt, positions
@@ -235,19 +284,125 @@ def test_two_swapped_events_are_named_at_the_earlier_position(
         assert result.first_bad_position == earlier, result
 
 
-def test_rebuilding_the_index_over_a_tampered_log_does_not_pass_the_receipt(
-    ledger: Ledger, projected: tuple[Projector, Receipt, list[int]], events: EventsTable
-) -> None:
-    """Whoever rewrites history and then rebuilds the integrity index gets a self-consistent index, but the chain
-    no longer ends where the funder's receipt says it did."""
-    projector, receipt, positions = projected
-    position = pick(positions, "middle")
+def both(ledger: Ledger, projector: Projector, receipt: Receipt) -> tuple[Verification, Verification]:
+    return verify(ledger, projector.engine), verify(ledger, projector.engine, receipt)
+
+
+def altered(events: EventsTable, position: int) -> None:
     state = json.loads(events.state(position))
     state["actor"] = "mallory"
     events.set_state(position, json.dumps(state).encode())
-    projector.rebuild("integrity")
 
-    assert verify(ledger, projector.engine).ok  # the index agrees with what is stored now
+
+def test_rebuilding_the_index_over_a_tampered_log_cannot_launder_it(
+    ledger: Ledger, projected: tuple[Projector, Receipt, list[int]], events: EventsTable
+) -> None:
+    """Whoever rewrites an event and then rebuilds the integrity index gets an index that agrees with the log, but
+    the chain stored when the event was committed does not: the position is named, with and without a receipt."""
+    projector, receipt, positions = projected
+    position = pick(positions, "middle")
+    altered(events, position)
+    projector.rebuild("integrity")
+    for result in both(ledger, projector, receipt):
+        assert (result.ok, result.first_bad_position) == (False, position), result
+        assert "altered" in result.reason
+
+
+def test_a_moved_event_is_named_where_it_was(
+    ledger: Ledger, projected: tuple[Projector, Receipt, list[int]], events: EventsTable
+) -> None:
+    projector, receipt, positions = projected
+    position = pick(positions, "middle")
+    events.move_to_end(position)
+    for result in both(ledger, projector, receipt):
+        assert (result.ok, result.first_bad_position) == (False, position), result
+        assert "removed or moved" in result.reason
+
+
+def test_an_event_inserted_behind_the_ledgers_back_is_named(
+    ledger: Ledger, projected: tuple[Projector, Receipt, list[int]], events: EventsTable
+) -> None:
+    """An event stored without the ledger has no link in the chain written at commit. A receipt covers only the
+    history up to it, so with one the insertion after it is not the receipt's business; without, it is named."""
+    projector, receipt, positions = projected
+    inserted = events.insert_copy(pick(positions, "middle"))
+    result = verify(ledger, projector.engine)
+    assert (result.ok, result.first_bad_position) == (False, inserted), result
+    assert "inserted" in result.reason
+    assert verify(ledger, projector.engine, receipt).ok
+
+
+def test_a_truncated_log_is_named_at_its_first_missing_position(
+    ledger: Ledger, projected: tuple[Projector, Receipt, list[int]], events: EventsTable
+) -> None:
+    projector, receipt, positions = projected
+    cut = positions[-3]
+    events.truncate_from(cut)
+    for result in both(ledger, projector, receipt):
+        assert (result.ok, result.first_bad_position) == (False, cut), result
+
+
+def test_a_log_truncated_with_its_chain_is_named_by_the_receipt(
+    ledger: Ledger, projected: tuple[Projector, Receipt, list[int]], events: EventsTable
+) -> None:
+    """Truncating the events and the stored chain together (and rebuilding the index) leaves a log consistent with
+    itself; the receipt still names the first position it covers that is gone."""
+    projector, receipt, positions = projected
+    cut = positions[-3]
+    events.truncate_from(cut)
+    ChainTable(events.where.url, CHAIN_TABLE).truncate_from(cut)
+    projector.rebuild("integrity")
+    assert verify(ledger, projector.engine).ok
     result = verify(ledger, projector.engine, receipt)
-    assert not result.ok
+    assert (result.ok, result.first_bad_position) == (False, cut), result
+    assert "truncated" in result.reason
+
+
+def test_corrupt_json_is_named(
+    ledger: Ledger, projected: tuple[Projector, Receipt, list[int]], events: EventsTable
+) -> None:
+    projector, receipt, positions = projected
+    position = pick(positions, "middle")
+    events.set_state(position, b'{"actor": "mall')
+    for result in both(ledger, projector, receipt):
+        assert (result.ok, result.first_bad_position) == (False, position), result
+
+
+def test_an_altered_index_is_named(ledger: Ledger, projected: tuple[Projector, Receipt, list[int]]) -> None:
+    projector, receipt, positions = projected
+    position = pick(positions, "middle")
+    with projector.engine.begin() as db:
+        db.execute(update(event_index).where(event_index.c.position == position).values(chain="f" * 64))
+    for result in both(ledger, projector, receipt):
+        assert (result.ok, result.first_bad_position) == (False, position), result
+        assert "index" in result.reason
+
+
+def test_an_altered_link_of_the_stored_chain_is_named(
+    ledger: Ledger, projected: tuple[Projector, Receipt, list[int]], events: EventsTable
+) -> None:
+    projector, receipt, positions = projected
+    position = pick(positions, "middle")
+    ChainTable(events.where.url, CHAIN_TABLE).set_chain(position, "e" * 64)
+    for result in both(ledger, projector, receipt):
+        assert (result.ok, result.first_bad_position) == (False, position), result
+        assert "chain stored at commit" in result.reason
+
+
+def test_a_rewrite_of_the_events_and_their_chain_is_named_by_the_index_and_the_receipt(
+    ledger: Ledger, projected: tuple[Projector, Receipt, list[int]], events: EventsTable
+) -> None:
+    """The thorough intruder alters an event and recomputes the chain stored beside the events. The integrity
+    index, kept in the read models' own database, still names the position; if the intruder rebuilds that too,
+    the receipt still refuses the history (a single hash cannot say where)."""
+    projector, receipt, positions = projected
+    position = pick(positions, "middle")
+    altered(events, position)
+    ChainTable(events.where.url, CHAIN_TABLE).relink(positions, {p: events.state(p) for p in positions}, events)
+    for result in both(ledger, projector, receipt):
+        assert (result.ok, result.first_bad_position) == (False, position), result
+    projector.rebuild("integrity")
+    assert verify(ledger, projector.engine).ok
+    result = verify(ledger, projector.engine, receipt)
+    assert (result.ok, result.first_bad_position) == (False, None), result
     assert "receipt" in result.reason

@@ -6,21 +6,16 @@ as of any moment) without reading any other programme's events."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING
 
 from projections.folding import ReadModel, programme_of
+from storage.chain import GENESIS, link
 
 if TYPE_CHECKING:
     from projections.facts import Fact
     from projections.rows import Rows
 
 OWNERS = "integrity_owners"
-GENESIS = "0" * 64
-
-
-def link(previous: str, digest: str) -> str:
-    return hashlib.sha256(bytes.fromhex(previous) + bytes.fromhex(digest)).hexdigest()
 
 
 def apply(fact: Fact, rows: Rows) -> None:
