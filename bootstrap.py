@@ -5,6 +5,7 @@ a store is opened the same way whichever door a user comes in by."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,19 +62,31 @@ def store_exists(url: str) -> bool:
     return where.kind != "sqlite" or where.sqlite_path.exists()
 
 
-def open_ledger(url: str | None = None) -> Ledger:
+def open_key_store(where: StoreLocation, keys_url: str = "") -> SqliteKeyStore | PostgresKeyStore:
+    """The participants' key store: the one `keys_url` names, else beside the ledger (see Settings.keys_url)."""
+    keys = StoreLocation(keys_url) if keys_url else None
+    if keys is None:
+        if where.kind == "sqlite":
+            return SqliteKeyStore(where.key_store_path())
+        return PostgresKeyStore(where.postgres_dsn(), where.schema)
+    if keys.kind == "sqlite":
+        return SqliteKeyStore(keys.sqlite_path)
+    return PostgresKeyStore(keys.postgres_dsn(), keys.schema)
+
+
+def open_ledger(url: str | None = None, keys_url: str | None = None) -> Ledger:
     """The ledger (commands and the event store) with its identity vault, on SQLite or PostgreSQL."""
     where = location(url)
+    keys = Settings().keys_url if keys_url is None else keys_url
     if where.kind == "sqlite":
-        ledger = Ledger(env=where.event_store_env(), vault=IdentityVault(SqliteKeyStore(where.key_store_path())))
+        ledger = Ledger(env=where.event_store_env(), vault=IdentityVault(open_key_store(where, keys)))
         chained(ledger.recorder).backfill()  # a store of an earlier version: link the events it holds
         return ledger
     # Processes opening the ledger at once race on CREATE ... IF NOT EXISTS ("tuple concurrently updated"):
     # one at a time, under an advisory lock that closing the connection releases.
     with psycopg.connect(where.postgres_dsn(), autocommit=True) as lock:
         lock.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"programme-ledger-open:{where.schema}",))
-        key_store = PostgresKeyStore(where.postgres_dsn(), where.schema)
-        ledger = Ledger(env=where.event_store_env(), vault=IdentityVault(key_store))
+        ledger = Ledger(env=where.event_store_env(), vault=IdentityVault(open_key_store(where, keys)))
         chained(ledger.recorder).backfill()
         return ledger
 
@@ -92,7 +105,8 @@ def build_services(settings: Settings | None = None, *, create: bool = True) -> 
     settings = settings or Settings()
     if not create and not store_exists(settings.database_url):
         raise StoreMissing(location(settings.database_url))
-    ledger = open_ledger(settings.database_url)
+    ledger = open_ledger(settings.database_url, settings.keys_url)
+    ledger.reconcile_identities(timedelta(seconds=settings.identity_grace_seconds))  # what a crash left behind
     projector = open_projector(ledger, settings.database_url)
     views = views_engine(settings.database_url)
     return Services(

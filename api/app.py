@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,7 +131,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 target=services.projector.run_forever, kwargs={"poll_interval": 0.1}, name="projector", daemon=True
             )
             thread.start()
+        stopping = threading.Event()
+        threading.Thread(
+            target=reconcile_identities_every, args=(services, stopping), name="identities", daemon=True
+        ).start()
         yield
+        stopping.set()
         services.projector.stop()
         if thread is not None:
             thread.join(timeout=5)
@@ -155,6 +162,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def reconcile_identities_every(services: Services, stopping: threading.Event, seconds: float = 600) -> None:
+    """Destroy, every ten minutes, identities a crash left with no registration event (docs/erasure.md)."""
+    grace = timedelta(seconds=services.settings.identity_grace_seconds)
+    while not stopping.wait(seconds):
+        try:
+            services.ledger.reconcile_identities(grace)
+        except Exception:  # a key store briefly unreachable: try again next time
+            logging.getLogger(__name__).exception("reconciling identities failed")
 
 
 def app_factory() -> Any:

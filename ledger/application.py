@@ -11,9 +11,10 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
+import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
@@ -28,12 +29,15 @@ from ledger.domain.module import CourseModule
 from ledger.domain.network import NetworkGroup
 from ledger.domain.programme import Programme
 from ledger.errors import IdempotencyConflict, InvalidInput, NotFound, RuleViolated, VersionConflict, invalid_input
+from ledger.events import ParticipantRegistered
 from ledger.values import Actor, Id, Text, Version, parse_org_number
 
 if TYPE_CHECKING:
     from ledger.identity import Identity, IdentityVault
 
 MAX_ATTEMPTS = 50
+IDENTITY_GRACE = timedelta(minutes=10)
+"""No command runs this long: an identity sealed earlier with no registration event was left by a crash."""
 
 
 class DateAsISO(Transcoding):
@@ -223,6 +227,22 @@ class Ledger(Application[uuid.UUID]):
 
     def activity(self, activity_id: str, *, copy: bool = True) -> Activity:
         return cast("Activity", self._typed(Activity, activity_id, "activity", copy))
+
+    def registered_participants(self) -> set[str]:
+        """Every participant id a registration event names, read from the log (not a read model, which may lag)."""
+        topic = ParticipantRegistered.TOPIC
+        found: set[str] = set()
+        start = 0
+        while True:
+            batch = self.recorder.select_notifications(start, 5000, topics=(topic,), inclusive_of_start=False)
+            found.update(orjson.loads(n.state)["participant_id"] for n in batch)
+            if len(batch) < 5000:
+                return found
+            start = batch[-1].id
+
+    def reconcile_identities(self, grace: timedelta = IDENTITY_GRACE) -> list[str]:
+        """Remove sealed identities that no registration event names (see `IdentityVault.reconcile`)."""
+        return [] if self.vault is None else self.vault.reconcile(self.registered_participants, grace)
 
     def read_identity(self, participant_id: str) -> Identity:
         try:

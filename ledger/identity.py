@@ -6,13 +6,17 @@ details, in a backup or an export, can no longer be read. The key store is an ad
 from __future__ import annotations
 
 import os
-from typing import Protocol
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel, ConfigDict
 
 from ledger.values import PersonalNumber, Text
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class Identity(BaseModel):
@@ -32,6 +36,8 @@ class KeyStore(Protocol):
     def get(self, participant_id: str) -> tuple[bytes, bytes] | None: ...
 
     def destroy(self, participant_id: str) -> None: ...
+
+    def sealed_before(self, cutoff: datetime) -> list[str]: ...
 
 
 class IdentityVault:
@@ -55,3 +61,17 @@ class IdentityVault:
 
     def erase(self, participant_id: str) -> None:
         self.store.destroy(participant_id)
+
+    def reconcile(self, registered: Callable[[], set[str]], grace: timedelta) -> list[str]:
+        """Destroy identities sealed more than `grace` ago whose participant was never registered: a command that
+        seals an identity and then fails to store its event (a crash between the two; the key store is not the
+        event store, so they share no transaction) leaves one behind. `grace` spares commands still running.
+        Returns the participants whose identity was destroyed."""
+        candidates = self.store.sealed_before(datetime.now(UTC) - grace)
+        if not candidates:
+            return []
+        known = registered()
+        orphans = [pid for pid in candidates if pid not in known]
+        for pid in orphans:
+            self.store.destroy(pid)
+        return orphans

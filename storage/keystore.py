@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -31,13 +32,19 @@ class SqliteKeyStore:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS participant_identities (participant_id TEXT PRIMARY KEY, sealed BLOB NOT NULL)"
         )
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(participant_identities)")}
+        if "sealed_at" not in columns:  # a key store of an earlier version: its identities count as sealed long ago
+            self._db.execute("ALTER TABLE participant_identities ADD COLUMN sealed_at TEXT")
 
     def put(self, participant_id: str, key: bytes, sealed: bytes) -> None:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.execute("INSERT INTO participant_keys VALUES (?, ?)", (participant_id, key))
-                self._db.execute("INSERT INTO participant_identities VALUES (?, ?)", (participant_id, sealed))
+                self._db.execute(
+                    "INSERT INTO participant_identities (participant_id, sealed, sealed_at) VALUES (?, ?, ?)",
+                    (participant_id, sealed, _now()),
+                )
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -59,8 +66,21 @@ class SqliteKeyStore:
             self._db.execute("DELETE FROM participant_identities WHERE participant_id = ?", (participant_id,))
             self._db.execute("COMMIT")
 
+    def sealed_before(self, cutoff: datetime) -> list[str]:
+        """The participants whose identity was sealed before `cutoff` (or by a version that kept no time)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT participant_id FROM participant_identities WHERE sealed_at IS NULL OR sealed_at < ?",
+                (cutoff.isoformat(),),
+            ).fetchall()
+        return [row[0] for row in rows]
+
     def close(self) -> None:
         self._db.close()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 class PostgresKeyStore:
@@ -83,6 +103,7 @@ class PostgresKeyStore:
                     "CREATE TABLE IF NOT EXISTS {} (participant_id TEXT PRIMARY KEY, sealed BYTEA NOT NULL)"
                 ).format(self._identities)
             )
+            db.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS sealed_at TEXT").format(self._identities))
 
     def _connect(self) -> psycopg.Connection:
         return psycopg.connect(self.dsn)
@@ -90,7 +111,12 @@ class PostgresKeyStore:
     def put(self, participant_id: str, key: bytes, sealed: bytes) -> None:
         with self._connect() as db:
             db.execute(sql.SQL("INSERT INTO {} VALUES (%s, %s)").format(self._keys), (participant_id, key))
-            db.execute(sql.SQL("INSERT INTO {} VALUES (%s, %s)").format(self._identities), (participant_id, sealed))
+            db.execute(
+                sql.SQL("INSERT INTO {} (participant_id, sealed, sealed_at) VALUES (%s, %s, %s)").format(
+                    self._identities
+                ),
+                (participant_id, sealed, _now()),
+            )
 
     def get(self, participant_id: str) -> tuple[bytes, bytes] | None:
         with self._connect() as db:
@@ -101,6 +127,16 @@ class PostgresKeyStore:
                 (participant_id,),
             ).fetchone()
         return None if row is None else (bytes(row[0]), bytes(row[1]))
+
+    def sealed_before(self, cutoff: datetime) -> list[str]:
+        with self._connect() as db:
+            rows = db.execute(
+                sql.SQL("SELECT participant_id FROM {} WHERE sealed_at IS NULL OR sealed_at < %s").format(
+                    self._identities
+                ),
+                (cutoff.isoformat(),),
+            ).fetchall()
+        return [row[0] for row in rows]
 
     def destroy(self, participant_id: str) -> None:
         with self._connect() as db:

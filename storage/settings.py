@@ -17,6 +17,14 @@ class Settings(BaseSettings):
     # Run the projector inside the API process (the embedded default). With several API processes on
     # PostgreSQL, set it to false and run `ledger project` once beside them.
     run_projector: bool = True
+    # Where participants' keys and sealed identities live: a store of their own, so that backups and the
+    # write-ahead log of the event store never hold a key (docs/erasure.md). A SQLite file (sqlite:///...) or a
+    # PostgreSQL database (postgresql://...?schema=keys), best on another server. Unset: `<file>.keys` beside a
+    # SQLite ledger; with PostgreSQL, the ledger's own schema (set it in production).
+    keys_url: str = ""
+    # An identity sealed longer ago than this with no registration event was left by a crash: it is destroyed
+    # at start-up and every ten minutes while the API runs.
+    identity_grace_seconds: int = 600
     max_body_bytes: int = 1_048_576
     host: str = "127.0.0.1"
     port: int = 8000
