@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import choose, note, one_line_errors, progress_bar, refuse_stalls, services
+from cli.common import CliError, choose, note, one_line_errors, progress_bar, refuse_stalls, services
 
 # The read models `ledger rebuild` knows; tests/test_cli.py checks this against projections.projector.READ_MODELS,
 # which is not imported here so that `ledger --help` stays fast.
@@ -50,13 +50,16 @@ def rebuild(
     ] = "all",
 ) -> None:
     """Drop a read model and replay it from the log, with progress."""
-    from projections.projector import READ_MODELS
+    from projections.projector import READ_MODELS, RebuildFailed
 
     choose(read_model, [*READ_MODELS, "all"], "read model")
     names = list(READ_MODELS) if read_model == "all" else [read_model]
     with services() as opened:
         projector = opened.projector
-        with progress_bar(f"rebuilding {', '.join(names)}", projector.head()) as update:
-            count = projector.rebuild(names, update)
+        try:
+            with progress_bar(f"rebuilding {', '.join(names)}", projector.head()) as update:
+                count = projector.rebuild(names, update)
+        except RebuildFailed as failed:
+            raise CliError(f"{failed} (fix the cause, then `ledger rebuild` again)") from None
         refuse_stalls(projector)
     note(f"rebuilt {', '.join(names)} from {count} events")

@@ -55,6 +55,19 @@ class Stall:
     error: str
 
 
+class RebuildFailed(Exception):
+    """A rebuild met an event it could not apply (or read): nothing of it was kept, the read models stand as before."""
+
+    def __init__(self, names: list[str], position: int, event: str, error: str) -> None:
+        super().__init__(
+            f"rebuilding {', '.join(names)} stopped at position {position} ({event}): {error}; "
+            "the read models are as they were before the rebuild"
+        )
+        self.position = position
+        self.event = event
+        self.error = error
+
+
 class Projector:
     def __init__(
         self,
@@ -261,9 +274,15 @@ class Projector:
     # --- rebuilding ----------------------------------------------------------------------------------------
 
     def rebuild(self, names: str | Iterable[str], progress: Progress | None = None) -> int:
-        """Drop read models' rows and positions, then replay the whole log into them in batches (one pass over
-        the log however many read models are rebuilt). Memory is bounded by the batch, not the log."""
+        """Empty read models and replay the whole log into them, in batches (one pass over the log however many
+        are rebuilt; memory bounded by the batch), all in one transaction. Readers go on reading the previous
+        read models until it commits (SQLite's WAL and PostgreSQL's MVCC show them the last committed state), so
+        none sees a half-built one; a rebuild that fails (an event it cannot apply, a crash, a kill) rolls back
+        and leaves the previous read models, stalls included, in place: `RebuildFailed` names the event."""
         chosen = [names] if isinstance(names, str) else list(names)
+        solo = Projector(self.ledger, self.engine, chosen, self.batch_size)
+        head = self.head()
+        done = 0
         with self.engine.begin() as db:
             for name in chosen:
                 for table in READ_MODELS[name].tables:
@@ -273,8 +292,48 @@ class Projector:
                     .where(positions.c.read_model == name)
                     .values(position=0, stalled_at=None, stalled_event=None, stalled_error=None)
                 )
-        solo = Projector(self.ledger, self.engine, chosen, self.batch_size)
-        return solo.run_once(progress)
+            solo._written = dict.fromkeys(chosen, 0)
+            start = 0
+            while True:
+                notifications = self.ledger.recorder.select_notifications(
+                    start=start, limit=self.batch_size, inclusive_of_start=False
+                )
+                if not notifications:
+                    break
+                facts = [solo._readable(chosen, n) for n in notifications]
+                last = facts[-1].position
+                try:
+                    with db.begin_nested():
+                        solo.apply(db, facts, last)
+                except Exception:
+                    solo._rows.forget()
+                    solo._name_failing(db, chosen, facts)
+                    raise
+                solo._written = dict.fromkeys(chosen, last)
+                start = last
+                done += len(facts)
+                if progress is not None:
+                    progress(last, head)
+                if len(notifications) < self.batch_size:
+                    break
+        return done
+
+    def _readable(self, names: list[str], notification: Any) -> Fact:
+        try:
+            return fact_from(self.ledger.mapper, notification, notification.id)
+        except Exception as error:
+            raise RebuildFailed(names, notification.id, "unreadable", f"{type(error).__name__}: {error}") from None
+
+    def _name_failing(self, db: Connection, names: list[str], facts: list[Fact]) -> None:
+        """A batch of a rebuild failed: apply it event by event (each rolled back) to find the event to name."""
+        for fact in facts:
+            try:
+                with db.begin_nested():
+                    self.apply(db, [fact], fact.position)
+                    self._written = dict.fromkeys(names, fact.position)
+            except Exception as error:
+                self._rows.forget()
+                raise RebuildFailed(names, fact.position, fact.name, f"{type(error).__name__}: {error}") from None
 
 
 def fingerprint(model: ReadModel) -> str:

@@ -7,14 +7,16 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from sqlalchemy import Engine, func, select
 
 from ledger.application import Ctx, Ledger
 from ledger.commands import CorrectCompany, HoldForumMeeting, RegisterCompany
 from projections import projector as projector_module
 from projections.facts import Fact, fact_from
 from projections.folding import ReadModel
-from projections.projector import READ_MODELS, ConcurrentProjection, Projector
-from storage.open import open_projector
+from projections.projector import READ_MODELS, ConcurrentProjection, Projector, RebuildFailed
+from projections.schema import TABLES
+from storage.open import open_projector, views_engine
 from storage.settings import StoreLocation
 from tests.test_projection_properties import (
     NUMBERS,
@@ -330,3 +332,46 @@ def test_run_forever_picks_up_new_events_until_stopped(ledger: Ledger, store_url
     assert failures == []
     projector.run_once()
     assert_matches_the_plain_fold(ledger, projector)
+
+
+def _rows_of(reader: Engine, name: str) -> dict[str, int]:
+    """How many rows each of a read model's tables holds, read on a connection of its own (as a reader would)."""
+    with reader.connect() as db:
+        return {table: db.execute(select(func.count()).select_from(TABLES[table])).scalar_one()
+                for table in READ_MODELS[name].tables}  # fmt: skip
+
+
+def test_a_rebuild_is_invisible_until_done_and_a_failed_one_leaves_the_read_model_as_it_was(
+    ledger: Ledger, projector: Projector, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = views_engine(store_url)
+    record(ledger)
+    projector.run_once()
+    before, positions_before = _rows_of(reader, "status"), projector.positions()
+    failing_at = ledger.recorder.max_notification_id() - 3
+    seen_while_rebuilding: list[dict[str, int]] = []
+
+    status = READ_MODELS["status"]
+
+    def fails_late(fact: Fact, rows: Any) -> None:
+        if fact.position == failing_at:
+            raise ValueError("a fold that cannot apply this event")
+        status.apply(fact, rows)
+
+    monkeypatch.setitem(READ_MODELS, "status", ReadModel("status", status.tables, fails_late))
+    small = Projector(ledger, projector.engine, ["status"], batch_size=5)
+    with pytest.raises(RebuildFailed) as failed:
+        small.rebuild("status", lambda *_: seen_while_rebuilding.append(_rows_of(reader, "status")))
+    assert (failed.value.position, failed.value.error) == (
+        failing_at,
+        "ValueError: a fold that cannot apply this event",
+    )
+    assert len(seen_while_rebuilding) >= 3 and all(seen == before for seen in seen_while_rebuilding), (
+        "a reader sees the previous read model while the rebuild runs"
+    )
+    assert _rows_of(reader, "status") == before and projector.positions() == positions_before
+    assert projector.stalls() == []
+
+    monkeypatch.setitem(READ_MODELS, "status", status)
+    assert small.rebuild("status") == ledger.recorder.max_notification_id()
+    assert _rows_of(reader, "status") == before and projector.positions() == positions_before
