@@ -348,7 +348,7 @@ def test_a_rebuild_is_invisible_until_done_and_a_failed_one_leaves_the_read_mode
     record(ledger)
     projector.run_once()
     before, positions_before = _rows_of(reader, "status"), projector.positions()
-    failing_at = ledger.recorder.max_notification_id() - 3
+    failing_at = (ledger.recorder.max_notification_id() or 0) - 3
     seen_while_rebuilding: list[dict[str, int]] = []
 
     status = READ_MODELS["status"]
