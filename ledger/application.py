@@ -8,6 +8,7 @@ a version."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 from pydantic import TypeAdapter, ValidationError
@@ -28,7 +29,7 @@ from ledger.domain.idempotency import CommandReceipt
 from ledger.domain.module import CourseModule
 from ledger.domain.network import NetworkGroup
 from ledger.domain.programme import Programme
-from ledger.errors import IdempotencyConflict, InvalidInput, NotFound, RuleViolated, VersionConflict, invalid_input
+from ledger.errors import IdempotencyConflict, InvalidInput, NotFound, RuleViolated, invalid_input
 from ledger.events import ParticipantRegistered
 from ledger.values import Actor, Id, Text, Version, parse_org_number
 
@@ -77,6 +78,24 @@ class Ctx:
                     raise InvalidInput(name, invalid_input(error).reason) from None
 
 
+class _RunAgain(Exception):
+    """The command's group, or one it was queued behind, was not stored: check the rules again."""
+
+
+@dataclass(eq=False)
+class _Queued:
+    """A checked command whose events wait for the next group commit."""
+
+    aggregates: list[Aggregate]
+    ids: dict[str, str]
+    id: str
+    version: int
+    sealed: list[str]
+    done: threading.Event = field(default_factory=threading.Event)
+    position: int = 0
+    failed: BaseException | None = None
+
+
 @dataclass(frozen=True)
 class CommandResult:
     """What a command did: the aggregate it changed, its new version, and the log position it was stored at
@@ -107,6 +126,8 @@ class Ledger(Application[uuid.UUID]):
         # them work on the cached aggregates without copying them. Other processes are kept apart by the
         # store's optimistic concurrency (a conflicting save fails, the command reloads and checks again).
         self._command_lock = threading.RLock()
+        self._commit_lock = threading.Lock()  # one group commit at a time; the next group gathers meanwhile
+        self._queue: list[_Queued] = []  # commands checked, waiting for the next group commit
         self.sealed: list[str] = []  # identities sealed by the command now running (erased if it fails)
 
     def _take_snapshots(self, processing_event: Any) -> None:
@@ -127,47 +148,104 @@ class Ledger(Application[uuid.UUID]):
     # --- the runner ----------------------------------------------------------------------------------------
 
     def handle(self, ctx: Ctx, command: Command) -> CommandResult:
-        """Run any command: replay an idempotent retry, check the expected version, retry on a concurrent
-        write, and store the events with the idempotency receipt in one transaction."""
+        """Run any command: replay an idempotent retry, check the expected version, and store the events with the
+        idempotency receipt in one transaction. Commands that arrive while another group is being committed
+        share the next transaction (group commit: one commit, one fsync for all of them); a group that fails on a
+        concurrent write is run again, command by command's rules checked again (a full cap then rejects one)."""
         fingerprint = command.fingerprint()
+        for _attempt in range(MAX_ATTEMPTS):
+            queued = self._check(ctx, command, fingerprint)
+            if isinstance(queued, CommandResult):
+                return queued  # the first answer to this idempotency key
+            self._commit(queued)
+            if queued.failed is None:
+                return CommandResult(id=queued.id, version=queued.version, position=queued.position, ids=queued.ids)
+            if not isinstance(queued.failed, IntegrityError | _RunAgain):
+                raise queued.failed
+        raise RuleViolated("contention", f"{command.command} could not be stored after {MAX_ATTEMPTS} attempts")
+
+    def _check(self, ctx: Ctx, command: Command, fingerprint: str) -> CommandResult | _Queued:
+        """Check the rules and trigger the events, on the cached aggregates (commands take turns), and queue them
+        for the next group commit. Later commands see the queued state: a group that fails takes them with it."""
         with self._command_lock:
+            if ctx.idempotency_key is not None:
+                replay = self._replay(ctx.idempotency_key, fingerprint)
+                if replay is not None:
+                    command.replayed(self, replay.ids, ctx.idempotency_key)
+                    return replay
             self.sealed = []
+            work = UnitOfWork(self, ctx)
             try:
-                for _attempt in range(MAX_ATTEMPTS):
-                    if ctx.idempotency_key is not None:
-                        replay = self._replay(ctx.idempotency_key, fingerprint)
-                        if replay is not None:
-                            command.replayed(self, replay.ids, ctx.idempotency_key)
-                            return replay
-                    work = UnitOfWork(self, ctx)
-                    try:
-                        command.check_effective(work)
-                        ids = command.handle(work)
-                        primary = work.changed[0]
-                        pending = list(work.changed)
-                        if ctx.idempotency_key is not None:
-                            result = {"id": str(primary.id), "version": primary.version, "ids": ids}
-                            pending.append(CommandReceipt(ctx.idempotency_key, command.command, fingerprint, result,
-                                                          ctx.actor, None))  # fmt: skip
-                        recordings = self.save(*pending)
-                    except IntegrityError:
-                        work.forget()
-                        if ctx.expected_version is not None and work.target is not None:
-                            actual = self.load(work.target[0], work.target[1]).version
-                            raise VersionConflict(ctx.expected_version, actual) from None
-                        continue  # someone else wrote first: reload and check the rules again
-                    except BaseException:
-                        work.forget()
-                        raise
-                    position = max(r.notification.id for r in recordings)
-                    self.sealed = []
-                    return CommandResult(id=str(primary.id), version=primary.version, position=position, ids=ids)
-                raise RuleViolated("contention", f"{command.command} could not be stored after {MAX_ATTEMPTS} attempts")
-            finally:
-                for pid in self.sealed:  # the events were not stored: leave no identifying details behind
-                    if self.vault is not None:
-                        self.vault.erase(pid)
-                self.sealed = []
+                command.check_effective(work)
+                ids = command.handle(work)
+                primary = work.changed[0]
+                pending = list(work.changed)
+                if ctx.idempotency_key is not None:
+                    result = {"id": str(primary.id), "version": primary.version, "ids": ids}
+                    pending.append(CommandReceipt(ctx.idempotency_key, command.command, fingerprint, result,
+                                                  ctx.actor, None))  # fmt: skip
+            except BaseException:
+                self._abandon(work)
+                self._erase(self.sealed)
+                raise
+            queued = _Queued(pending, ids, str(primary.id), primary.version, self.sealed)
+            self.sealed = []
+            self._queue.append(queued)
+            return queued
+
+    def _commit(self, queued: _Queued) -> None:
+        """Commit every queued command in one transaction, unless a group committed since took this one along."""
+        with self._commit_lock:
+            if queued.done.is_set():
+                return
+            with self._command_lock:
+                group, self._queue = self._queue, []
+                processing: ProcessingEvent[uuid.UUID] = ProcessingEvent()
+                processing.collect_events(*{id(a): a for q in group for a in q.aggregates}.values())
+            try:
+                recordings = self._record(processing)
+            except BaseException as error:
+                with self._command_lock:  # the group's state was never stored, nor what was queued on top of it
+                    self._fail(group, error)
+                    self._fail(self._queue, _RunAgain())
+                    self._queue = []
+                if not isinstance(error, Exception):
+                    raise
+                return
+            with self._command_lock:
+                self._take_snapshots(processing)
+            self._notify(recordings)
+            position = max(r.notification.id for r in recordings)
+            for waiting in group:
+                waiting.position = position
+                waiting.done.set()
+        queued.done.wait()
+
+    def _abandon(self, work: UnitOfWork) -> None:
+        """A command failed after changing cached aggregates: forget them; queued commands that changed the same
+        objects carry its events too, so they are run again."""
+        touched = {id(a) for a in work.changed if a.version != work.versions.get(a.id, 0)}
+        work.forget()
+        if touched and any(id(a) in touched for q in self._queue for a in q.aggregates):
+            self._fail(self._queue, _RunAgain())
+            self._queue = []
+
+    def _fail(self, group: list[_Queued], error: BaseException) -> None:
+        cache = self.repository.cache
+        for failed in group:
+            if cache is not None:
+                for aggregate in failed.aggregates:
+                    with contextlib.suppress(KeyError):
+                        cache.get(aggregate.id, evict=True)
+            self._erase(failed.sealed)
+            failed.failed = error
+            failed.done.set()
+
+    def _erase(self, sealed: list[str]) -> None:
+        """The events were not stored: leave no identifying details behind."""
+        if self.vault is not None:
+            for pid in sealed:
+                self.vault.erase(pid)
 
     def _replay(self, key: str, fingerprint: str) -> CommandResult | None:
         try:

@@ -1,5 +1,10 @@
 """A command accepted under an idempotency key, saved in the same transaction as the command's events, so a
-retry finds it and gets the first answer back instead of recording the command twice."""
+retry finds it and gets the first answer back instead of recording the command twice.
+
+Kept as an event in the log, not in a table beside it: the receipt is part of the record (who retried what, and
+what the first answer was), the hash chain covers it, and a backup or replay of the log carries it without a
+second store to keep in step. Its cost is one small event per keyed command, in the same transaction (no extra
+commit), which the read models pass over; it never expires, so a retry months later still gets its answer."""
 
 from __future__ import annotations
 
