@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
+import math
 import os
+import random
 import shutil
 import socket
 import sqlite3
+import ssl
 import statistics
 import subprocess
 import sys
@@ -83,16 +87,24 @@ class Scale:
     bulk_repeats: int
     rebuild_events: int = 500  # events in the store that the rebuild replays
     isolation_others: int = 2  # other programmes beside the one whose past dashboard is asked for
+    group_rounds: int = 3  # group_commit_ratio: rounds of (1 client, 16 clients, raw inserts)
+    group_seconds: float = 3.0  # ... and the seconds of each of the three in a round
+    load_seconds: float = 15.0  # load_p99_ms: the measured seconds of the mixed load, on each store
+    demo: tuple[str, ...] = tuple(scenarios.SCENARIOS)  # load_p99_ms: the demo programmes in the store
 
 
+# fmt: off
 SCALES = {
     # tiny is for the smoke test only: it checks that everything runs, its figures mean nothing.
-    "tiny": Scale("tiny", 30, 5, 20, 3, 24, 50, 1, rebuild_events=500, isolation_others=1),
+    "tiny": Scale("tiny", 30, 5, 20, 3, 24, 50, 1, rebuild_events=500, isolation_others=1,
+                  group_rounds=1, group_seconds=0.5, load_seconds=0.5, demo=("ostfold_forum",)),
     # ~10,000 events behind the long module; a 50,000-event store to rebuild
     "small": Scale("small", 1500, 50, 500, 19, 480, 5000, 2, rebuild_events=50_000, isolation_others=5),
     # ~100,000 events behind the long module; a 1,000,000-event store to rebuild
-    "full": Scale("full", 6000, 100, 2000, 49, 1200, 5000, 3, rebuild_events=1_000_000, isolation_others=10),
+    "full": Scale("full", 6000, 100, 2000, 49, 1200, 5000, 3, rebuild_events=1_000_000, isolation_others=10,
+                  group_seconds=5.0, load_seconds=60.0),
 }
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -106,7 +118,8 @@ class Options:
 MetricFunction = Callable[[Scale, "Reporter", Options], dict[str, Any]]
 METRICS: dict[str, MetricFunction] = {}
 
-# The read side (rebuild_rate, rebuild_peak_rss_mb, as_of_isolation, api_read_ratio) is registered at the end.
+# The read side (rebuild_rate, rebuild_peak_rss_mb, as_of_isolation, api_read_ratio) and the concurrent clients
+# (group_commit_ratio, load_p99_ms) are registered at the end.
 
 
 def metric(name: str) -> Callable[[MetricFunction], MetricFunction]:
@@ -181,18 +194,19 @@ class Reporter:
 # --- test data -----------------------------------------------------------------------------------------------
 
 
-def org_numbers(count: int, start: int = 91_000_000) -> list[str]:
-    """Valid Norwegian organisation numbers (MOD11), deterministic."""
-    numbers: list[str] = []
-    prefix = start
-    while len(numbers) < count:
+def iter_org_numbers(start: int = 91_000_000) -> Iterator[str]:
+    """Valid Norwegian organisation numbers (MOD11), deterministic, without end."""
+    for prefix in itertools.count(start):
         for digit in range(10):
             candidate = f"{prefix}{digit}"
             if no_orgnr.is_valid(candidate):
-                numbers.append(candidate)
+                yield candidate
                 break
-        prefix += 1
-    return numbers
+
+
+def org_numbers(count: int, start: int = 91_000_000) -> list[str]:
+    """Valid Norwegian organisation numbers (MOD11), deterministic."""
+    return list(itertools.islice(iter_org_numbers(start), count))
 
 
 class LedgerFixture:
@@ -512,6 +526,11 @@ def fresh_schema(url: str) -> Iterator[str]:
             db.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
+def schema_url(url: str, schema: str) -> str:
+    """The ledger URL for a schema of the database at `url`."""
+    return f"{url}{'&' if '?' in url else '?'}schema={schema}"
+
+
 class RawPostgresInserter:
     """Raw psycopg, one row per transaction (autocommit INSERT ... RETURNING), on a table like the library's."""
 
@@ -561,7 +580,7 @@ def command_rate_postgres(scale: Scale, reporter: Reporter, options: Options) ->
     if reason is not None:
         return skipped(name, unit, target, reason)
     with fresh_schema(url) as schema:
-        app = open_ledger(f"{url}{'&' if '?' in url else '?'}schema={schema}")
+        app = open_ledger(schema_url(url, schema))
         raw = RawPostgresInserter(url, schema)
         try:
             table = events_table(app)
@@ -830,6 +849,41 @@ uvicorn.run(create_app(Settings(database_url=sys.argv[1])), host="127.0.0.1", po
 """
 
 
+@contextmanager
+def api_server(url: str, token: str) -> Iterator[str]:
+    """The API (with its projector) served on the store in a subprocess; yields its base URL once the read models
+    have caught up with the log."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-c", API_SERVER, url, str(port)])
+    try:
+        base = f"http://127.0.0.1:{port}"
+        headers = {"Authorization": f"Bearer {token}"}
+        for _ in range(600):
+            if server.poll() is not None:
+                raise RuntimeError(f"the API server exited with code {server.returncode}")
+            try:
+                lag = httpx.get(f"{base}/api/lag", headers=headers).json()
+                if max(lag["lag"].values()) == 0:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def api_token(url: str, role: Role, programmes: list[str] | None = None) -> str:
+    engine = views_engine(url)
+    try:
+        return TokenStore(engine).create(role, "bench@ledger", programmes)[1]
+    finally:
+        engine.dispose()
+
+
 def _requests_per_second(url: str, headers: dict[str, str], seconds: float, workers: int = 4) -> float:
 
     count = 0
@@ -866,33 +920,273 @@ def api_read_ratio(scale: Scale, reporter: Reporter, options: Options) -> dict[s
             scenarios.load_all(app)
             advance(1)
         app.close()
-        _, token = TokenStore(views_engine(url)).create(Role.ANALYST, "bench@ledger")
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        server = subprocess.Popen([sys.executable, "-c", API_SERVER, url, str(port)])
-        try:
-            base = f"http://127.0.0.1:{port}"
+        token = api_token(url, Role.ANALYST)
+        with api_server(url, token) as base:
             headers = {"Authorization": f"Bearer {token}"}
-            for _ in range(600):
-                try:
-                    lag = httpx.get(f"{base}/api/lag", headers=headers).json()
-                    if max(lag["lag"].values()) == 0:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.1)
             status_rates, health_rates = [], []
             with reporter.task("measuring the API", rounds) as advance:
                 for _ in range(rounds):
                     status_rates.append(_requests_per_second(f"{base}/api/programmes/fremtid", headers, seconds))
                     health_rates.append(_requests_per_second(f"{base}/api/health", headers, seconds))
                     advance(1)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
     return result("api_read_ratio", statistics.median(status_rates), "requests/s", statistics.median(health_rates),
                   0.5, scale=scale.name)  # fmt: skip
+
+
+# --- concurrent clients: group commit and latency under load -------------------------------------------------
+
+GROUP_CLIENTS = 16
+LOAD_CLIENTS = 64
+LOAD_COMMAND_SHARE = 0.2
+LOAD_BUDGET_MS = 1000.0
+READS = (("status", ""), ("audit", "/audit"), ("evaluation", "/evaluation"))  # a programme's, and where
+
+# One request: what it is ("read audit", "command register": its kind, then its name) and its answer.
+Step = Callable[[httpx.Client], tuple[str, httpx.Response]]
+
+
+class OrgNumberSource:
+    """Fresh valid organisation numbers for client threads (outside the demo programmes' ranges)."""
+
+    def __init__(self, start: int = 81_000_000) -> None:
+        self._numbers = iter_org_numbers(start)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> str:
+        with self._lock:
+            return next(self._numbers)
+
+
+def register_company(client: httpx.Client, number: str) -> httpx.Response:
+    body = {"org_number": number, "name": f"Company {number}", "region": "Agder", "sector": "food", "size": "small"}
+    return client.post("/api/companies", json=body)
+
+
+@dataclass
+class Driven:
+    """What the client threads saw: each request's latency (seconds) by what it was, the log positions the
+    commands were stored at (commands committed together share one), and the wall time from the first request to
+    the last answer."""
+
+    latencies: dict[str, list[float]]
+    positions: set[int]
+    seconds: float
+
+    def of(self, kind: str = "") -> list[float]:
+        """The latencies of the requests of a kind ("read", "command") or name ("read audit"), or of all."""
+        chosen = [v for k, v in self.latencies.items() if not kind or k == kind or k.startswith(f"{kind} ")]
+        return [t for v in chosen for t in v]
+
+    def count(self, kind: str = "") -> int:
+        return len(self.of(kind))
+
+    def rate(self, kind: str = "") -> float:
+        return self.count(kind) / self.seconds
+
+
+def drive(base: str, token: str, clients: int, seconds: float, plan: Callable[[int], Step]) -> Driven:
+    """`clients` threads, each with its own HTTP connection, each sending requests one after the other for
+    `seconds`: client n's requests are `plan(n)`'s steps. The clock starts when every client is ready. Any answer
+    but 2xx stops the run with an error."""
+    latencies: dict[str, list[float]] = {}
+    positions: set[int] = set()
+    failures: list[str] = []
+    lock = threading.Lock()
+    clock = {"started": 0.0, "deadline": 0.0}
+
+    def start() -> None:
+        clock["started"] = time.perf_counter()
+        clock["deadline"] = clock["started"] + seconds
+
+    ready = threading.Barrier(clients, action=start)
+    tls = ssl.create_default_context()  # unused (plain HTTP), but made once: httpx makes one per client otherwise
+
+    def worker(n: int) -> None:
+        step = plan(n)
+        mine: dict[str, list[float]] = {}
+        stored: set[int] = set()
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=60, verify=tls) as client:
+            ready.wait()
+            while time.perf_counter() < clock["deadline"] and not failures:
+                started = time.perf_counter()
+                try:
+                    kind, response = step(client)
+                except httpx.HTTPError as error:
+                    failures.append(f"{type(error).__name__}: {error}")
+                    break
+                elapsed = time.perf_counter() - started
+                if not response.is_success:
+                    request = response.request
+                    failures.append(
+                        f"{request.method} {request.url.path}: {response.status_code} {response.text[:300]}"
+                    )
+                    break
+                mine.setdefault(kind, []).append(elapsed)
+                if kind.startswith("command"):
+                    stored.add(response.json()["position"])
+        with lock:
+            for kind, values in mine.items():
+                latencies.setdefault(kind, []).extend(values)
+            positions.update(stored)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise RuntimeError(f"a request failed under load: {failures[0]}")
+    return Driven(latencies, positions, time.perf_counter() - clock["started"])
+
+
+def percentile_ms(seconds: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank) in milliseconds."""
+    ordered = sorted(seconds)
+    return 1000 * ordered[max(0, math.ceil(len(ordered) * q / 100) - 1)] if ordered else 0.0
+
+
+@metric("group_commit_ratio")
+def group_commit_ratio(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    """Commands/s with 16 HTTP clients registering companies through the API (served in a subprocess on SQLite),
+    against raw single-row transactions/s on a SQLite file of the same settings, in alternating rounds of: 1
+    client, 16 clients, raw inserts. With group commit, commands that arrive during a commit share the next one."""
+    name = "group_commit_ratio"
+    numbers = OrgNumberSource()
+
+    def registering(_client: int) -> Step:
+        return lambda client: ("command register", register_company(client, numbers()))
+
+    with workdir(options) as directory:
+        path = directory / "ledger.sqlite3"
+        url = f"sqlite:///{path}"
+        app = open_ledger(url)
+        app.handle(CTX, LaunchProgramme(slug="bench", name="Benchmark programme", owner="Bench owner",
+                                        funders=["Bench funder"], starts_on="2024-01-01", ends_on="2027-12-31",
+                                        currency="NOK"))  # fmt: skip
+        table, launched = events_table(app), app.recorder.max_notification_id() or 0
+        app.close()
+        token = api_token(url, Role.COORDINATOR, ["bench"])
+        raw = RawSqliteInserter(directory / "raw.sqlite3")
+        one: list[Driven] = []
+        many: list[Driven] = []
+        raw_rates: list[float] = []
+        try:
+            with (
+                api_server(url, token) as base,
+                reporter.task(f"{name}: 1 client, 16, raw", scale.group_rounds) as advance,
+            ):
+                drive(base, token, GROUP_CLIENTS, min(1.0, scale.group_seconds / 2), registering)  # warm-up
+                size, topic_size = sqlite_event_size(path, table, launched)
+                for _ in range(scale.group_rounds):
+                    one.append(drive(base, token, 1, scale.group_seconds, registering))
+                    many.append(drive(base, token, GROUP_CLIENTS, scale.group_seconds, registering))
+                    rows, raw_seconds = 0, 0.0
+                    while raw_seconds < scale.group_seconds:
+                        raw_seconds += raw.insert(raw_rows(CHUNK, size, topic_size))
+                        rows += CHUNK
+                    raw_rates.append(rows / raw_seconds)
+                    advance(1)
+        finally:
+            raw.close()
+    rate_one = statistics.median(d.rate() for d in one)
+    rate_many = statistics.median(d.rate() for d in many)
+    return result(
+        name,
+        rate_many,
+        "commands/s",
+        statistics.median(raw_rates),
+        1.0,
+        scale=scale.name,
+        clients=GROUP_CLIENTS,
+        one_client=round(rate_one, 1),
+        sixteen_clients=round(rate_many, 1),
+        gain=round(rate_many / rate_one, 2),
+        commands_per_commit=round(sum(d.count() for d in many) / sum(len(d.positions) for d in many), 2),
+        p99_ms_sixteen_clients=round(percentile_ms([t for d in many for t in d.of()], 99), 1),
+        event_bytes=size,
+        note="value: 16 clients; limit: raw single-row transactions/s, one writer, same SQLite settings",
+    )
+
+
+def mixed_load(numbers: OrgNumberSource, slugs: list[str]) -> Callable[[int], Step]:
+    """Client n's requests: 80 % reads (a demo programme's status, audit or evaluation) and 20 % commands
+    (register a company, then present it to a demo programme, in turn)."""
+
+    def plan(n: int) -> Step:
+        rng = random.Random(n)
+        registered: list[str] = []
+
+        def step(client: httpx.Client) -> tuple[str, httpx.Response]:
+            slug = rng.choice(slugs)
+            if rng.random() < LOAD_COMMAND_SHARE:
+                if registered:
+                    number = registered.pop()
+                    presented = client.post(f"/api/programmes/{slug}/companies/{number}/presentations", json={})
+                    return "command present", presented
+                registered.append(numbers())
+                return "command register", register_company(client, registered[-1])
+            read, path = rng.choice(READS)
+            return f"read {read}", client.get(f"/api/programmes/{slug}{path}")
+
+        return step
+
+    return plan
+
+
+@contextmanager
+def fresh_store(store: str, options: Options) -> Iterator[str]:
+    """An empty store's ledger URL: a SQLite file in a fresh directory, or a fresh schema in PostgreSQL."""
+    if store == "sqlite":
+        with workdir(options) as directory:
+            yield f"sqlite:///{directory}/ledger.sqlite3"
+    else:
+        with fresh_schema(options.postgres_url) as schema:
+            yield schema_url(options.postgres_url, schema)
+
+
+def load_figures(store: str, scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    with fresh_store(store, options) as url:
+        app = open_ledger(url)
+        with reporter.task(f"load_p99_ms: {store}: the demo programmes", len(scale.demo)) as advance:
+            for demo in scale.demo:
+                scenarios.SCENARIOS[demo](app)
+                advance(1)
+        app.close()
+        slugs = [scenarios.SLUGS[demo] for demo in scale.demo]
+        token = api_token(url, Role.COORDINATOR, slugs)
+        plan = mixed_load(OrgNumberSource(), slugs)
+        with api_server(url, token) as base, reporter.task(f"load_p99_ms: {store}: {LOAD_CLIENTS} clients", 1) as done:
+            drive(base, token, LOAD_CLIENTS, min(2.0, scale.load_seconds / 4), plan)  # warm-up
+            load = drive(base, token, LOAD_CLIENTS, scale.load_seconds, plan)
+            done(1)
+    return {
+        "p50_ms": round(percentile_ms(load.of(), 50), 1),
+        "p99_ms": round(percentile_ms(load.of(), 99), 1),
+        "p99_read_ms": round(percentile_ms(load.of("read"), 99), 1),
+        "p99_command_ms": round(percentile_ms(load.of("command"), 99), 1),
+        "p50_by_request_ms": {k.split()[1]: round(percentile_ms(v, 50), 1) for k, v in sorted(load.latencies.items())},
+        "max_ms": round(1000 * max(load.of(), default=0.0), 1),
+        "requests_per_s": round(load.rate(), 1),
+        "reads": load.count("read"),
+        "commands": load.count("command"),
+        "commands_per_commit": round(load.count("command") / max(1, len(load.positions)), 2),
+    }
+
+
+@metric("load_p99_ms")
+def load_p99_ms(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    """p99 latency of 64 HTTP clients sending 80 % reads and 20 % commands for a fixed time to the API served in a
+    subprocess, on SQLite and on PostgreSQL (a fresh schema; reported as skipped when it is unreachable). The value
+    is the worse store's p99; the limit is the budget (1,000 ms), so ratio <= 1 is good."""
+    figures: dict[str, Any] = {"sqlite": load_figures("sqlite", scale, reporter, options)}
+    reason = postgres_unreachable(options.postgres_url)
+    figures["postgres"] = {"skipped": reason} if reason else load_figures("postgres", scale, reporter, options)
+    worst = max((store for store in figures if "p99_ms" in figures[store]), key=lambda s: figures[s]["p99_ms"])
+    return result("load_p99_ms", figures[worst]["p99_ms"], "ms", LOAD_BUDGET_MS, 1.0, scale=scale.name,
+                  clients=LOAD_CLIENTS, seconds=scale.load_seconds, command_share=LOAD_COMMAND_SHARE,
+                  programmes=len(scale.demo), worst_store=worst, **figures,
+                  note="value: p99 of the worse store; ratio = p99 / 1,000 ms budget; target ratio <= 1")  # fmt: skip
 
 
 def run(names: list[str], scale: Scale, options: Options, reporter: Reporter) -> Iterator[dict[str, Any]]:
