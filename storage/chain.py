@@ -85,13 +85,13 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             f"INSERT INTO {CHAIN_TABLE} (position, digest, chain) VALUES (?, ?, ?)", links(previous, positioned)
         )
 
-    def chain_rows(self, after: int, upto: int) -> list[Link]:
-        """The stored links with after < position <= upto, in order."""
+    def chain_rows(self, after: int, upto: int, limit: int) -> list[Link]:
+        """The first `limit` stored links with after < position <= upto, in order."""
         with self.datastore.transaction(commit=False) as c:
             c.execute(
                 f"SELECT position, digest, chain FROM {CHAIN_TABLE} WHERE position > ? AND position <= ? "
-                "ORDER BY position",
-                (after, upto),
+                "ORDER BY position LIMIT ?",
+                (after, upto, limit),
             )
             return [Link(row["position"], row["digest"], row["chain"]) for row in c.fetchall()]
 
@@ -150,12 +150,12 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         )
         return positions
 
-    def chain_rows(self, after: int, upto: int) -> list[Link]:
+    def chain_rows(self, after: int, upto: int, limit: int) -> list[Link]:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
-                SQL("SELECT position, digest, chain FROM {} WHERE position > %s AND position <= %s ORDER BY position")
-                .format(self.chain_table),
-                (after, upto),
+                SQL("SELECT position, digest, chain FROM {} WHERE position > %s AND position <= %s "
+                    "ORDER BY position LIMIT %s").format(self.chain_table),
+                (after, upto, limit),
             )  # fmt: skip
             return [Link(row["position"], row["digest"], row["chain"]) for row in curs.fetchall()]
 

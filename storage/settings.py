@@ -55,6 +55,9 @@ class StoreLocation:
                 "APPLICATION_RECORDER_TOPIC": "storage.chain:ChainedSQLiteRecorder",
                 "SQLITE_DBNAME": str(self.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": "30",
+                # One process writes a SQLite ledger: its cache is the truth, so a load need not ask the store for
+                # newer events first (a stale cache after another process wrote only costs a retry).
+                "AGGREGATE_CACHE_FASTFORWARD": "n",
             }
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",

@@ -406,3 +406,19 @@ def test_a_rewrite_of_the_events_and_their_chain_is_named_by_the_index_and_the_r
     result = verify(ledger, projector.engine, receipt)
     assert (result.ok, result.first_bad_position) == (False, None), result
     assert "receipt" in result.reason
+
+
+def test_verification_reads_in_windows_and_a_receipt_beyond_the_log_is_answered_at_once(
+    ledger: Ledger, projected: tuple[Projector, Receipt, list[int]], events: EventsTable
+) -> None:
+    """Windows of two events give the same verdicts as one window; a receipt naming a position far past the log
+    (2^62) is refused as a truncation without walking the positions in between."""
+    projector, receipt, positions = projected
+    assert verify(ledger, projector.engine, receipt, batch=2).ok
+    far = receipt.model_copy(update={"position": 2**62})
+    result = verify(ledger, projector.engine, far, batch=2)
+    assert (result.ok, result.first_bad_position) == (False, positions[-1] + 1), result
+    position = pick(positions, "middle")
+    altered(events, position)
+    for result in (verify(ledger, projector.engine, batch=2), verify(ledger, projector.engine, receipt, batch=3)):
+        assert (result.ok, result.first_bad_position) == (False, position), result

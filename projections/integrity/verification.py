@@ -45,15 +45,22 @@ def verify(ledger: EventLog, views: Engine, receipt: Receipt | None = None, batc
     chain, checked = GENESIS, 0
     after = 0
     while after < upto:
-        window_end = min(after + batch, upto)
-        events = {
-            n.id: n
-            for n in ledger.recorder.select_notifications(
-                start=after, stop=window_end, limit=batch, inclusive_of_start=False
-            )
-        }
-        links = {row.position: row for row in chain_store.chain_rows(after, window_end)}
-        index = _index(views, after, window_end)
+        # the next `batch` rows of each source; the window ends where the first full one ends (positions may
+        # have gaps, and a receipt may name a position far beyond the log)
+        stored_events = ledger.recorder.select_notifications(
+            start=after, stop=upto, limit=batch, inclusive_of_start=False
+        )
+        stored_links = chain_store.chain_rows(after, upto, batch)
+        indexed_rows = _index(views, after, upto, batch)
+        full = [rows[-1] for rows in (
+            [n.id for n in stored_events], [row.position for row in stored_links], list(indexed_rows)
+        ) if len(rows) == batch]  # fmt: skip
+        window_end = min(full, default=upto)
+        events = {n.id: n for n in stored_events if n.id <= window_end}
+        links = {row.position: row for row in stored_links if row.position <= window_end}
+        index = {position: row for position, row in indexed_rows.items() if position <= window_end}
+        if not (events or links or index):
+            break
         for position in sorted(events.keys() | links.keys() | index.keys()):
             event, stored, indexed = events.get(position), links.get(position), index.get(position)
             if event is None:
@@ -90,10 +97,11 @@ def verify(ledger: EventLog, views: Engine, receipt: Receipt | None = None, batc
     return Verification(ok=True, checked_up_to=checked, first_bad_position=None, reason="")
 
 
-def _index(views: Engine, after: int, upto: int) -> dict[int, Any]:
+def _index(views: Engine, after: int, upto: int, limit: int) -> dict[int, Any]:
     with views.connect() as db:
         rows = db.execute(
             select(event_index.c.position, event_index.c.digest, event_index.c.chain)
             .where(event_index.c.position > after, event_index.c.position <= upto)
+            .order_by(event_index.c.position).limit(limit)
         ).mappings()  # fmt: skip
         return {row["position"]: row for row in rows}
