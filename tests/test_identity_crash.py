@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -18,14 +19,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import psycopg
 import pytest
 
 from api.app import reconcile_identities_every
 from bootstrap import build_services, open_ledger
 from ledger.application import Ctx
-from ledger.commands import JoinCompany, LaunchProgramme, RegisterCompany
+from ledger.commands import JoinCompany, LaunchProgramme, RegisterCompany, RegisterParticipant
 from ledger.identity import Identity
-from storage.settings import Settings
+from storage.settings import Settings, StoreLocation
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -153,3 +155,30 @@ def test_the_api_reconciles_while_it_runs(tmp_path: Path) -> None:
         assert vault.open("11111111-2222-3333-4444-555555555555") is None
     finally:
         services.close()
+
+
+def test_keys_live_in_the_key_store_alone(stores: tuple[str, str]) -> None:
+    """With LEDGER_KEYS_URL set, the event store's database holds no key table, so its backups and its
+    write-ahead log never hold a key; the key store holds the participant's."""
+    url, keys = stores
+    prepare(url, keys)
+    ledger = open_ledger(url, keys)
+    try:
+        pid = ledger.handle(CTX, RegisterParticipant(programme="crash", org_number=NUMBER, target_group="employed",
+                                                     identity={"name": "Kari"})).ids["participant_id"]  # fmt: skip
+        assert ledger.vault is not None and ledger.vault.store.sealed_before(datetime.now(UTC) + timedelta(1)) == [pid]
+    finally:
+        ledger.close()
+    assert "participant_keys" not in tables_of(url) and "participant_keys" in tables_of(keys)
+
+
+def tables_of(url: str) -> set[str]:
+    where = StoreLocation(url)
+    if where.kind == "sqlite":
+        with sqlite3.connect(where.sqlite_path) as db:
+            return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    with psycopg.connect(where.postgres_dsn()) as db:
+        rows = db.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (where.schema or "public",)
+        ).fetchall()
+    return {row[0] for row in rows}
