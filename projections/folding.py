@@ -13,6 +13,9 @@ from typing import Any, TypeVar
 
 from ledger.events import (
     ActivityPlanned,
+    CommandAccepted,
+    CompanyDetailsCorrected,
+    CompanyRegistered,
     ForumOpened,
     FundsOpened,
     LedgerEvent,
@@ -29,6 +32,7 @@ E = TypeVar("E", bound=LedgerEvent)
 Apply = Callable[[Fact, Rows], None]
 
 CREATED_IN_A_PROGRAMME = (FundsOpened, ActivityPlanned, ForumOpened, ModuleOffered, NetworkGroupFormed)
+IN_NO_PROGRAMME = (CompanyRegistered, CompanyDetailsCorrected, CommandAccepted)
 """Aggregates created for a programme: their first event names it, their later events belong to it too."""
 
 
@@ -153,6 +157,8 @@ def programme_of(fact: Fact, rows: Rows, owners: str) -> str | None:
     """The programme an event belongs to: a programme's own events, or an aggregate created for a programme
     (remembered in the read model's owners table). Company events and idempotency receipts belong to none."""
     event = fact.event
+    if isinstance(event, IN_NO_PROGRAMME):  # no need to look: a third of a projector's reads under load
+        return None
     if isinstance(event, ProgrammeLaunched):
         rows.insert(owners, {"originator_id": fact.originator_id, "programme_id": fact.originator_id})
         return fact.originator_id
