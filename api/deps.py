@@ -9,13 +9,14 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Query, Request
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection
 
 from api.tokens import Principal, Role
 from bootstrap import Services
 from ledger.application import Ctx
 from ledger.errors import InvalidInput, NotFound
-from ledger.values import MAX_POSITION
+from ledger.values import MAX_POSITION, Slug
 from projections.as_of import position_at, programme_as_of, store_as_of
 from projections.status.queries import programme_id_for
 
@@ -137,9 +138,22 @@ def _caught_up(services: Services, moment: AsOf) -> None:
         raise HTTPException(503, f"the read models have not reached position {moment.wait_for} yet; retry")
 
 
+_SLUG = TypeAdapter(Slug)
+
+
+def checked_slug(slug: str) -> str:
+    """A slug from a path, refused (422 naming it) when no programme could have it, before any store is asked:
+    PostgreSQL fails on a NUL in a query's text rather than find nothing."""
+    try:
+        return _SLUG.validate_python(slug)
+    except ValidationError as error:
+        raise InvalidInput("slug", error.errors()[0]["msg"]) from None
+
+
 @contextmanager
 def programme_view(services: Services, slug: str, moment: AsOf) -> Iterator[tuple[Connection, str]]:
     """A connection to one programme's read models, now or as of a moment, and the programme's id."""
+    checked_slug(slug)
     _caught_up(services, moment)
     with services.views.connect() as live:
         programme_id = programme_id_for(live, slug)

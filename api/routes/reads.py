@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from api.deps import AsOfDep, PrincipalDep, ServicesDep, allow, current_principal, may_read, programme_view, store_view
 from api.routes.common import READ_ERRORS, errors
 from api.tokens import Role
-from ledger.values import MAX_POSITION
+from ledger.values import MAX_POSITION, Text
 from projections.audit import queries as audit
 from projections.audit.answers import FundingAudit
 from projections.catalogue import queries as catalogue_queries
@@ -43,7 +43,7 @@ def funding_audit(
     services: ServicesDep,
     principal: PrincipalDep,
     moment: AsOfDep,
-    funder: Annotated[str | None, Query(description="Only this funder's grants")] = None,
+    funder: Annotated[Text | None, Query(description="Only this funder's grants")] = None,
 ) -> FundingAudit:
     """Every money event in order with running balances, decisions, actors, times; the reconciliation."""
     may_read(principal, slug)
@@ -81,9 +81,9 @@ def catalogue(
     services: ServicesDep,
     principal: PrincipalDep,
     moment: AsOfDep,
-    theme: str | None = None,
-    region: str | None = None,
-    provider: str | None = None,
+    theme: Text | None = None,
+    region: Text | None = None,
+    provider: Text | None = None,
 ) -> Catalogue:
     """All modules and activities across the programmes the token may read, by theme, region, provider."""
     with store_view(services, moment) as db:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import PrincipalDep, ServicesDep, allow
 from api.routes.common import errors
 from api.tokens import Role
+from ledger.values import Actor, Id, Slug
 
 router = APIRouter(prefix="/api/tokens", tags=["tokens"])
 
@@ -17,8 +18,8 @@ router = APIRouter(prefix="/api/tokens", tags=["tokens"])
 class NewToken(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: Role
-    actor: str = Field(min_length=1, max_length=200, examples=["kari.nordmann@fremtid"])
-    programmes: list[str] = Field([], examples=[["fremtid"]])
+    actor: Actor = Field(examples=["kari.nordmann@fremtid"])
+    programmes: list[Slug] = Field([], max_length=1000, examples=[["fremtid"]])
 
 
 @router.post("", status_code=201, responses=errors(401, 403, 422))
@@ -29,8 +30,12 @@ def create_token(body: NewToken, services: ServicesDep, principal: PrincipalDep)
     return {"token_id": token_id, "token": token, "role": body.role, "programmes": body.programmes}
 
 
-@router.post("/{token_id}/revocation", responses=errors(401, 403, 404))
-def revoke_token(token_id: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+@router.post("/{token_id}/revocation", responses=errors(401, 403, 404, 422))
+def revoke_token(
+    token_id: Annotated[Id, Path(description="The token's id, as `ledger token list` shows it")],
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
     allow(principal)
     if not services.tokens.revoke(token_id):
         raise HTTPException(404, f"unknown or already revoked token: {token_id}")
