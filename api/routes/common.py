@@ -79,7 +79,12 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 COMMAND_ERRORS = errors(401, 403, 404, 409, 422)
 READ_ERRORS = errors(401, 403, 404, 422, 503)
-COMMAND: dict[str, Any] = {"status_code": 201, "response_model": CommandResponse, "responses": COMMAND_ERRORS}
+REPLAYED = {200: {"model": CommandResponse, "description": "An Idempotency-Key retry: the first answer, replayed"}}
+COMMAND: dict[str, Any] = {
+    "status_code": 201,
+    "response_model": CommandResponse,
+    "responses": {**REPLAYED, **COMMAND_ERRORS},
+}
 """What every command route declares: 201 Created (200 for an idempotent replay), the answer, the errors."""
 
 

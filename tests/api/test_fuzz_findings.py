@@ -81,3 +81,15 @@ def test_a_catalogue_filter_that_is_no_text_is_refused_naming_it(
     response = client.get("/api/catalogue", headers=auth(tokens.analyst), params={name: value})
     assert response.status_code == 422, response.text
     assert response.json()["field"] == f"query.{name}"
+
+
+def test_a_command_documents_the_200_of_a_replayed_idempotency_key(client: TestClient, tokens: Tokens) -> None:
+    """Found as an answer the document did not declare: a retry with the same key and body answers 200."""
+    launched(client, tokens)
+    headers = {**auth(tokens.coordinator), "Idempotency-Key": "caps-1"}
+    body = {"name": "companies", "value": 5, "decision": {"reference": "Sak 7", "body": "Styret"}}
+    first, again = (client.post(f"{BASE}/caps", headers=headers, json=body) for _ in range(2))
+    assert (first.status_code, again.status_code) == (201, 200), again.text
+    documented = client.get("/openapi.json").json()["paths"]["/api/programmes/{slug}/caps"]["post"]["responses"]
+    assert {"200", "201"} <= set(documented)
+    assert documented["200"]["content"] == documented["201"]["content"]
