@@ -13,7 +13,7 @@ import orjson
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, pages
+from api import docs, errors, pages
 from api.responses import JSONResponse
 from api.routes import companies, funds, participants, programmes, reads, tokens, training
 from bootstrap import Services, build_services
@@ -31,18 +31,19 @@ PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-"""No inline or outside script, no framing. (The pages carry some inline style attributes.)"""
+"""No inline or outside script, no framing. (The pages and Swagger UI on /docs set some inline styles.)"""
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", PAGE_POLICY.encode()),
 ]
 
 
 class SecurityHeaders:
-    """Every answer says: do not sniff, send no referrer, never frame me; and, except the interactive API docs
-    (which load their scripts from outside until they are served from the package), the content policy."""
+    """Every answer says: do not sniff, send no referrer, never frame me, and run no script but our own files
+    (the interactive API docs included: they are served from the package, see api/docs.py)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -51,13 +52,10 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope["path"] in ("/docs", "/redoc", "/docs/oauth2-redirect")
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", [])) + SECURITY_HEADERS
-                if not docs:
-                    headers.append((b"content-security-policy", PAGE_POLICY.encode()))
+                headers = [*message.get("headers", []), *SECURITY_HEADERS]
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -152,12 +150,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         "moment on each time axis, its rounding) is defined in the repository's docs/figures.md, one section per "
         "answer type.",
         lifespan=lifespan,
+        # /docs is api/docs.py (Swagger UI from the package, no inline script); ReDoc would need a second bundle
+        # and FastAPI's OAuth2 redirect page is inline script for a flow this API does not use (bearer tokens).
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.services = services
     errors.install(app)
     for module in (programmes, companies, participants, funds, training, reads, tokens):
         app.include_router(module.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
