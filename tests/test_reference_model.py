@@ -602,7 +602,9 @@ def server(request: pytest.FixtureRequest) -> tuple[str, str | None]:
     return "postgres", str(request.getfixturevalue("postgres_server"))
 
 
-@settings(max_examples=25, deadline=None, phases=NO_SHRINKING, suppress_health_check=SLOW_AND_FIXTURED)
+@settings(
+    max_examples=25, deadline=None, phases=NO_SHRINKING, suppress_health_check=SLOW_AND_FIXTURED, derandomize=True
+)
 @given(history=reference_histories(), data=st.data())
 def test_the_answers_are_the_reference_models_live_and_as_of_every_kind_of_moment(
     server: tuple[str, str | None], history: list[Step], data: st.DataObject
@@ -716,7 +718,9 @@ def check_every_day(served_: Served, history_steps: list[Step]) -> None:
     assert not found, "rules broken on an effective day:\n" + "\n".join(found[:60])
 
 
-@settings(max_examples=15, deadline=None, phases=NO_SHRINKING, suppress_health_check=SLOW_AND_FIXTURED)
+@settings(
+    max_examples=15, deadline=None, phases=NO_SHRINKING, suppress_health_check=SLOW_AND_FIXTURED, derandomize=True
+)
 @given(
     history=st.lists(
         st.tuples(st.sampled_from(MONEY_AND_CAPS), st.integers(0, 7), st.integers(0, 7), st.integers(1, 5)),
