@@ -32,6 +32,7 @@ from api.tokens import Role
 from ledger.application import Ctx
 from ledger.commands import (
     AllocateFunds,
+    AnalyseCompanyNeeds,
     CorrectCompany,
     DisburseFunds,
     EnrolParticipants,
@@ -48,6 +49,7 @@ from ledger.commands import (
     ReverseEntry,
     ReviseCap,
     ScheduleSession,
+    SetCompanyGoals,
     WithdrawCompany,
 )
 from ledger.domain.programme import Programme
@@ -858,6 +860,34 @@ def test_a_session_is_held_on_or_after_the_day_its_scheduling_took_effect(preamb
     ]
     found += differences_on(preamble, date(2021, 2, 21))
     assert not found, "\n".join(found)
+
+
+def test_a_companys_needs_and_goals_follow_its_first_day_in_the_programme(preamble: Served) -> None:
+    """A needs analysis dated before the company's first day in the programme is refused: effective by a day
+    between, the analysis would belong to a company the programme did not have. Dated after it, it stays in the
+    answers effective by any later day, even once a presentation found later moves that first day back (the
+    analysis recorded before that presentation, which the status fold reads in recording order)."""
+    driver = preamble.driver
+    number = NUMBERS[2]  # registered by the preamble, in no stage of alpha
+    stored = f"NO{number}"  # as the ledger keeps it
+    driver.handle(At(WHO, date(2021, 2, 10)), PresentCompany(programme="alpha", org_number=number, channel="Teams"))
+    early = AnalyseCompanyNeeds(programme="alpha", org_number=number, competence_areas=["lean"])
+    assert refused(preamble, At(WHO, date(2021, 2, 5)), early).rule == "effective_before_entered"
+    driver.handle(At(WHO, date(2021, 2, 12)), early)
+    driver.handle(At(WHO, date(2021, 2, 3)), PresentCompany(programme="alpha", org_number=number, channel="mail"))
+    driver.handle(At(WHO, date(2021, 2, 13)), JoinCompany(programme="alpha", org_number=number))
+    goals = SetCompanyGoals(programme="alpha", org_number=number, goals=["lean production"])
+    assert refused(preamble, At(WHO, date(2021, 2, 2)), goals).rule == "effective_before_entered"
+    driver.handle(At(WHO, date(2021, 2, 14)), goals)
+
+    found = [*differences_on(preamble, date(2021, 2, 11)), *differences_on(preamble, date(2021, 2, 14))]
+    assert not found, "\n".join(found)
+    _, then = preamble.get("/api/programmes/alpha", as_of_date="2021-02-14")
+    company = next(c for c in then["companies"] if c["org_number"] == stored)
+    assert (company["competence_areas"], company["goals"]) == (["lean"], ["lean production"])
+    _, before = preamble.get("/api/programmes/alpha", as_of_date="2021-02-11")
+    company = next(c for c in before["companies"] if c["org_number"] == stored)
+    assert (company["presented_on"], company["competence_areas"]) == ("2021-02-03", None)
 
 
 def test_an_activity_is_held_on_or_after_the_day_it_was_planned(preamble: Served) -> None:

@@ -220,6 +220,14 @@ class Programme(LedgerAggregate):
                 self.active_companies[day] = self.active_companies.get(day, 0) + change
         company["stage"] = _by_day(company["stages"])[-1][1]
 
+    def _not_before_entering(self, org_number: str, effective_on: date | None) -> None:
+        """A company's goals and needs follow its first day in the programme (its earliest stage): effective by
+        a day before it, the company is not in the programme's answers, and its goals would have nowhere to be."""
+        first = min(day for day, _ in self.companies[org_number]["stages"])
+        dated.require_not_before(
+            dated.effective(effective_on), first, "effective_before_entered", "the company's first day in the programme"
+        )
+
     def _not_joined_on(self, org_number: str, day: date) -> None:
         if self.stage_on(org_number, day) in ACTIVE_STAGES | {COMPLETED}:
             raise RuleViolated("already_joined", f"company {org_number} had joined by {day}", on=day)
@@ -271,6 +279,7 @@ class Programme(LedgerAggregate):
     def set_goals(self, org_number: str, goals: list[str], actor: str, effective_on: date | None) -> None:
         self.check_open()
         self._require_active(org_number)
+        self._not_before_entering(org_number, effective_on)
         if not goals:
             raise InvalidInput("goals", "must name at least one goal")
         self._goals_set(org_number=org_number, goals=goals, actor=actor, effective_on=effective_on)
@@ -285,6 +294,7 @@ class Programme(LedgerAggregate):
         self.check_open()
         if self.stage_of(org_number) is None:
             raise RuleViolated("company_not_in_programme", f"company {org_number} was neither presented nor joined")
+        self._not_before_entering(org_number, effective_on)
         if not competence_areas:
             raise InvalidInput("competence_areas", "must name at least one competence area")
         self._needs_analysed(
