@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine, select, update
 from typer.testing import CliRunner, Result
 
+from api import tokens as api_tokens
 from api.tokens import Role, TokenStore, tokens_table
 from cli.main import app
 from cli.serve import READ_MODEL_NAMES
@@ -245,7 +246,7 @@ def test_token_create_list_and_revoke(store: str) -> None:
     assert "already revoked" in error_line(run(store, "token", "revoke", created["token_id"]))
 
 
-def test_an_expired_token_no_longer_works_and_is_not_active(store: str) -> None:
+def test_an_expired_token_no_longer_works_and_is_not_active(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
     args = ["token", "create", "--role", "coordinator", "--actor", "kari@example.org", "--programme", SLUG]
     created = json.loads(run(store, *args, "--days", "1").stdout)
     engine = views_engine(store)
@@ -254,7 +255,9 @@ def test_an_expired_token_no_longer_works_and_is_not_active(store: str) -> None:
     with engine.begin() as db:  # a day and a second later
         yesterday = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
         db.execute(update(tokens_table).values(expires_at=yesterday))
-    assert tokens.authenticate(created["token"]) is None
+    assert TokenStore(engine).authenticate(created["token"]) is None, "a process that had not trusted it yet"
+    monkeypatch.setattr(api_tokens, "RECHECK_SECONDS", 0.0)
+    assert tokens.authenticate(created["token"]) is None, "a process that trusted it, once it asks again"
     assert run(store, "token", "list", "--active").stdout.count("\n") == 1, "only the header"
     assert created["token_id"] in run(store, "token", "list").stdout
     engine.dispose()
