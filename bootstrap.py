@@ -52,7 +52,7 @@ class Services:
         self.projector.stop()
         self.ledger.close()
         self.views.dispose()
-        self.projector.engine.dispose()
+        self.projector.dispose()
 
 
 def store_exists(url: str) -> bool:
@@ -93,10 +93,12 @@ def open_ledger(url: str | None = None, keys_url: str | None = None) -> Ledger:
 
 def open_projector(ledger: Ledger, url: str | None = None, read_models: list[str] | None = None) -> Projector:
     """The projector, writing through its own engine (BEGIN IMMEDIATE on SQLite) and woken by PostgreSQL's
-    LISTEN/NOTIFY where there is one."""
+    LISTEN/NOTIFY where there is one. Its positions are read through a reader engine: every cached answer and
+    every `wait_for` asks for them, and on SQLite the writer's BEGIN IMMEDIATE made each such read wait for the
+    projector's batch and for every other such read."""
     where = location(url)
     listen = where.postgres_dsn() if where.kind == "postgres" else None
-    return Projector(ledger, views_engine(url, writer=True), read_models, listen_dsn=listen)
+    return Projector(ledger, views_engine(url, writer=True), read_models, listen_dsn=listen, reader=views_engine(url))
 
 
 def build_services(settings: Settings | None = None, *, create: bool = True) -> Services:
@@ -115,7 +117,7 @@ def build_services(settings: Settings | None = None, *, create: bool = True) -> 
         views=views,
         projector=projector,
         tokens=TokenStore(views),
-        answers=Answers(projector),
+        answers=Answers(),
     )
 
 

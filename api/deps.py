@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Query, Request
-from pydantic import TypeAdapter, ValidationError
+from fastapi import Depends, Header, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import Connection
 
+from api.answers import Kept
 from api.tokens import Principal, Role
 from bootstrap import Services
 from ledger.application import Ctx
 from ledger.errors import InvalidInput, NotFound
 from ledger.values import MAX_POSITION, Slug
 from projections.as_of import position_at, programme_as_of, store_as_of
-from projections.status.queries import programme_id_for
+
+# Dependencies that do no I/O are `async`: FastAPI runs a synchronous one in its thread pool, and each such hop
+# cost a request about as much CPU as a cached answer (docs/performance.md).
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -29,11 +33,7 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def current_principal(
-    request: Request,
-    services: ServicesDep,
-    authorization: Annotated[str | None, Header(description="Bearer <token>")] = None,
-) -> Principal:
+def _token_of(request: Request, authorization: str | None) -> str:
     token = None
     if authorization and authorization.lower().startswith("bearer "):
         token = authorization[7:].strip()
@@ -43,10 +43,28 @@ def current_principal(
         raise HTTPException(
             401, "a token is required: Authorization: Bearer <token>", headers={"WWW-Authenticate": "Bearer"}
         )
-    principal = services.tokens.authenticate(token)
+    return token
+
+
+def _known(principal: Principal | None) -> Principal:
     if principal is None:
         raise HTTPException(401, "the token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
     return principal
+
+
+def principal_of(request: Request, services: Services, authorization: str | None) -> Principal:
+    """The caller, for code already off the event loop (the pages)."""
+    return _known(services.tokens.authenticate(_token_of(request, authorization)))
+
+
+async def current_principal(
+    request: Request,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header(description="Bearer <token>")] = None,
+) -> Principal:
+    """The caller: a token trusted a moment ago without leaving the event loop, else looked up in a thread."""
+    token = _token_of(request, authorization)
+    return _known(services.tokens.trusted(token) or await run_in_threadpool(services.tokens.authenticate, token))
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
@@ -70,7 +88,7 @@ def may_read(principal: Principal, programme: str) -> None:
     allow(principal, Role.COORDINATOR, Role.FUNDER, Role.ANALYST, programme=programme)
 
 
-def command_context(
+async def command_context(
     request: Request,
     principal: PrincipalDep,
     if_match: Annotated[str | None, Header(description='Expected version, e.g. "3"; 409 if stale')] = None,
@@ -110,7 +128,7 @@ class AsOf:
         return self.position is None and self.time is None and self.day is None
 
 
-def as_of(
+async def as_of(
     as_of_position: Annotated[int | None, Query(ge=0, le=MAX_POSITION, description="As of this log position")] = None,
     as_of_time: Annotated[datetime | None, Query(description="As of this recorded time (ISO 8601)")] = None,
     as_of_date: Annotated[date | None, Query(description="As of this effective date")] = None,
@@ -156,7 +174,7 @@ def programme_view(services: Services, slug: str, moment: AsOf) -> Iterator[tupl
     checked_slug(slug)
     _caught_up(services, moment)
     with services.views.connect() as live:
-        programme_id = programme_id_for(live, slug)
+        programme_id = services.answers.programme_id(live, slug)
     if programme_id is None:
         raise NotFound("programme", slug)
     if moment.now:
@@ -176,6 +194,44 @@ def programme_view(services: Services, slug: str, moment: AsOf) -> Iterator[tupl
             yield db, programme_id
     finally:
         engine.dispose()
+
+
+def programme_answer(
+    services: Services,
+    slug: str,
+    moment: AsOf,
+    name: str,
+    compute: Callable[[Connection, str], BaseModel],
+    headers: Callable[[], dict[str, str]] = dict,
+    variant: tuple[str, ...] = (),
+) -> Response:
+    """A programme's read answer (`compute` on a connection and the programme's id) as JSON. Live, it is kept
+    until the programme's read models change (`Answers`) and a repeated question costs two indexed reads; as of a
+    moment it is computed each time. `variant`: the query parameters that shape the answer, part of its key."""
+    if not moment.now:
+        with programme_view(services, slug, moment) as (db, programme_id):
+            return _json(compute(db, programme_id), headers())
+    checked_slug(slug)
+    _caught_up(services, moment)
+    key = (name, slug, *variant)
+    with services.views.connect() as db:
+        found = services.answers.programme_id(db, slug)
+        if found is None:
+            raise NotFound("programme", slug)
+        version = services.answers.version(db, found)  # read first: the answer is at least this new
+        kept = services.answers.get(key, version)
+        if kept is None:
+            with services.answers.computing(key):
+                version = services.answers.version(db, found)  # another reader may have computed it meanwhile
+                kept = services.answers.get(key, version)
+                if kept is None:
+                    kept = Kept(compute(db, found).model_dump_json().encode(), headers())
+                    services.answers.put(key, version, kept)
+    return Response(kept.body, media_type="application/json", headers=kept.headers)
+
+
+def _json(answer: BaseModel, headers: dict[str, str]) -> Response:
+    return Response(answer.model_dump_json().encode(), media_type="application/json", headers=headers)
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import AsOf, ServicesDep, current_principal, may_read, programme_view, store_view
+from api.deps import AsOf, ServicesDep, may_read, principal_of, programme_view, store_view
 from api.tokens import Principal
 from projections.audit import queries as audit_queries
 from projections.evaluation import queries as evaluation_queries
@@ -42,7 +42,7 @@ def _page(title: str, body: str, services: Any = None) -> HTMLResponse:
 
 def _principal(request: Request, services: Any) -> Principal | None:
     try:
-        return current_principal(request, services, request.headers.get("authorization"))
+        return principal_of(request, services, request.headers.get("authorization"))
     except HTTPException:
         return None
 

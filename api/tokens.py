@@ -105,12 +105,9 @@ class TokenStore:
     def authenticate(self, token: str) -> Principal | None:
         """The token's principal, or None if it is unknown, revoked or expired."""
         hashed, now = _hash(token), datetime.now(UTC).isoformat()
-        with self._lock:
-            trusted = self._trusted.get(hashed)
-        if trusted is not None:
-            checked, known, until = trusted
-            if time.monotonic() - checked < RECHECK_SECONDS and (until is None or until > now):
-                return known
+        known = self._trusted_now(hashed, now)
+        if known is not None:
+            return known
         principal, expires_at = self._look_up(hashed, now)
         with self._lock:
             if len(self._trusted) >= 1024:
@@ -120,6 +117,20 @@ class TokenStore:
             else:
                 self._trusted[hashed] = (time.monotonic(), principal, expires_at)
         return principal
+
+    def trusted(self, token: str) -> Principal | None:
+        """The token's principal if it was found valid less than `RECHECK_SECONDS` ago (no I/O), else None."""
+        return self._trusted_now(_hash(token), datetime.now(UTC).isoformat())
+
+    def _trusted_now(self, hashed: str, now: str) -> Principal | None:
+        with self._lock:
+            trusted = self._trusted.get(hashed)
+        if trusted is None:
+            return None
+        checked, known, until = trusted
+        if time.monotonic() - checked < RECHECK_SECONDS and (until is None or until > now):
+            return known
+        return None
 
     def _look_up(self, hashed: str, now: str) -> tuple[Principal | None, str | None]:
         with self.engine.connect() as db:

@@ -29,7 +29,11 @@ from projections.schema import key_columns
 
 E = TypeVar("E", bound=LedgerEvent)
 
-Apply = Callable[[Fact, Rows], None]
+Apply = Callable[[Fact, Rows], "str | None"]
+"""Folds a fact into the rows; returns the id of the programme whose answers it changed, `EVERY_PROGRAMME` when
+it may change any programme's (a company's details corrected), or None."""
+
+EVERY_PROGRAMME = "*"
 
 CREATED_IN_A_PROGRAMME = (FundsOpened, ActivityPlanned, ForumOpened, ModuleOffered, NetworkGroupFormed)
 IN_NO_PROGRAMME = (CompanyRegistered, CompanyDetailsCorrected, CommandAccepted)
@@ -110,14 +114,19 @@ class Fold:
         """The event classes this fold handles."""
         return frozenset(self._handlers) | frozenset(self._shared)
 
-    def __call__(self, fact: Fact, rows: Rows) -> None:
+    def __call__(self, fact: Fact, rows: Rows) -> str | None:
         programme_id = programme_of(fact, rows, self.owners)
+        changed = None
         shared = self._shared.get(fact.kind)
         if shared is not None:
             shared(fact.event, Shared(fact.position, fact.effective_date), rows)
+            # a new company is in no programme yet; corrected details show in every programme it is in
+            changed = None if isinstance(fact.event, CompanyRegistered) else EVERY_PROGRAMME
         handler = self._handlers.get(fact.kind)
         if handler is not None and programme_id is not None:
             handler(fact.event, At.of(fact, programme_id), rows)
+            changed = changed or programme_id
+        return changed
 
 
 @dataclass(frozen=True)

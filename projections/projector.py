@@ -24,9 +24,10 @@ from sqlalchemy.exc import OperationalError
 from projections.audit.fold import READ_MODEL as AUDIT
 from projections.evaluation.fold import READ_MODEL as EVALUATION
 from projections.facts import EventLog, Fact, fact_from
+from projections.folding import EVERY_PROGRAMME
 from projections.integrity.fold import READ_MODEL as INTEGRITY
 from projections.rows import SqlRows
-from projections.schema import TABLES, metadata, positions, schemas
+from projections.schema import TABLES, metadata, positions, programme_changes, schemas
 from projections.status.fold import READ_MODEL as STATUS
 
 if TYPE_CHECKING:
@@ -76,10 +77,12 @@ class Projector:
         read_models: Iterable[str] | None = None,
         batch_size: int = BATCH_SIZE,
         listen_dsn: str | None = None,
+        reader: Engine | None = None,
     ) -> None:
         self.ledger = ledger
         self.listen_dsn = listen_dsn
         self.engine = engine
+        self.reader = reader or engine  # positions and stalls, read without the writer's lock
         self.models = [READ_MODELS[name] for name in (read_models or READ_MODELS)]
         self.batch_size = batch_size
         self._stop = threading.Event()
@@ -93,10 +96,16 @@ class Projector:
                 if model.name not in known:
                     db.execute(insert(positions).values(read_model=model.name, position=0))
 
+    def dispose(self) -> None:
+        """Close the projector's connections (the writer's and the reader's)."""
+        self.engine.dispose()
+        if self.reader is not self.engine:
+            self.reader.dispose()
+
     # --- positions and lag ---------------------------------------------------------------------------------
 
     def positions(self) -> dict[str, int]:
-        with self.engine.connect() as db:
+        with self.reader.connect() as db:
             return {r.read_model: r.position for r in db.execute(select(positions))}
 
     def head(self) -> int:
@@ -109,7 +118,7 @@ class Projector:
 
     def stalls(self) -> list[Stall]:
         """The read models stopped on an event, and why."""
-        with self.engine.connect() as db:
+        with self.reader.connect() as db:
             found = db.execute(select(positions).where(positions.c.stalled_at.is_not(None))).mappings()
             return [Stall(r["read_model"], r["stalled_at"], r["stalled_event"], r["stalled_error"]) for r in found]
 
@@ -211,9 +220,13 @@ class Projector:
             behind = current[model.name]
             if behind >= last:
                 continue
+            changed: dict[str, int] = {}
             for fact in facts:
                 if fact.position > behind:
-                    model.apply(fact, rows)
+                    programme_id = model.apply(fact, rows)
+                    if programme_id is not None:
+                        changed[programme_id] = fact.position
+            _mark_changed(db, model.name, changed)
             advanced = db.execute(
                 update(positions)
                 .where(positions.c.read_model == model.name, positions.c.position == behind)
@@ -334,6 +347,28 @@ class Projector:
             except Exception as error:
                 self._rows.forget()
                 raise RebuildFailed(names, fact.position, fact.name, f"{type(error).__name__}: {error}") from None
+
+
+def _mark_changed(db: Connection, read_model: str, changed: dict[str, int]) -> None:
+    """Advance the read model's change position of each programme the facts changed (see `programme_changes`)."""
+    for programme_id, position in changed.items():
+        key = (programme_changes.c.read_model == read_model, programme_changes.c.programme_id == programme_id)
+        moved = db.execute(update(programme_changes).where(*key).values(position=position))
+        if moved.rowcount == 0:
+            db.execute(
+                insert(programme_changes).values(read_model=read_model, programme_id=programme_id, position=position)
+            )
+
+
+def programme_changed_at(db: Connection, programme_id: str) -> tuple[tuple[str, str, int], ...]:
+    """Where each read model last changed the programme's answers, or every programme's: a live answer computed
+    after reading this is still the tables' answer while this reads the same."""
+    found = db.execute(
+        select(programme_changes.c.read_model, programme_changes.c.programme_id, programme_changes.c.position).where(
+            programme_changes.c.programme_id.in_((programme_id, EVERY_PROGRAMME))
+        )
+    )
+    return tuple(sorted((r.read_model, r.programme_id, r.position) for r in found))
 
 
 def fingerprint(model: ReadModel) -> str:

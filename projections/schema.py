@@ -34,6 +34,15 @@ positions = _table(
     Column("stalled_event", String(80)),
     Column("stalled_error", Text),
 )
+# per read model and programme, the last position whose event changed that programme's answers ("*": every
+# programme's); advanced with the rows, so a live answer kept since then is still the tables' answer
+programme_changes = _table(
+    "view_programme_changes",
+    _key("read_model"),
+    _key("programme_id"),
+    Column("position", BigInteger, nullable=False),
+    indexes=(("programme_id",),),
+)
 # the shape of each read model's tables when they were built: another shape means rebuild them
 schemas = _table("view_schemas", _key("read_model"), Column("fingerprint", String(64), nullable=False))
 

@@ -816,7 +816,7 @@ def _past_dashboard_seconds(app: Ledger, url: str, slug: str, repeats: int = 5) 
             queries.programme_status(db, programme_id)
         engine.dispose()
         timings.append(time.perf_counter() - started)
-    projector.engine.dispose()
+    projector.dispose()
     return statistics.median(timings)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +27,10 @@ class Settings(BaseSettings):
     # at start-up and every ten minutes while the API runs.
     identity_grace_seconds: int = 600
     max_body_bytes: int = 1_048_576
+    # Requests the API works on at once (its thread pool); more wait their turn in arrival order. One
+    # interpreter lock serves them all: with 40 (the framework's default) at 64 clients, a request that needs
+    # the lock many times waited seconds behind the others (docs/performance.md).
+    api_threads: int = Field(default=8, ge=1, le=200)
     host: str = "127.0.0.1"
     port: int = 8000
 

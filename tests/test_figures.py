@@ -54,7 +54,7 @@ def world(ledger: Ledger, store_url: str) -> Iterator[tuple[Ledger, Projector]]:
     projector = open_projector(ledger, store_url)
     yield ledger, projector
     projector.stop()
-    projector.engine.dispose()
+    projector.dispose()
 
 
 def answers(ledger: Ledger, projector: Projector, as_of: date | None = None) -> dict[str, Any]:

@@ -666,7 +666,7 @@ def opened(url: str, batch_size: int = 1000) -> Iterator[tuple[Ledger, Projector
     try:
         yield ledger, projector
     finally:
-        projector.engine.dispose()
+        projector.dispose()
         ledger.close()
         if ledger.vault is not None:
             close = getattr(ledger.vault.store, "close", None)

@@ -78,7 +78,7 @@ def _loaded(url: str) -> Iterator[Demo]:
         projector.run_once()
         yield Demo(ledger, projector, loaded)
     finally:
-        projector.engine.dispose()
+        projector.dispose()
         ledger.close()
 
 

@@ -70,7 +70,7 @@ def projector(ledger: Ledger, store_url: str) -> Iterator[Projector]:
     projector = open_projector(ledger, store_url)
     yield projector
     projector.stop()
-    projector.engine.dispose()
+    projector.dispose()
 
 
 def record(ledger: Ledger, steps: list[Step] = HISTORY) -> None:
@@ -129,7 +129,7 @@ def test_a_projector_of_some_read_models_leaves_the_others_behind(ledger: Ledger
         assert lag.pop("audit") == 0
         assert lag == dict.fromkeys(lag, head(ledger))
     finally:
-        audit_only.engine.dispose()
+        audit_only.dispose()
 
 
 # --- ignored events ----------------------------------------------------------------------------------------------
@@ -156,7 +156,7 @@ def test_events_a_read_model_ignores_still_advance_its_position(ledger: Ledger, 
         assert all(rows == [] for rows in sql_rows(evaluation.engine, ["evaluation"]).values())
         assert evaluation.run_once() == 0  # nothing is read twice
     finally:
-        evaluation.engine.dispose()
+        evaluation.dispose()
 
 
 # --- waiting for a position ----------------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def test_a_projector_overtaken_after_reading_its_batch_applies_none_of_it_again(
         assert raced
         assert_matches_the_plain_fold(ledger, projector)
     finally:
-        rival.engine.dispose()
+        rival.dispose()
 
 
 def test_a_projector_overtaken_mid_batch_rolls_back_instead_of_applying_twice(
@@ -237,7 +237,7 @@ def test_a_projector_overtaken_mid_batch_rolls_back_instead_of_applying_twice(
         assert projector.run_once() == 0
         assert_matches_the_plain_fold(ledger, projector)
     finally:
-        rival.engine.dispose()
+        rival.dispose()
 
 
 def test_two_projectors_taking_turns_apply_every_event_once(
@@ -257,7 +257,7 @@ def test_two_projectors_taking_turns_apply_every_event_once(
             one_batch(other)
         assert_matches_the_plain_fold(ledger, projector)
     finally:
-        other.engine.dispose()
+        other.dispose()
 
 
 def test_two_projectors_running_concurrently_apply_every_event_once(
@@ -288,7 +288,7 @@ def test_two_projectors_running_concurrently_apply_every_event_once(
         writing.clear()
         for thread in threads:
             thread.join()
-        other.engine.dispose()
+        other.dispose()
     assert errors == []
     assert_matches_the_plain_fold(ledger, projector)
 

@@ -92,6 +92,6 @@ def test_an_event_a_fold_cannot_apply_stalls_that_read_model_only_and_says_where
         projector = open_projector(ledger, store_url)
         assert projector.stalls() == []
         assert set(projector.lag().values()) == {0}
-        projector.engine.dispose()
+        projector.dispose()
     finally:
         ledger.close()

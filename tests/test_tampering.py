@@ -190,7 +190,7 @@ def projected(ledger: Ledger, store_url: str) -> Iterator[tuple[Projector, Recei
     positions = [n.id for n in ledger.recorder.select_notifications(start=0, limit=1000, inclusive_of_start=False)]
     assert receipt.position == positions[-1] and len(positions) >= 10
     yield projector, receipt, positions
-    projector.engine.dispose()
+    projector.dispose()
 
 
 @pytest.fixture

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, Response
+from sqlalchemy import Connection
 
-from api.deps import AsOfDep, CtxDep, PrincipalDep, ServicesDep, allow, may_read, may_write, programme_view, store_view
+from api.deps import (
+    AsOfDep,
+    CtxDep,
+    PrincipalDep,
+    ServicesDep,
+    allow,
+    may_read,
+    may_write,
+    programme_answer,
+    programme_view,
+    store_view,
+)
 from api.responses import JSONResponse
 from api.routes.common import COMMAND, READ_ERRORS, BodyOf, answer
 from api.tokens import Role
@@ -35,22 +47,21 @@ def list_programmes(services: ServicesDep, principal: PrincipalDep, moment: AsOf
 
 
 @router.get("/{slug}", response_model=ProgrammeStatus, responses=READ_ERRORS)
-def programme_status(slug: str, services: ServicesDep, principal: PrincipalDep, moment: AsOfDep) -> JSONResponse:
+def programme_status(slug: str, services: ServicesDep, principal: PrincipalDep, moment: AsOfDep) -> Response:
     """The coordinators' dashboard: pipeline against cap and target, groups, modules, sessions, funds. Answered
-    with its ETag, and kept while the read models stay where they are."""
+    with its ETag, and kept while the programme's read models stay where they are."""
     may_read(principal, slug)
-    cached = services.answers.get(("status", slug)) if moment.now and moment.wait_for is None else None
-    if cached is not None:
-        return JSONResponse(cached[0], headers={"ETag": cached[1]})
-    with programme_view(services, slug, moment) as (db, programme_id):
-        dashboard = status.programme_status(db, programme_id)
-    if dashboard is None:
-        return JSONResponse({"error": "not_found", "message": f"programme {slug} did not exist at that moment"}, 404)
-    body = dashboard.model_dump(mode="json")  # a ProgrammeStatus, validated when the query built it
-    etag = f'"{services.ledger.programme(slug, copy=False).version}"'
-    if moment.now:
-        services.answers.put(("status", slug), (body, etag))
-    return JSONResponse(body, headers={"ETag": etag})
+
+    def dashboard(db: Connection, programme_id: str) -> ProgrammeStatus:
+        found = status.programme_status(db, programme_id)
+        if found is None:
+            raise HTTPException(404, f"programme {slug} did not exist at that moment")
+        return found
+
+    def etag() -> dict[str, str]:
+        return {"ETag": f'"{services.ledger.programme(slug, copy=False).version}"'}
+
+    return programme_answer(services, slug, moment, "status", dashboard, etag)
 
 
 @router.post("/{slug}/caps", **COMMAND)

@@ -10,8 +10,19 @@ import orjson
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import Connection
 
-from api.deps import AsOfDep, PrincipalDep, ServicesDep, allow, current_principal, may_read, programme_view, store_view
+from api.deps import (
+    AsOfDep,
+    PrincipalDep,
+    ServicesDep,
+    allow,
+    current_principal,
+    may_read,
+    programme_answer,
+    programme_view,
+    store_view,
+)
 from api.routes.common import READ_ERRORS, errors
 from api.tokens import Role
 from ledger.values import MAX_POSITION, Text
@@ -44,11 +55,14 @@ def funding_audit(
     principal: PrincipalDep,
     moment: AsOfDep,
     funder: Annotated[Text | None, Query(description="Only this funder's grants")] = None,
-) -> FundingAudit:
+) -> Response:
     """Every money event in order with running balances, decisions, actors, times; the reconciliation."""
     may_read(principal, slug)
-    with programme_view(services, slug, moment) as (db, programme_id):
+
+    def answer(db: Connection, programme_id: str) -> FundingAudit:
         return audit.funding_audit(db, programme_id, funder)
+
+    return programme_answer(services, slug, moment, "audit", answer, variant=(funder or "",))
 
 
 @router.get("/programmes/{slug}/audit.csv", responses=READ_ERRORS, response_class=Response)
@@ -60,11 +74,10 @@ def funding_audit_csv(slug: str, services: ServicesDep, principal: PrincipalDep,
 
 
 @router.get("/programmes/{slug}/evaluation", response_model=Evaluation, responses=READ_ERRORS)
-def evaluation(slug: str, services: ServicesDep, principal: PrincipalDep, moment: AsOfDep) -> Evaluation:
+def evaluation(slug: str, services: ServicesDep, principal: PrincipalDep, moment: AsOfDep) -> Response:
     """Time series, funnel, participation, costs and ESF indicators per reporting period."""
     may_read(principal, slug)
-    with programme_view(services, slug, moment) as (db, programme_id):
-        return evaluation_queries.evaluation(db, programme_id)
+    return programme_answer(services, slug, moment, "evaluation", evaluation_queries.evaluation)
 
 
 @router.get("/programmes/{slug}/evaluation.csv", responses=READ_ERRORS, response_class=Response)

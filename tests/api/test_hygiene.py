@@ -27,11 +27,11 @@ def test_every_answer_carries_the_security_headers(client: TestClient, tokens: T
 
 
 def test_the_pages_cookie_reads_but_cannot_write(client: TestClient, tokens: Tokens) -> None:
-    launched(client, tokens, cap=3)
+    last = launched(client, tokens, cap=3)
     login = client.post("/login", data={"token": tokens.coordinator}, follow_redirects=False)
     cookie = login.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" not in cookie  # plain http here
-    assert client.get(BASE).status_code == 200  # the cookie the client now holds reads
+    assert client.get(BASE, params={"wait_for": last["position"]}).status_code == 200  # the cookie now held reads
     grant = {"funder": "Kompetanse Norge", "amount": 1, "decision": DECISION}
     assert client.post(f"{BASE}/grants", json=grant).status_code == 401
 
