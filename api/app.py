@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import docs, errors, pages
 from api.responses import JSONResponse
-from api.routes import companies, funds, participants, programmes, reads, tokens, training
+from api.routes import companies, funds, participants, programmes, reads, revisions, tokens, training
 from bootstrap import Services, build_services
 from storage.settings import Settings
 
@@ -160,7 +160,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = services
     errors.install(app)
-    for module in (programmes, companies, participants, funds, training, reads, tokens):
+    for module in (programmes, companies, participants, funds, training, reads, revisions, tokens):
         app.include_router(module.router)
     app.include_router(pages.router)
     app.include_router(docs.router)

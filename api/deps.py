@@ -168,11 +168,23 @@ def checked_slug(slug: str) -> str:
         raise InvalidInput("slug", error.errors()[0]["msg"]) from None
 
 
+def _history_indexed(services: Services, moment: AsOf) -> None:
+    """An answer as of a past moment reads the history through the event index (a read model): it waits
+    (bounded) until the index holds the history up to the moment, or the head for a time or a date, rather than
+    answer from part of it."""
+    head = services.projector.head()
+    upto = head if moment.position is None else min(moment.position, head)
+    if not services.projector.wait_for(upto, timeout=5.0):
+        raise HTTPException(503, f"the read models have not reached position {upto} yet; retry")
+
+
 @contextmanager
 def programme_view(services: Services, slug: str, moment: AsOf) -> Iterator[tuple[Connection, str]]:
     """A connection to one programme's read models, now or as of a moment, and the programme's id."""
     checked_slug(slug)
     _caught_up(services, moment)
+    if not moment.now:
+        _history_indexed(services, moment)
     with services.views.connect() as live:
         programme_id = services.answers.programme_id(live, slug)
     if programme_id is None:
@@ -241,6 +253,7 @@ def store_view(services: Services, moment: AsOf) -> Iterator[Connection]:
         with services.views.connect() as db:
             yield db
         return
+    _history_indexed(services, moment)
     position = moment.position
     if moment.time is not None:
         position = position_at(services.views, moment.time)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from cli import demo, export, receipts, serve, tokens
+from cli import demo, export, receipts, revisions, serve, tokens
 from cli.common import fail
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ app.command()(serve.rebuild)
 app.command()(receipts.receipt)
 app.command()(receipts.verify)
 app.command()(export.export)
+app.command()(revisions.revisions)
 app.command()(demo.demo)
 token_app.command("create")(tokens.create)
 token_app.command("list")(tokens.list_tokens)

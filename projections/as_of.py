@@ -27,10 +27,15 @@ if TYPE_CHECKING:
 AS_OF_MODELS = ("status", "audit", "evaluation")
 
 
-def fold_into_memory(facts: Iterable[Fact], models: Iterable[str] = AS_OF_MODELS) -> Engine:
-    """Fold facts into a fresh in-memory SQLite database with every read model table."""
+def memory_views() -> Engine:
+    """A fresh in-memory SQLite database with every read model table."""
     engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
     metadata.create_all(engine)
+    return engine
+
+
+def fold_into(engine: Engine, facts: Iterable[Fact], models: Iterable[str] = AS_OF_MODELS) -> Engine:
+    """Fold facts into an in-memory database of `memory_views` (more facts may follow later)."""
     chosen = [READ_MODELS[name] for name in models]
     batch: list[Fact] = []
 
@@ -49,6 +54,11 @@ def fold_into_memory(facts: Iterable[Fact], models: Iterable[str] = AS_OF_MODELS
             flush()
     flush()
     return engine
+
+
+def fold_into_memory(facts: Iterable[Fact], models: Iterable[str] = AS_OF_MODELS) -> Engine:
+    """Fold facts into a fresh in-memory SQLite database with every read model table."""
+    return fold_into(memory_views(), facts, models)
 
 
 def position_at(views: Engine, recorded_at: datetime) -> int:

@@ -338,3 +338,20 @@ def test_a_failed_install_shows_the_log(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "pip says hello" in result.stderr
     assert result.stderr.splitlines()[-1] == "==> installing failed; the whole log is in .venv/install.log"
+
+
+def test_revisions_since_a_receipt_as_json_and_csv(store: str, tmp_path: Path) -> None:
+    exported = [json.loads(line) for line in run(store, "export", "events", "--programme", SLUG).stdout.splitlines()]
+    middle = exported[len(exported) // 2]["position"]
+    (tmp_path / "receipt.json").write_text(json.dumps({"position": middle, "chain": "0" * 64, "issued_at": "x"}))
+    by_receipt = run(store, "revisions", SLUG, "--since", str(tmp_path / "receipt.json"))
+    assert by_receipt.exit_code == 0, by_receipt.stderr
+    report = json.loads(by_receipt.stdout)
+    assert report == json.loads(run(store, "revisions", SLUG, "--since", str(middle)).stdout)
+    assert report["since"]["position"] == middle and report["changes"]
+    later = {e["position"] for e in exported if e["position"] > middle}
+    assert {e["position"] for e in report["events"]} == later
+    sheet = run(store, "revisions", SLUG, "--since", str(middle), "--format", "csv").stdout.splitlines()
+    assert sheet[0] == "answer,figure,old,new,positions" and len(sheet) == 1 + len(report["changes"])
+    assert "--since" in error_line(run(store, "revisions", SLUG, "--since", "last spring"))
+    assert "since" in error_line(run(store, "revisions", SLUG, "--since", "999999999", "--until", "1"))
