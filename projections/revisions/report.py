@@ -105,7 +105,7 @@ def revision_report(
     facts = programme_facts(ledger, views, programme_id, until)
     before = [f for f in facts if f.position <= since]
     between = [f for f in facts if f.position > since]
-    answers = _answers(programme_id, funder)
+    answers = answers_of(programme_id, funder)
     memory = fold_into(memory_views(), before)
     try:
         start = figures_of(memory, answers, funder)
@@ -148,7 +148,7 @@ def revision_report(
 AnswerOf = dict[str, "Callable[[Connection], Any]"]
 
 
-def _answers(programme_id: str, funder: str | None) -> AnswerOf:
+def answers_of(programme_id: str, funder: str | None) -> AnswerOf:
     if funder is not None:
         return {"audit": lambda db: audit.funding_audit(db, programme_id, funder)}
     return {
