@@ -126,6 +126,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         thread = None
         if settings.run_projector:
+            services.projector.resume()
             services.projector.run_once()
             thread = threading.Thread(
                 target=services.projector.run_forever, kwargs={"poll_interval": 0.1}, name="projector", daemon=True

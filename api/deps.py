@@ -19,7 +19,7 @@ from bootstrap import Services
 from ledger.application import Ctx
 from ledger.errors import InvalidInput, NotFound
 from ledger.values import MAX_POSITION, Slug
-from projections.as_of import position_at, programme_as_of, store_as_of
+from projections.as_of import position_at, programme_as_of, store_as_of, store_at
 
 # Dependencies that do no I/O are `async`: FastAPI runs a synchronous one in its thread pool, and each such hop
 # cost a request about as much CPU as a cached answer (docs/performance.md).
@@ -257,7 +257,10 @@ def store_view(services: Services, moment: AsOf) -> Iterator[Connection]:
     position = moment.position
     if moment.time is not None:
         position = position_at(services.views, moment.time)
-    engine = store_as_of(services.ledger, position, effective_on=moment.day)
+    if moment.day is None and position is not None:
+        engine = store_at(services.ledger, services.views, position)
+    else:
+        engine = store_as_of(services.ledger, position, effective_on=moment.day)
     try:
         with engine.connect() as db:
             yield db

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Engine, Select, create_engine, select
 from sqlalchemy.pool import StaticPool
 
 from ledger.domain.company import Company
 from ledger.events import CompanyRegistered
+from projections import snapshots
 from projections.facts import EventLog, Fact, fact_from, facts_from
 from projections.projector import READ_MODELS
 from projections.rows import SqlRows
@@ -73,15 +74,18 @@ def position_at(views: Engine, recorded_at: datetime) -> int:
     return int(found or 0)
 
 
-def programme_facts(ledger: EventLog, views: Engine, programme_id: str, upto: int | None = None) -> list[Fact]:
-    """One programme's facts (and its companies') in log order, up to a position, read per aggregate."""
+def programme_facts(
+    ledger: EventLog, views: Engine, programme_id: str, upto: int | None = None, after: int = 0
+) -> list[Fact]:
+    """One programme's facts recorded after `after` up to `upto`, and its companies' (all up to `upto`), in
+    log order, read per aggregate: only the versions needed of each."""
     with views.connect() as db:
-        query = select(event_index.c.originator_id, event_index.c.version, event_index.c.position).where(
-            event_index.c.programme_id == programme_id
-        )
-        if upto is not None:
-            query = query.where(event_index.c.position <= upto)
-        located = list(db.execute(query))
+        located = [
+            (r.originator_id, r.version, r.position)
+            for r in db.execute(
+                _indexed(upto).where(event_index.c.programme_id == programme_id, event_index.c.position > after)
+            )
+        ]
         org_numbers = [
             r.org_number
             for r in db.execute(
@@ -90,24 +94,28 @@ def programme_facts(ledger: EventLog, views: Engine, programme_id: str, upto: in
         ]
         company_ids = [str(Company.create_id(n)) for n in org_numbers]
         if company_ids:
-            query = select(event_index.c.originator_id, event_index.c.version, event_index.c.position).where(
-                event_index.c.originator_id.in_(company_ids)
-            )
-            if upto is not None:
-                query = query.where(event_index.c.position <= upto)
-            located += list(db.execute(query))
-    positions: dict[tuple[str, int], int] = {(r.originator_id, r.version): r.position for r in located}
-    newest: dict[str, int] = {}
+            located += [
+                (r.originator_id, r.version, r.position)
+                for r in db.execute(_indexed(upto).where(event_index.c.originator_id.in_(company_ids)))
+            ]
+    positions: dict[tuple[str, int], int] = {(originator_id, version): p for originator_id, version, p in located}
+    versions: dict[str, tuple[int, int]] = {}  # aggregate -> (lowest, highest) version needed
     for originator_id, version in positions:
-        newest[originator_id] = max(newest.get(originator_id, 0), version)
+        low, high = versions.get(originator_id, (version, version))
+        versions[originator_id] = (min(low, version), max(high, version))
     facts: list[Fact] = []
-    for originator_id, version in newest.items():
-        for stored in ledger.recorder.select_events(UUID(originator_id), lte=version):
+    for originator_id, (low, high) in versions.items():
+        for stored in ledger.recorder.select_events(UUID(originator_id), gt=low - 1, lte=high):
             position = positions.get((originator_id, stored.originator_version))
             if position is not None:
                 facts.append(fact_from(ledger.mapper, stored, position))
     facts.sort(key=lambda f: f.position)
     return facts
+
+
+def _indexed(upto: int | None) -> Select[tuple[str, int, int]]:
+    query = select(event_index.c.originator_id, event_index.c.version, event_index.c.position)
+    return query if upto is None else query.where(event_index.c.position <= upto)
 
 
 def programme_as_of(
@@ -123,10 +131,53 @@ def programme_as_of(
     effective date (everything known now that took effect on or before that day)."""
     if recorded_at is not None:
         position = position_at(views, recorded_at)
-    facts = programme_facts(ledger, views, programme_id, position)
     if effective_on is not None:
-        facts = [f for f in facts if in_effect(f, effective_on)]
-    return fold_into_memory(facts)
+        facts = [f for f in programme_facts(ledger, views, programme_id, position) if in_effect(f, effective_on)]
+        return fold_into_memory(facts)
+    return programme_at(ledger, views, programme_id, position)
+
+
+def programme_at(ledger: EventLog, views: Engine, programme_id: str, position: int | None) -> Engine:
+    """The programme's read models at a log position (None: the head): its last snapshot at or before it and
+    the programme's events after the snapshot (projections/snapshots.py)."""
+    upto = position if position is not None else (ledger.recorder.max_notification_id() or 0)
+    with views.connect() as db:
+        found = snapshots.last_at_or_before(db, programme_id, upto)
+    memory = memory_views()
+    after = 0
+    if found is not None:
+        after, copied = found
+        with memory.begin() as db:
+            snapshots.restore(db, copied)
+    return fold_into(memory, programme_facts(ledger, views, programme_id, upto, after))
+
+
+def store_at(ledger: EventLog, views: Engine, position: int) -> Engine:
+    """Every programme's read models at a log position, each from its last snapshot at or before it and its
+    events after that (the companies' events once): the cost follows the programmes' rows and tails, not the log."""
+    with views.connect() as db:
+        launched = [
+            r.programme_id
+            for r in db.execute(
+                select(event_index.c.programme_id).where(
+                    event_index.c.originator_id == event_index.c.programme_id,
+                    event_index.c.version == 1,
+                    event_index.c.position <= position,
+                )
+            )
+        ]
+    memory = memory_views()
+    tails: dict[int, Fact] = {}
+    for programme_id in launched:
+        with views.connect() as db:
+            found = snapshots.last_at_or_before(db, programme_id, position)
+        after = 0
+        if found is not None:
+            after, copied = found
+            with memory.begin() as db:
+                snapshots.restore(db, copied)
+        tails.update((f.position, f) for f in programme_facts(ledger, views, programme_id, position, after))
+    return fold_into(memory, [tails[p] for p in sorted(tails)], AS_OF_MODELS)
 
 
 def in_effect(fact: Fact, day: date) -> bool:

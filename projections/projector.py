@@ -18,16 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import Connection, Engine, delete, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, inspect, select, update
 from sqlalchemy.exc import OperationalError
 
+from projections import snapshots as snapshot_store
 from projections.audit.fold import READ_MODEL as AUDIT
 from projections.evaluation.fold import READ_MODEL as EVALUATION
 from projections.facts import EventLog, Fact, fact_from
 from projections.folding import EVERY_PROGRAMME
 from projections.integrity.fold import READ_MODEL as INTEGRITY
 from projections.rows import SqlRows
-from projections.schema import TABLES, metadata, positions, programme_changes, schemas
+from projections.schema import TABLES, event_index, metadata, positions, programme_changes, schemas, snapshots
+from projections.snapshots import SNAPSHOT_MODELS, snapshot_tables
 from projections.status.fold import READ_MODEL as STATUS
 
 if TYPE_CHECKING:
@@ -88,6 +90,8 @@ class Projector:
         self._stop = threading.Event()
         self._rows = SqlRows()
         self._written: dict[str, int] = {}  # positions this projector last committed
+        self.snapshot_every = snapshot_store.SNAPSHOT_EVERY  # 0: none (a rebuild of some read models only)
+        self._since_snapshot: dict[str, int] = {}  # programme -> its events folded since its last snapshot
         with engine.begin() as db:
             _rebuild_changed_shapes(db)
             metadata.create_all(db)
@@ -216,25 +220,47 @@ class Projector:
         if any(current[m.name] != self._written.get(m.name) for m in models):
             self._rows.forget()  # someone else moved a position: rows kept from earlier batches may be stale
         rows = self._rows.bind(db)
+        advanced: set[str] = set()
+        folded: dict[str, int] = {}  # programme -> its events folded in this batch
         for model in models:
             behind = current[model.name]
             if behind >= last:
                 continue
+            advanced.add(model.name)
             changed: dict[str, int] = {}
             for fact in facts:
                 if fact.position > behind:
                     programme_id = model.apply(fact, rows)
                     if programme_id is not None:
                         changed[programme_id] = fact.position
+                        if model.name == "status" and programme_id != EVERY_PROGRAMME:
+                            folded[programme_id] = folded.get(programme_id, 0) + 1
             _mark_changed(db, model.name, changed)
-            advanced = db.execute(
+            advanced_row = db.execute(
                 update(positions)
                 .where(positions.c.read_model == model.name, positions.c.position == behind)
                 .values(position=last)
             )
-            if advanced.rowcount != 1:
+            if advanced_row.rowcount != 1:
                 raise ConcurrentProjection(model.name)
         rows.flush()
+        if self.snapshot_every and set(SNAPSHOT_MODELS) <= advanced:
+            self._snapshot_due(db, folded, last)
+
+    def _snapshot_due(self, db: Connection, folded: dict[str, int], last: int) -> None:
+        """Snapshot each programme that has had `snapshot_every` events since its last snapshot, as of `last`
+        (every snapshot model stands there: this transaction advanced them all)."""
+        tables = snapshot_tables({m.name: m.tables for m in READ_MODELS.values()})
+        for programme_id, count in folded.items():
+            since = self._since_snapshot.get(programme_id)
+            if since is None:  # first seen by this process: count from its last snapshot
+                since = _events_since(db, programme_id, snapshot_store.last_position(db, programme_id))
+            else:
+                since += count
+            if since >= self.snapshot_every:
+                snapshot_store.take(db, tables, programme_id, last)
+                since = 0
+            self._since_snapshot[programme_id] = since
 
     def wait_for(self, position: int, timeout: float = 5.0, interval: float = 0.05) -> bool:
         """Wait (bounded) until every read model has reached the position: read-your-writes. A stalled read
@@ -276,6 +302,10 @@ class Projector:
     def stop(self) -> None:
         self._stop.set()
 
+    def resume(self) -> None:
+        """Allow `run_forever` again after a `stop` (an app whose lifespan starts a second time)."""
+        self._stop.clear()
+
     def _listener(self) -> Any:
         channel = getattr(self.ledger.recorder, "channel_name", None)
         if channel is None or self.listen_dsn is None:
@@ -296,7 +326,11 @@ class Projector:
         solo = Projector(self.ledger, self.engine, chosen, self.batch_size)
         head = self.head()
         done = 0
+        if not set(SNAPSHOT_MODELS) <= set(chosen):
+            solo.snapshot_every = 0  # a snapshot holds all three: the others' rows may lag this rebuild's
         with self.engine.begin() as db:
+            if set(SNAPSHOT_MODELS) & set(chosen):
+                snapshot_store.forget_all(db)
             for name in chosen:
                 for table in READ_MODELS[name].tables:
                     db.execute(delete(TABLES[table]))
@@ -347,6 +381,15 @@ class Projector:
             except Exception as error:
                 self._rows.forget()
                 raise RebuildFailed(names, fact.position, fact.name, f"{type(error).__name__}: {error}") from None
+
+
+def _events_since(db: Connection, programme_id: str, position: int) -> int:
+    found = db.execute(
+        select(func.count())
+        .select_from(event_index)
+        .where(event_index.c.programme_id == programme_id, event_index.c.position > position)
+    ).scalar()
+    return int(found or 0)
 
 
 def _mark_changed(db: Connection, read_model: str, changed: dict[str, int]) -> None:
@@ -403,6 +446,8 @@ def _rebuild_changed_shapes(db: Connection) -> None:
             log.warning("read model %s: its tables changed shape; rebuilding it from the log", model.name)
         for name in model.tables:
             TABLES[name].drop(db, checkfirst=True)
+        if model.name in SNAPSHOT_MODELS and snapshots.name in existing:
+            snapshot_store.forget_all(db)  # copies of rows of the old shape
         if existing & {positions.name}:
             db.execute(delete(positions).where(positions.c.read_model == model.name))
         db.execute(delete(schemas).where(schemas.c.read_model == model.name))

@@ -37,9 +37,9 @@ def company_presented(_: CompanyPresented, at: At, rows: Rows) -> None:
 
 
 @fold.on(SessionScheduled)
-def session_scheduled(e: SessionScheduled, _: At, rows: Rows) -> None:
+def session_scheduled(e: SessionScheduled, at: At, rows: Rows) -> None:
     """A session's own length, counted as delivered when it is held."""
-    put_new(rows, SESSIONS, session_id=e.session_id, minutes=e.minutes)
+    put_new(rows, SESSIONS, session_id=e.session_id, programme_id=at.programme_id, minutes=e.minutes)
 
 
 @fold.on(SessionHeld)

@@ -1,9 +1,10 @@
 """The revision report: a programme's published figures at two moments of the log, every figure that differs, and
 the events recorded between the moments that changed each (docs/figures.md, "Revision report").
 
-The programme's read models are folded up to the first moment, then the events recorded between the moments are
-folded one at a time, each answer compared before and after: so each figure names exactly the events that moved
-it, back-dated ones included, and a figure moved and moved back is not a change."""
+The programme's read models are restored at the first moment (its last snapshot and the events after it), then the
+events recorded between the moments are folded one at a time, each answer compared before and after: so each
+figure names exactly the events that moved it, back-dated ones included, and a figure moved and moved back is not
+a change."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from ledger.events import (
     ParticipantReentered,
     ParticipantRegistered,
 )
-from projections.as_of import fold_into, memory_views, position_at, programme_facts
+from projections.as_of import fold_into, position_at, programme_at, programme_facts
 from projections.audit import queries as audit
 from projections.evaluation import queries as evaluation
 from projections.revisions.answers import FigureChange, Moment, RevisionEvent, RevisionReport
@@ -58,6 +59,10 @@ NAMED_BY = ("org_number", "group_id", "module_id", "session_id", "activity_id", 
             "grant_id", "allocation_id", "account", "week", "period", "name")  # fmt: skip
 
 Figures = dict[str, JsonValue]
+
+MAX_EVENTS = 5_000
+"""The most events of a programme one report walks through (each is folded and every answer compared): a longer
+window is refused, naming a later first moment that fits."""
 
 
 def moment_at(views: Engine, position: int) -> Moment:
@@ -102,11 +107,13 @@ def revision_report(
     """The figures of the programme (or only a funder's grants: the audit) that differ between the log positions
     `since` and `until` (since <= until), with the events recorded between them that changed each."""
     first, last = moment_at(views, since), moment_at(views, until)
-    facts = programme_facts(ledger, views, programme_id, until)
-    before = [f for f in facts if f.position <= since]
-    between = [f for f in facts if f.position > since]
+    between = [f for f in programme_facts(ledger, views, programme_id, until, since) if f.position > since]
+    if len(between) > MAX_EVENTS:
+        fits = between[-MAX_EVENTS - 1].position
+        raise InvalidInput("since", f"{len(between)} events of the programme lie between the moments; a report "
+                           f"walks at most {MAX_EVENTS}: give a first moment at or after position {fits}")  # fmt: skip
     answers = answers_of(programme_id, funder)
-    memory = fold_into(memory_views(), before)
+    memory = programme_at(ledger, views, programme_id, since)  # its last snapshot and the events after it
     try:
         start = figures_of(memory, answers, funder)
         current = start

@@ -83,6 +83,8 @@ EXPECTED: dict[tuple[str, str], tuple[Any, ...]] = {
     ("GET", "/api/programmes/{slug}/audit.csv"): READ,
     ("GET", "/api/programmes/{slug}/evaluation"): READ,
     ("GET", "/api/programmes/{slug}/evaluation.csv"): READ,
+    ("GET", "/api/programmes/{slug}/revisions"): READ,
+    ("GET", "/api/programmes/{slug}/revisions.csv"): READ,
     ("GET", "/api/catalogue"): READ,
     ("GET", "/api/events"): ANALYSTS,
     ("GET", "/api/integrity/receipt"): READ,
@@ -260,8 +262,12 @@ def body_for(method: str, path: str, ids: dict[str, str]) -> dict[str, Any] | No
     return {}
 
 
+REQUIRED_QUERY = {"/revisions": "?since_position=0"}  # operations that need a query parameter to answer
+
+
 def concrete(path: str, ids: dict[str, str], slug: str = PROGRAMME_A) -> str:
-    return path.format(**{**ids, "slug": slug})
+    query = next((q for suffix, q in REQUIRED_QUERY.items() if path.removesuffix(".csv").endswith(suffix)), "")
+    return path.format(**{**ids, "slug": slug}) + query
 
 
 def call(

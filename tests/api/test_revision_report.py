@@ -9,11 +9,13 @@ import io
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from projections.revisions import report as report_module
 from projections.revisions.report import flatten
 from tests.api.conftest import Tokens, auth
 from tests.api.test_api_flows import BASE, DECISION, ORGS, command, funded, launched, read
 
 if TYPE_CHECKING:
+    import pytest
     from fastapi.testclient import TestClient
 
 ANSWERS = {"status": "", "audit": "/audit", "evaluation": "/evaluation"}
@@ -102,6 +104,18 @@ def test_a_funders_report_holds_its_grants_figures_only(client: TestClient, toke
     assert all(ch["figure"].startswith("entries[") for ch in report["changes"]), "the funder's grants' entries"
     assert other["position"] not in {e["position"] for e in report["events"]}, "another funder's grant"
     assert not any("Viken" in str(ch["new"]) for ch in report["changes"])
+
+
+def test_a_window_too_long_to_walk_is_refused_naming_a_first_moment_that_fits(
+    client: TestClient, tokens: Tokens, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written = launched(client, tokens, cap=2)
+    monkeypatch.setattr(report_module, "MAX_EVENTS", 3)
+    refused = client.get(f"{BASE}/revisions", headers=auth(tokens.funder), params={"since_position": 0})
+    assert (refused.status_code, refused.json()["field"]) == (422, "since")
+    fits = int(refused.json()["message"].rsplit(" ", 1)[1])
+    found = read(client, tokens.funder, f"{BASE}/revisions", since_position=fits, wait_for=written["position"])
+    assert len(found["events"]) == 3
 
 
 def test_moments_are_checked_and_named(client: TestClient, tokens: Tokens) -> None:
