@@ -1,4 +1,4 @@
-"""The revision report over HTTP: what changed in a programme's figures between two moments, and why."""
+"""History over HTTP: what changed in a programme's figures between two moments; the events behind a figure."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
-from api.deps import PrincipalDep, ServicesDep, checked_slug, may_read
+from api.deps import AsOfDep, PrincipalDep, ServicesDep, checked_slug, may_read
 from api.routes.common import READ_ERRORS
 from bootstrap import Services
 from ledger.errors import InvalidInput, NotFound
 from ledger.values import MAX_POSITION, Text
-from projections.revisions.answers import RevisionReport
+from projections.as_of import position_at
+from projections.revisions.answers import Provenance, RevisionReport
+from projections.revisions.provenance import provenance
 from projections.revisions.report import moments_between, revision_report, revision_rows
 from projections.spreadsheet import write_rows
 
@@ -97,3 +99,33 @@ def revisions_csv(
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{slug}-revisions.csv"'},
     )
+
+
+@router.get("/{slug}/provenance", response_model=Provenance, responses=READ_ERRORS)
+def figure_provenance(
+    slug: str,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    moment: AsOfDep,
+    answer: Annotated[str, Query(max_length=20, description="status, audit or evaluation")],
+    figure: Annotated[
+        str, Query(min_length=1, max_length=300, description="Its path, e.g. pipeline.joined (as the revision report)")
+    ],
+) -> Provenance:
+    """The events behind one figure, now or as of a moment: each event after which it changed, with actor,
+    decision, effective date, its value before and after and, for a number, the contribution; the contributions
+    add up to the figure (docs/figures.md, "Provenance")."""
+    may_read(principal, slug)
+    checked_slug(slug)
+    head = services.projector.head()
+    position = moment.position
+    if moment.time is not None:
+        position = position_at(services.views, moment.time)
+    position = head if position is None else min(position, head)
+    if not services.projector.wait_for(position, timeout=5.0):
+        raise HTTPException(503, f"the read models have not reached position {position} yet; retry")
+    with services.views.connect() as db:
+        programme_id = services.answers.programme_id(db, slug)
+    if programme_id is None:
+        raise NotFound("programme", slug)
+    return provenance(services.ledger, services.views, programme_id, answer, figure, position, moment.day)

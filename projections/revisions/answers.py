@@ -55,3 +55,29 @@ class RevisionReport(Answer):
         "fact recorded between the moments took effect in, through the last month reported at the first moment "
         "(the month before its day)"
     )
+
+
+class Contribution(Answer):
+    """One event behind a figure: the figure's value before and after it was folded in."""
+
+    position: int
+    event: str
+    recorded_at: datetime
+    effective_on: date
+    actor: str
+    decision_reference: str | None
+    decision_body: str | None
+    before: JsonValue = Field(description="the figure before this event (null: it did not exist yet)")
+    after: JsonValue = Field(description="the figure after it")
+    contribution: int | float | None = Field(description="after - before, for a number (null: not a number)")
+
+
+class Provenance(Answer):
+    """The events behind one published figure as of a moment; for a number, the contributions add up to it."""
+
+    answer: str
+    figure: str
+    value: JsonValue = Field(description="the figure as of the moment")
+    position: int = Field(description="the log position of the moment")
+    effective_on: date | None = Field(description="the effective date asked, if any")
+    contributions: list[Contribution]

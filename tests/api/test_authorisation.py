@@ -85,6 +85,7 @@ EXPECTED: dict[tuple[str, str], tuple[Any, ...]] = {
     ("GET", "/api/programmes/{slug}/evaluation.csv"): READ,
     ("GET", "/api/programmes/{slug}/revisions"): READ,
     ("GET", "/api/programmes/{slug}/revisions.csv"): READ,
+    ("GET", "/api/programmes/{slug}/provenance"): READ,
     ("GET", "/api/catalogue"): READ,
     ("GET", "/api/events"): ANALYSTS,
     ("GET", "/api/integrity/receipt"): READ,
@@ -262,7 +263,10 @@ def body_for(method: str, path: str, ids: dict[str, str]) -> dict[str, Any] | No
     return {}
 
 
-REQUIRED_QUERY = {"/revisions": "?since_position=0"}  # operations that need a query parameter to answer
+REQUIRED_QUERY = {
+    "/revisions": "?since_position=0",
+    "/provenance": "?answer=status&figure=pipeline.presented",
+}  # operations that need a query parameter to answer
 
 
 def concrete(path: str, ids: dict[str, str], slug: str = PROGRAMME_A) -> str:

@@ -139,3 +139,33 @@ def test_moments_are_checked_and_named(client: TestClient, tokens: Tokens) -> No
     assert other.status_code == 403
     by_time = read(client, tokens.funder, f"{BASE}/revisions", since_time="2000-01-01T00:00:00Z")
     assert by_time["since"]["position"] == 0 and by_time["until"]["position"] == written["position"]
+
+
+def test_a_figures_provenance_adds_up_to_it_now_and_as_of_a_moment(client: TestClient, tokens: Tokens) -> None:
+    written = launched(client, tokens, cap=3)
+    late = command(client, tokens.coordinator, f"{BASE}/companies/{ORGS[3]}/presentations",
+                   {"channel": "mail", "effective_on": "2021-01-15"})  # fmt: skip
+    status = read(client, tokens.analyst, BASE, wait_for=late["position"])
+    for answer, figure in (("status", "pipeline.presentations"), ("status", "pipeline.joined"),
+                           ("audit", "reconciliation.totals.granted"), ("evaluation", "funnel.presented")):  # fmt: skip
+        found = read(client, tokens.analyst, f"{BASE}/provenance", answer=answer, figure=figure)
+        assert found["value"] == flatten(read(client, tokens.analyst, f"{BASE}{ANSWERS[answer]}"))[figure]
+        assert sum(c["contribution"] for c in found["contributions"]) == (found["value"] or 0), figure
+    presentations = read(client, tokens.analyst, f"{BASE}/provenance", answer="status", figure="pipeline.presentations")
+    assert presentations["value"] == status["pipeline"]["presentations"] == 4
+    assert [c["contribution"] for c in presentations["contributions"]] == [0, 1, 1, 1, 1]  # the launch: 0
+    assert presentations["contributions"][-1]["position"] == late["position"]
+    assert presentations["contributions"][-1]["effective_on"] == "2021-01-15"
+
+    then = read(client, tokens.analyst, f"{BASE}/provenance", answer="status", figure="pipeline.presentations",
+                as_of_position=written["position"])  # fmt: skip
+    assert then["value"] == 3 and late["position"] not in {c["position"] for c in then["contributions"]}
+    effective = read(client, tokens.analyst, f"{BASE}/provenance", answer="status", figure="pipeline.presentations",
+                     as_of_date="2021-01-31")  # fmt: skip
+    assert effective["value"] == 1 and effective["contributions"][-1]["position"] == late["position"]
+
+    unknown = client.get(f"{BASE}/provenance", headers=auth(tokens.analyst),
+                         params={"answer": "status", "figure": "pipeline.nothing"})  # fmt: skip
+    assert (unknown.status_code, unknown.json()["field"]) == (404, "figure")
+    wrong = client.get(f"{BASE}/provenance", headers=auth(tokens.analyst), params={"answer": "x", "figure": "a"})
+    assert (wrong.status_code, wrong.json()["field"]) == (422, "answer")
