@@ -180,13 +180,15 @@ def figures_of(memory: Engine, answers: AnswerOf, funder: str | None = None) -> 
 
 def flatten(value: Any, path: str = "") -> Figures:
     """A JSON answer as figures by path: `pipeline.joined`, `companies[NO912345017].stage`. A list of things is
-    keyed by what names each (`NAMED_BY`), a list of plain values is one figure."""
+    keyed by what names each (`NAMED_BY`), a list of plain values is one figure, an empty list none."""
     if isinstance(value, dict):
         flat: Figures = {}
         for key, item in value.items():
             flat.update(flatten(item, f"{path}.{key}" if path else key))
         return flat
-    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+    if isinstance(value, list) and not value:
+        return {}  # nothing listed: no figure (an empty list of things would otherwise turn into its items later)
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
         name = next((n for n in NAMED_BY if all(n in item for item in value)), None)
         flat = {}
         for index, item in enumerate(value):
