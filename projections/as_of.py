@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from sqlalchemy import Engine, Select, create_engine, select
+from sqlalchemy import Engine, Select, create_engine, or_, select
 from sqlalchemy.pool import StaticPool
 
 from ledger.domain.company import Company
@@ -75,17 +75,20 @@ def position_at(views: Engine, recorded_at: datetime) -> int:
 
 
 def programme_facts(
-    ledger: EventLog, views: Engine, programme_id: str, upto: int | None = None, after: int = 0
+    ledger: EventLog,
+    views: Engine,
+    programme_id: str,
+    upto: int | None = None,
+    after: int = 0,
+    effective_by: date | None = None,
 ) -> list[Fact]:
-    """One programme's facts recorded after `after` up to `upto`, and its companies' (all up to `upto`), in
-    log order, read per aggregate: only the versions needed of each."""
+    """One programme's facts recorded after `after` up to `upto` (and, given `effective_by`, in effect by that
+    day), and its companies' (all up to `upto`), in log order, read per aggregate: only the versions needed."""
+    own = _indexed(upto).where(event_index.c.programme_id == programme_id, event_index.c.position > after)
+    if effective_by is not None:  # the index knows each event's effective date: read only those in effect
+        own = own.where(or_(event_index.c.effective_on <= effective_by, event_index.c.effective_on.is_(None)))
     with views.connect() as db:
-        located = [
-            (r.originator_id, r.version, r.position)
-            for r in db.execute(
-                _indexed(upto).where(event_index.c.programme_id == programme_id, event_index.c.position > after)
-            )
-        ]
+        located = [(r.originator_id, r.version, r.position) for r in db.execute(own)]
         org_numbers = [
             r.org_number
             for r in db.execute(
@@ -132,7 +135,8 @@ def programme_as_of(
     if recorded_at is not None:
         position = position_at(views, recorded_at)
     if effective_on is not None:
-        facts = [f for f in programme_facts(ledger, views, programme_id, position) if in_effect(f, effective_on)]
+        facts = programme_facts(ledger, views, programme_id, position, effective_by=effective_on)
+        facts = [f for f in facts if in_effect(f, effective_on)]  # its companies' too
         return fold_into_memory(facts)
     return programme_at(ledger, views, programme_id, position)
 
