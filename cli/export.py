@@ -15,12 +15,13 @@ if TYPE_CHECKING:
     from bootstrap import Services
     from projections.facts import Fact
 
-EXPORTS = ("events", "audit", "evaluation")
+EXPORTS = ("events", "facts", "audit", "evaluation")
+FORMATS = ("parquet", "csv")
 
 
 @one_line_errors
 def export(
-    what: Annotated[str, typer.Argument(metavar="WHAT", help="events, audit or evaluation")],
+    what: Annotated[str, typer.Argument(metavar="WHAT", help="events, facts, audit or evaluation")],
     programme: Annotated[
         str | None,
         typer.Option(
@@ -32,13 +33,20 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here instead of stdout")
     ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="facts: parquet (needs --output) or csv")
+    ] = "parquet",
 ) -> None:
-    """Export events (JSON lines), an audit or an evaluation (CSV).
+    """Export events (JSON lines), the fact table (Parquet or CSV), an audit or an evaluation (CSV).
 
-    events: the raw event stream, all or one programme's; audit and evaluation: a programme's audit entries or
-    weekly evaluation table."""
+    events: the raw event stream, all or one programme's; facts: one typed row per event, no personal data, for
+    DuckDB, pandas or polars; audit and evaluation: a programme's audit entries or weekly evaluation table."""
     choose(what, EXPORTS, "export")
-    if what != "events" and programme is None:
+    if what == "facts":
+        choose(output_format, FORMATS, "format")
+        if output_format == "parquet" and output is None:
+            raise CliError("--output FILE is required for a Parquet export")
+    if what not in ("events", "facts") and programme is None:
         raise CliError(f"--programme is required for the {what} export")
     with services() as opened:
         catch_up(opened.projector)
@@ -46,6 +54,9 @@ def export(
         if programme is not None:
             with opened.views.connect() as db:
                 chosen = programme_id(db, programme)
+        if what == "facts":
+            _write_facts(opened, chosen, output, output_format)
+            return
         sink: TextIO = output.open("w", newline="") if output else sys.stdout
         try:
             if chosen is None:
@@ -74,6 +85,44 @@ def _events(opened: "Services", programme_id: str | None) -> "Iterator[Fact]":
             return
         yield from facts_from(opened.ledger.mapper, batch)
         start = batch[-1].id
+
+
+def _write_facts(opened: "Services", programme_id: str | None, output: Path | None, output_format: str) -> None:
+    """The fact table, ten thousand rows at a time, each with its programme from the event index."""
+    from projections import fact_table
+
+    batches = _fact_rows(opened, _events(opened, programme_id))
+    if output_format == "parquet":
+        assert output is not None
+        fact_table.write_parquet(str(output), batches)
+        return
+    sink: TextIO = output.open("w", newline="") if output else sys.stdout
+    try:
+        fact_table.write_csv(sink, batches)
+    finally:
+        if output:
+            sink.close()
+
+
+def _fact_rows(opened: "Services", facts: "Iterable[Fact]", size: int = 10_000) -> "Iterator[list[dict[str, Any]]]":
+    from itertools import islice
+
+    from sqlalchemy import select
+
+    from projections.fact_table import fact_row
+    from projections.schema import event_index
+
+    stream = iter(facts)
+    while chunk := list(islice(stream, size)):
+        positions = [f.position for f in chunk]
+        with opened.views.connect() as db:
+            found = db.execute(
+                select(event_index.c.position, event_index.c.programme_id).where(
+                    event_index.c.position.between(positions[0], positions[-1])
+                )
+            )
+            owners = dict(found.tuples().all())
+        yield [fact_row(fact, owners.get(fact.position)) for fact in chunk]
 
 
 def _write_events(sink: TextIO, facts: "Iterable[Fact]") -> None:
