@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
+import orjson
 import psycopg
 from psycopg import sql
 from rich.console import Console
@@ -62,6 +63,7 @@ from ledger.commands import (
 )
 from ledger.errors import RuleViolated
 from projections.as_of import programme_as_of
+from projections.revisions.report import revision_report
 from projections.status import queries
 from storage.open import open_ledger, open_projector, views_engine
 
@@ -91,18 +93,20 @@ class Scale:
     group_seconds: float = 3.0  # ... and the seconds of each of the three in a round
     load_seconds: float = 15.0  # load_p99_ms: the measured seconds of the mixed load, on each store
     demo: tuple[str, ...] = tuple(scenarios.SCENARIOS)  # load_p99_ms: the demo programmes in the store
+    as_of_events: int = 5_000  # as_of_speed: the programme's events (growth: a quarter of them, then all)
 
 
 # fmt: off
 SCALES = {
     # tiny is for the smoke test only: it checks that everything runs, its figures mean nothing.
     "tiny": Scale("tiny", 30, 5, 20, 3, 24, 50, 1, rebuild_events=500, isolation_others=1,
-                  group_rounds=1, group_seconds=0.5, load_seconds=0.5, demo=("ostfold_forum",)),
+                  group_rounds=1, group_seconds=0.5, load_seconds=0.5, demo=("ostfold_forum",),
+                  as_of_events=400),
     # ~10,000 events behind the long module; a 50,000-event store to rebuild
     "small": Scale("small", 1500, 50, 500, 19, 480, 5000, 2, rebuild_events=50_000, isolation_others=5),
     # ~100,000 events behind the long module; a 1,000,000-event store to rebuild
     "full": Scale("full", 6000, 100, 2000, 49, 1200, 5000, 3, rebuild_events=1_000_000, isolation_others=10,
-                  group_seconds=5.0, load_seconds=60.0),
+                  group_seconds=5.0, load_seconds=60.0, as_of_events=100_000),
 }
 # fmt: on
 
@@ -838,6 +842,71 @@ def as_of_isolation(scale: Scale, reporter: Reporter, options: Options) -> dict[
     return result("as_of_isolation", timings["crowded"] * 1000, "ms", timings["alone"] * 1000, 1.5,
                   scale=scale.name, subject_events=events, other_programmes=scale.isolation_others,
                   note="ratio = crowded / alone; target ratio <= 1.5")  # fmt: skip
+
+
+def _as_of_timings(events: int, options: Options, reporter: Reporter) -> dict[str, float]:
+    """On a programme of about `events` events: the raw read and decode of its events up to the moment, its
+    dashboard as of an effective date (today: every event) and as of a log position (the head less 300: a
+    snapshot and its tail), and the revision report over the last 500 events; ms, medians of 3."""
+    with workdir(options) as directory:
+        url = f"sqlite:///{directory}/ledger.sqlite3"
+        app = open_ledger(url)
+        fill_store(app, reporter, events, slug="subject")
+        projector = open_projector(app, url)
+        projector.run_once()
+        programme_id = str(app.programme("subject").id)
+        head = app.recorder.max_notification_id() or 0
+        position = max(head - 300, 1)
+
+        def median_ms(work: Callable[[], object]) -> float:
+            times = []
+            for _ in range(3):
+                started = time.perf_counter()
+                work()
+                times.append(time.perf_counter() - started)
+            return 1000 * statistics.median(times)
+
+        def raw() -> None:
+            for stored in app.recorder.select_notifications(start=0, limit=10**8, stop=head, inclusive_of_start=False):
+                orjson.loads(stored.state)
+
+        def dashboard(**moment: Any) -> None:
+            engine = programme_as_of(app, projector.engine, programme_id, **moment)
+            with engine.connect() as db:
+                queries.programme_status(db, programme_id)
+            engine.dispose()
+
+        timings = {
+            "raw_ms": median_ms(raw),
+            "effective_date_ms": median_ms(lambda: dashboard(effective_on=date.today())),
+            "position_ms": median_ms(lambda: dashboard(position=position)),
+            "revision_report_ms": median_ms(
+                lambda: revision_report(app, projector.engine, programme_id, "subject", max(head - 500, 0), head)
+            ),
+        }
+        projector.dispose()
+        app.close()
+    return timings
+
+
+@metric("as_of_speed")
+def as_of_speed(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    """Raw read and decode of a programme's events over its dashboard as of an effective date (target >= 1);
+    the line also carries the dashboard as of a position (from a snapshot), the revision report over the last
+    500 events, each as a ratio against the same raw read, and the growth of both dashboards from a quarter of
+    the events to all of them (target <= 1.5)."""
+    quarter = _as_of_timings(scale.as_of_events // 4, options, reporter)
+    whole = _as_of_timings(scale.as_of_events, options, reporter)
+    raw = whole["raw_ms"]
+    return result("as_of_speed", raw, "ms", whole["effective_date_ms"], 1.0, scale=scale.name,
+                  programme_events=scale.as_of_events, effective_date_ms=round(whole["effective_date_ms"], 1),
+                  position_ms=round(whole["position_ms"], 1), position_ratio=round(raw / whole["position_ms"], 3),
+                  revision_report_ms=round(whole["revision_report_ms"], 1),
+                  revision_report_ratio=round(raw / whole["revision_report_ms"], 3),
+                  growth_effective_date=round(whole["effective_date_ms"] / quarter["effective_date_ms"], 2),
+                  growth_position=round(whole["position_ms"] / quarter["position_ms"], 2),
+                  note="value: raw read and decode; limit: dashboard as of an effective date; target ratio "
+                       ">= 1; growth targets <= 1.5 for x4 events")  # fmt: skip
 
 
 API_SERVER = """
