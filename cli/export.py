@@ -1,5 +1,5 @@
-"""Exports: the raw events as JSON lines (all, or one programme's), a programme's audit or weekly evaluation as
-CSV."""
+"""Exports: the raw events as JSON lines (all, or one programme's), the analysts' fact table (Parquet or CSV,
+`projections/fact_table.py`), a programme's audit or weekly evaluation as CSV."""
 
 import sys
 from pathlib import Path
@@ -88,10 +88,10 @@ def _events(opened: "Services", programme_id: str | None) -> "Iterator[Fact]":
 
 
 def _write_facts(opened: "Services", programme_id: str | None, output: Path | None, output_format: str) -> None:
-    """The fact table, ten thousand rows at a time, each with its programme from the event index."""
+    """The fact table, a batch of rows at a time, each with its programme from the event index."""
     from projections import fact_table
 
-    batches = _fact_rows(opened, _events(opened, programme_id))
+    batches = _fact_batches(opened, programme_id)
     if output_format == "parquet":
         assert output is not None
         fact_table.write_parquet(str(output), batches)
@@ -104,25 +104,50 @@ def _write_facts(opened: "Services", programme_id: str | None, output: Path | No
             sink.close()
 
 
-def _fact_rows(opened: "Services", facts: "Iterable[Fact]", size: int = 10_000) -> "Iterator[list[dict[str, Any]]]":
+def _fact_batches(opened: "Services", programme_id: str | None) -> "Iterator[list[dict[str, Any]]]":
+    """The fact table's rows in log order, in batches of `fact_table.BATCH`."""
     from itertools import islice
 
-    from sqlalchemy import select
+    from projections.fact_table import BATCH
 
-    from projections.fact_table import fact_row
-    from projections.schema import event_index
+    rows = _fact_rows(opened, programme_id)
+    while batch := list(islice(rows, BATCH)):
+        yield batch
 
-    stream = iter(facts)
-    while chunk := list(islice(stream, size)):
-        positions = [f.position for f in chunk]
+
+def _fact_rows(opened: "Services", programme_id: str | None) -> "Iterator[dict[str, Any]]":
+    """Every event up to the last one the event index holds (the log as it stood when the export began), read a
+    page at a time; given a programme, only its own events and those of the companies it deals with (as
+    `export events --programme` has them), chosen before they are decoded. Memory follows a page, not the log."""
+    from sqlalchemy import func, select
+
+    from ledger.domain.company import Company
+    from projections.fact_table import BATCH, fact_row
+    from projections.facts import facts_from
+    from projections.schema import event_index, programme_companies, programmes
+
+    index = event_index.c
+    with opened.views.connect() as db:
+        upto = int(db.execute(select(func.max(index.position))).scalar() or 0)
+        slugs = dict(db.execute(select(programmes.c.programme_id, programmes.c.slug)).tuples().all())
+        dealt_with = select(programme_companies.c.org_number).where(programme_companies.c.programme_id == programme_id)
+        companies = {str(Company.create_id(n)) for n in db.execute(dealt_with).scalars()} if programme_id else set()
+    start = 0
+    while start < upto:
+        page = opened.ledger.recorder.select_notifications(start, BATCH, stop=upto, inclusive_of_start=False)
+        if not page:
+            return
+        start = page[-1].id
+        within = select(index.position, index.programme_id).where(index.position.between(page[0].id, page[-1].id))
         with opened.views.connect() as db:
-            found = db.execute(
-                select(event_index.c.position, event_index.c.programme_id).where(
-                    event_index.c.position.between(positions[0], positions[-1])
-                )
-            )
-            owners = dict(found.tuples().all())
-        yield [fact_row(fact, owners.get(fact.position)) for fact in chunk]
+            owners: dict[int, str | None] = dict(db.execute(within).tuples().all())
+        if programme_id is not None:
+            page = [n for n in page if owners.get(n.id) == programme_id or str(n.originator_id) in companies]
+        for fact in facts_from(opened.ledger.mapper, page):
+            owner = owners.get(fact.position)
+            if owner is not None and fact.name == "ProgrammeLaunched":
+                slugs.setdefault(owner, fact.data["slug"])
+            yield fact_row(fact, owner, slugs.get(owner) if owner is not None else None)
 
 
 def _write_events(sink: TextIO, facts: "Iterable[Fact]") -> None:
