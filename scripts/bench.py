@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 import orjson
@@ -62,10 +62,15 @@ from ledger.commands import (
     ScheduleSession,
 )
 from ledger.errors import RuleViolated
-from projections.as_of import programme_as_of
+from projections.as_of import programme_as_of, programme_facts, store_as_of, store_at
 from projections.revisions.report import revision_report
 from projections.status import queries
 from storage.open import open_ledger, open_projector, views_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from projections.projector import Projector
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CTX = Ctx(actor="bench@ledger")
@@ -93,7 +98,10 @@ class Scale:
     group_seconds: float = 3.0  # ... and the seconds of each of the three in a round
     load_seconds: float = 15.0  # load_p99_ms: the measured seconds of the mixed load, on each store
     demo: tuple[str, ...] = tuple(scenarios.SCENARIOS)  # load_p99_ms: the demo programmes in the store
-    as_of_events: int = 5_000  # as_of_speed: the programme's events (growth: a quarter of them, then all)
+    as_of_events: int = 5_000  # as_of_speed, as_of_all_speed, revision_report_speed: the programme's events
+    as_of_growth_events: int = 5_000  # as_of_growth: the programme's events at x1 (then x4)
+    as_of_others: int = 4  # as_of_all_speed: programmes beside it, of a quarter of its events each
+    revision_window: int = 500  # revision_report_speed: the report compares the head less this with the head
 
 
 # fmt: off
@@ -101,12 +109,12 @@ SCALES = {
     # tiny is for the smoke test only: it checks that everything runs, its figures mean nothing.
     "tiny": Scale("tiny", 30, 5, 20, 3, 24, 50, 1, rebuild_events=500, isolation_others=1,
                   group_rounds=1, group_seconds=0.5, load_seconds=0.5, demo=("ostfold_forum",),
-                  as_of_events=400),
+                  as_of_events=400, as_of_growth_events=100, as_of_others=1, revision_window=100),
     # ~10,000 events behind the long module; a 50,000-event store to rebuild
     "small": Scale("small", 1500, 50, 500, 19, 480, 5000, 2, rebuild_events=50_000, isolation_others=5),
     # ~100,000 events behind the long module; a 1,000,000-event store to rebuild
     "full": Scale("full", 6000, 100, 2000, 49, 1200, 5000, 3, rebuild_events=1_000_000, isolation_others=10,
-                  group_seconds=5.0, load_seconds=60.0, as_of_events=100_000),
+                  group_seconds=5.0, load_seconds=60.0, as_of_events=100_000, as_of_growth_events=25_000),
 }
 # fmt: on
 
@@ -122,7 +130,8 @@ class Options:
 MetricFunction = Callable[[Scale, "Reporter", Options], dict[str, Any]]
 METRICS: dict[str, MetricFunction] = {}
 
-# The read side (rebuild_rate, rebuild_peak_rss_mb, as_of_isolation, api_read_ratio) and the concurrent clients
+# The read side (rebuild_rate, rebuild_peak_rss_mb, as_of_isolation, api_read_ratio), history by query
+# (as_of_speed, as_of_growth, as_of_all_speed, revision_report_speed) and the concurrent clients
 # (group_commit_ratio, load_p99_ms) are registered at the end.
 
 
@@ -139,13 +148,20 @@ def metric(name: str) -> Callable[[MetricFunction], MetricFunction]:
 def result(name: str, value: float, unit: str, limit: float, target: float, **extra: Any) -> dict[str, Any]:
     return {
         "metric": name,
-        "value": round(value, 1),
+        "value": figure(value, 1),
         "unit": unit,
-        "limit": round(limit, 1),
-        "ratio": round(value / limit, 3) if limit else None,
+        "limit": figure(limit, 1),
+        "ratio": figure(value / limit, 3) if limit else None,
         "target": target,
         **extra,
     }
+
+
+def figure(number: float, decimals: int) -> float:
+    """Rounded to `decimals` places, or to 3 significant digits where that would leave fewer (a raw read of a
+    millisecond against a report of seconds is a ratio of 0.0002, not 0.0)."""
+    rounded = round(number, decimals)
+    return rounded if abs(number) >= 10 ** (2 - decimals) or number == 0 else float(f"{number:.3g}")
 
 
 def skipped(name: str, unit: str, target: float, reason: str) -> dict[str, Any]:
@@ -844,69 +860,217 @@ def as_of_isolation(scale: Scale, reporter: Reporter, options: Options) -> dict[
                   note="ratio = crowded / alone; target ratio <= 1.5")  # fmt: skip
 
 
-def _as_of_timings(events: int, options: Options, reporter: Reporter) -> dict[str, float]:
-    """On a programme of about `events` events: the raw read and decode of its events up to the moment, its
-    dashboard as of an effective date (today: every event) and as of a log position (the head less 300: a
-    snapshot and its tail), and the revision report over the last 500 events; ms, medians of 3."""
+# --- history by query: answers as of a moment, against the raw read of the same events -----------------------
+
+
+@dataclass
+class HistoryStore:
+    """A SQLite store whose programme "subject" holds about `events` events (`fill_store`), then other programmes,
+    with every read model caught up (so the snapshots an answer as of a position starts from are there)."""
+
+    app: Ledger
+    projector: Projector
+    path: Path  # the events' SQLite file
+    table: str
+    programme_id: str
+    head: int
+
+
+@contextmanager
+def history_store(
+    options: Options, reporter: Reporter, events: int, others: int = 0, other_events: int = 0
+) -> Iterator[HistoryStore]:
     with workdir(options) as directory:
-        url = f"sqlite:///{directory}/ledger.sqlite3"
+        path = directory / "ledger.sqlite3"
+        url = f"sqlite:///{path}"
         app = open_ledger(url)
-        fill_store(app, reporter, events, slug="subject")
-        projector = open_projector(app, url)
-        projector.run_once()
-        programme_id = str(app.programme("subject").id)
-        head = app.recorder.max_notification_id() or 0
-        position = max(head - 300, 1)
+        try:
+            fill_store(app, reporter, events, slug="subject")
+            for i in range(others):
+                fill_store(app, reporter, other_events, slug=f"other-{i}")
+            projector = open_projector(app, url)
+            try:
+                with reporter.task("setup: the projector catches up (snapshots)", 1) as advance:
+                    projector.run_once()
+                    advance(1)
+                yield HistoryStore(app, projector, path, events_table(app), str(app.programme("subject").id),
+                                   app.recorder.max_notification_id() or 0)  # fmt: skip
+            finally:
+                projector.dispose()
+        finally:
+            app.close()
 
-        def median_ms(work: Callable[[], object]) -> float:
-            times = []
-            for _ in range(3):
-                started = time.perf_counter()
-                work()
-                times.append(time.perf_counter() - started)
-            return 1000 * statistics.median(times)
 
-        def raw() -> None:
-            for stored in app.recorder.select_notifications(start=0, limit=10**8, stop=head, inclusive_of_start=False):
-                orjson.loads(stored.state)
+def median_ms(work: Callable[[], object], repeats: int = 3) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return 1000 * statistics.median(times)
 
-        def dashboard(**moment: Any) -> None:
-            engine = programme_as_of(app, projector.engine, programme_id, **moment)
-            with engine.connect() as db:
-                queries.programme_status(db, programme_id)
-            engine.dispose()
 
-        timings = {
-            "raw_ms": median_ms(raw),
-            "effective_date_ms": median_ms(lambda: dashboard(effective_on=date.today())),
-            "position_ms": median_ms(lambda: dashboard(position=position)),
-            "revision_report_ms": median_ms(
-                lambda: revision_report(app, projector.engine, programme_id, "subject", max(head - 500, 0), head)
-            ),
-        }
-        projector.dispose()
-        app.close()
-    return timings
+@contextmanager
+def raw_programme_read(store: HistoryStore) -> Iterator[Callable[[], int]]:
+    """Raw sqlite3 reading and JSON-decoding the programme's events up to the head: the same events the as-of
+    fold reads (the programme's own, as the event index names them, and its companies'), per aggregate by its
+    versions, as the recorder reads them. Yields the read, which returns how many rows it decoded."""
+    versions: dict[str, tuple[int, int]] = {}  # aggregate (hex, as stored) -> (lowest, highest) version
+    facts = programme_facts(store.app, store.projector.engine, store.programme_id, store.head)
+    for fact in facts:
+        key = uuid.UUID(fact.originator_id).hex
+        low, high = versions.get(key, (fact.version, fact.version))
+        versions[key] = (min(low, fact.version), max(high, fact.version))
+    query = f"SELECT state FROM {store.table} WHERE originator_id = ? AND originator_version BETWEEN ? AND ?"
+    db = sqlite3.connect(store.path)
+
+    def read() -> int:
+        rows = 0
+        for key, (low, high) in versions.items():
+            for (state,) in db.execute(query, (key, low, high)):
+                orjson.loads(state)
+                rows += 1
+        return rows
+
+    try:
+        if read() != len(facts):
+            raise RuntimeError("the raw read does not find the programme's events the fold reads")
+        yield read
+    finally:
+        db.close()
+
+
+@contextmanager
+def raw_log_read(store: HistoryStore) -> Iterator[Callable[[], int]]:
+    """Raw sqlite3 reading and JSON-decoding every stored event (the whole log)."""
+    db = sqlite3.connect(store.path)
+
+    def read() -> int:
+        rows = 0
+        for (state,) in db.execute(f"SELECT state FROM {store.table}"):
+            orjson.loads(state)
+            rows += 1
+        return rows
+
+    try:
+        yield read
+    finally:
+        db.close()
+
+
+def dashboard_as_of(store: HistoryStore, **moment: Any) -> None:
+    """The programme's dashboard (its status) as of a moment: `position=` or `effective_on=`."""
+    engine = programme_as_of(store.app, store.projector.engine, store.programme_id, **moment)
+    try:
+        with engine.connect() as db:
+            queries.programme_status(db, store.programme_id)
+    finally:
+        engine.dispose()
+
+
+def programme_list(engine: Engine) -> None:
+    try:
+        with engine.connect() as db:
+            queries.list_programmes(db)
+    finally:
+        engine.dispose()
+
+
+POSITION_BACK = 300  # an answer as of a position asks for the head less this: a snapshot and a tail behind it
+
+
+def _dashboards_ms(store: HistoryStore) -> dict[str, float]:
+    """The dashboard as of an effective date (today: every event counts) and as of a log position, ms."""
+    position = max(store.head - POSITION_BACK, 1)
+    return {
+        "effective_date_ms": median_ms(lambda: dashboard_as_of(store, effective_on=date.today())),
+        "position_ms": median_ms(lambda: dashboard_as_of(store, position=position)),
+    }
 
 
 @metric("as_of_speed")
 def as_of_speed(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
-    """Raw read and decode of a programme's events over its dashboard as of an effective date (target >= 1);
-    the line also carries the dashboard as of a position (from a snapshot), the revision report over the last
-    500 events, each as a ratio against the same raw read, and the growth of both dashboards from a quarter of
-    the events to all of them (target <= 1.5)."""
-    quarter = _as_of_timings(scale.as_of_events // 4, options, reporter)
-    whole = _as_of_timings(scale.as_of_events, options, reporter)
-    raw = whole["raw_ms"]
-    return result("as_of_speed", raw, "ms", whole["effective_date_ms"], 1.0, scale=scale.name,
-                  programme_events=scale.as_of_events, effective_date_ms=round(whole["effective_date_ms"], 1),
-                  position_ms=round(whole["position_ms"], 1), position_ratio=round(raw / whole["position_ms"], 3),
-                  revision_report_ms=round(whole["revision_report_ms"], 1),
-                  revision_report_ratio=round(raw / whole["revision_report_ms"], 3),
-                  growth_effective_date=round(whole["effective_date_ms"] / quarter["effective_date_ms"], 2),
-                  growth_position=round(whole["position_ms"] / quarter["position_ms"], 2),
-                  note="value: raw read and decode; limit: dashboard as of an effective date; target ratio "
-                       ">= 1; growth targets <= 1.5 for x4 events")  # fmt: skip
+    """Raw read and decode of a programme's events over its dashboard as of an effective date (a fold of its
+    events in effect by the day); the line also carries the dashboard as of a log position (from the last
+    snapshot at or before it and the events after) and its ratio against the same raw read. Target ratio >= 1."""
+    with history_store(options, reporter, scale.as_of_events) as store, raw_programme_read(store) as raw:
+        raw_ms = median_ms(raw)
+        rows = raw()
+        dashboards = _dashboards_ms(store)
+        head = store.head
+    return result("as_of_speed", raw_ms, "ms", dashboards["effective_date_ms"], 1.0, scale=scale.name,
+                  programme_events=rows, log_events=head, raw_ms=figure(raw_ms, 1),
+                  effective_date_ms=figure(dashboards["effective_date_ms"], 1),
+                  position_ms=figure(dashboards["position_ms"], 1), position=f"head - {POSITION_BACK}",
+                  position_ratio=figure(raw_ms / dashboards["position_ms"], 3),
+                  note="value: raw read and decode of the programme's events; limit: its dashboard as of an "
+                       "effective date; target ratio >= 1")  # fmt: skip
+
+
+@metric("as_of_growth")
+def as_of_growth(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    """The dashboard as of an effective date on a programme of 4x the events over the same on 1x; the line also
+    carries the same growth as of a log position (head less 300). Lower is better; the target is a ratio <= 1.5."""
+    figures: dict[str, dict[str, float]] = {}
+    for label, events in (("x1", scale.as_of_growth_events), ("x4", 4 * scale.as_of_growth_events)):
+        with history_store(options, reporter, events) as store, raw_programme_read(store) as raw:
+            figures[label] = {"events": raw(), "raw_ms": median_ms(raw), **_dashboards_ms(store)}
+    x1, x4 = figures["x1"], figures["x4"]
+    return result("as_of_growth", x4["effective_date_ms"], "ms", x1["effective_date_ms"], 1.5, scale=scale.name,
+                  programme_events={k: int(v["events"]) for k, v in figures.items()},
+                  effective_date_ms={k: figure(v["effective_date_ms"], 1) for k, v in figures.items()},
+                  position_ms={k: figure(v["position_ms"], 1) for k, v in figures.items()},
+                  raw_ms={k: figure(v["raw_ms"], 1) for k, v in figures.items()},
+                  growth_position=figure(x4["position_ms"] / x1["position_ms"], 2),
+                  growth_raw=figure(x4["raw_ms"] / x1["raw_ms"], 2),
+                  note="value: dashboard as of an effective date at x4 events; limit: the same at x1; "
+                       "target ratio <= 1.5")  # fmt: skip
+
+
+@metric("as_of_all_speed")
+def as_of_all_speed(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    """Raw read and decode of the whole log over the programme list as of an effective date across all programmes
+    (`store_as_of(effective_on=...)`, a fold of the log); the line also carries the list as of a log position
+    (`store_at`: each programme's last snapshot and its tail) and its ratio against the same raw read. The store
+    holds the as-of programme and `as_of_others` programmes of a quarter of its events each. Target ratio >= 1."""
+    others, other_events = scale.as_of_others, scale.as_of_events // 4
+    with (
+        history_store(options, reporter, scale.as_of_events, others, other_events) as store,
+        raw_log_read(store) as raw,
+    ):
+        raw_ms = median_ms(raw)
+        rows = raw()
+        position = max(store.head - POSITION_BACK, 1)
+        effective_ms = median_ms(lambda: programme_list(store_as_of(store.app, effective_on=date.today())))
+        position_ms = median_ms(lambda: programme_list(store_at(store.app, store.projector.engine, position)))
+    return result("as_of_all_speed", raw_ms, "ms", effective_ms, 1.0, scale=scale.name, log_events=rows,
+                  programmes=1 + others, raw_ms=figure(raw_ms, 1), effective_date_ms=figure(effective_ms, 1),
+                  position_ms=figure(position_ms, 1), position=f"head - {POSITION_BACK}",
+                  position_ratio=figure(raw_ms / position_ms, 3),
+                  note="value: raw read and decode of the whole log; limit: the programme list as of an effective "
+                       "date; target ratio >= 1")  # fmt: skip
+
+
+@metric("revision_report_speed")
+def revision_report_speed(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
+    """Raw read and decode of a programme's events over its revision report between the head less 500 events
+    (`revision_window`) and the head (its read models restored at the first moment, then the events between folded
+    one by one, every answer compared after each). Target ratio >= 1."""
+    with history_store(options, reporter, scale.as_of_events) as store, raw_programme_read(store) as raw:
+        raw_ms = median_ms(raw)
+        rows = raw()
+        since, until = max(store.head - scale.revision_window, 0), store.head
+        app, views, programme_id = store.app, store.projector.engine, store.programme_id
+        reports = []
+        report_ms = median_ms(
+            lambda: reports.append(revision_report(app, views, programme_id, "subject", since, until))
+        )
+        report = reports[-1]
+    return result("revision_report_speed", raw_ms, "ms", report_ms, 1.0, scale=scale.name, programme_events=rows,
+                  since=since, until=until, events_between=len(report.events), figures_changed=len(report.changes),
+                  raw_ms=figure(raw_ms, 1), report_ms=figure(report_ms, 1),
+                  note="value: raw read and decode of the programme's events; limit: the revision report between "
+                       f"the head less {scale.revision_window} events and the head; target ratio >= 1")  # fmt: skip
 
 
 API_SERVER = """
