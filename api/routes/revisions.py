@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
 from api.deps import AsOfDep, PrincipalDep, ServicesDep, checked_slug, may_read
@@ -59,39 +60,43 @@ def report(
     return revision_report(services.ledger, services.views, programme_id, slug, first, last, funder)
 
 
-@router.get("/{slug}/revisions", response_model=RevisionReport, responses=READ_ERRORS)
-def revisions(
-    slug: str,
-    services: ServicesDep,
-    principal: PrincipalDep,
+@dataclass(frozen=True)
+class Between:
+    """A revision report's query: the two moments, each a position or a time, and the funder if any."""
+
+    since: tuple[int | None, datetime | None]
+    until: tuple[int | None, datetime | None]
+    funder: str | None
+
+
+def between(
     since_position: SincePosition = None,
     since_time: SinceTime = None,
     until_position: UntilPosition = None,
     until_time: UntilTime = None,
     funder: Funder = None,
-) -> RevisionReport:
+) -> Between:
+    return Between((since_position, since_time), (until_position, until_time), funder)
+
+
+BetweenDep = Annotated[Between, Depends(between)]
+
+
+@router.get("/{slug}/revisions", response_model=RevisionReport, responses=READ_ERRORS)
+def revisions(slug: str, services: ServicesDep, principal: PrincipalDep, asked: BetweenDep) -> RevisionReport:
     """Every published figure of the programme (or of a funder's grants) that differs between two moments, its
     old and new value and the events recorded between them that changed it; those events with actor, decision
     and effective date, back-dated ones marked; and the months whose ESF participant data must be re-sent
     (docs/figures.md, "Revision report")."""
     may_read(principal, slug)
-    return report(services, slug, (since_position, since_time), (until_position, until_time), funder)
+    return report(services, slug, asked.since, asked.until, asked.funder)
 
 
 @router.get("/{slug}/revisions.csv", responses=READ_ERRORS, response_class=Response)
-def revisions_csv(
-    slug: str,
-    services: ServicesDep,
-    principal: PrincipalDep,
-    since_position: SincePosition = None,
-    since_time: SinceTime = None,
-    until_position: UntilPosition = None,
-    until_time: UntilTime = None,
-    funder: Funder = None,
-) -> Response:
+def revisions_csv(slug: str, services: ServicesDep, principal: PrincipalDep, asked: BetweenDep) -> Response:
     """The revision report's changed figures as CSV: answer, figure, old, new, the positions that changed it."""
     may_read(principal, slug)
-    found = report(services, slug, (since_position, since_time), (until_position, until_time), funder)
+    found = report(services, slug, asked.since, asked.until, asked.funder)
     out = io.StringIO()
     write_rows(out, revision_rows(found))
     return Response(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ledger.errors import InvalidInput, NotFound
 from projections.as_of import fold_into, in_effect, memory_views, programme_facts
 from projections.revisions.answers import Contribution, Provenance
-from projections.revisions.report import MAX_EVENTS, answers_of, figures_of
+from projections.revisions.report import MAX_EVENTS, answers_of, event_fields, figures_of
 
 if TYPE_CHECKING:
     from datetime import date
@@ -66,16 +66,9 @@ def provenance(
 
 
 def _contribution(fact: Fact, before: JsonValue, after: JsonValue) -> Contribution:
-    decision = fact.data.get("decision") or {}
     numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (before or 0, after or 0))
     return Contribution(
-        position=fact.position,
-        event=fact.name,
-        recorded_at=fact.recorded_at,
-        effective_on=fact.effective_date,
-        actor=fact.actor,
-        decision_reference=decision.get("reference"),
-        decision_body=decision.get("body"),
+        **event_fields(fact),
         before=before,
         after=after,
         contribution=(after or 0) - (before or 0) if numeric else None,  # type: ignore[operator]

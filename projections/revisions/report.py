@@ -205,18 +205,17 @@ def _differing(old: dict[str, Figures], new: dict[str, Figures]) -> set[tuple[st
     return found
 
 
-def _event(fact: Fact, reported_day: date, figures_changed: int) -> RevisionEvent:
+def event_fields(fact: Fact) -> dict[str, Any]:
+    """What the revision report and provenance say of an event: where, what, when, who, on what decision."""
     decision = fact.data.get("decision") or {}
+    return {"position": fact.position, "event": fact.name, "recorded_at": fact.recorded_at,
+            "effective_on": fact.effective_date, "actor": fact.actor,
+            "decision_reference": decision.get("reference"), "decision_body": decision.get("body")}  # fmt: skip
+
+
+def _event(fact: Fact, reported_day: date, figures_changed: int) -> RevisionEvent:
     return RevisionEvent(
-        position=fact.position,
-        event=fact.name,
-        recorded_at=fact.recorded_at,
-        effective_on=fact.effective_date,
-        actor=fact.actor,
-        decision_reference=decision.get("reference"),
-        decision_body=decision.get("body"),
-        back_dated=fact.effective_date < reported_day,
-        figures_changed=figures_changed,
+        **event_fields(fact), back_dated=fact.effective_date < reported_day, figures_changed=figures_changed
     )
 
 
