@@ -19,7 +19,8 @@ from bootstrap import Services
 from ledger.application import Ctx
 from ledger.errors import InvalidInput, NotFound
 from ledger.values import MAX_POSITION, Slug
-from projections.as_of import position_at, programme_as_of, store_as_of, store_at
+from projections.as_of import position_at, programme_as_of, store_at
+from projections.days import as_of_day
 
 # Dependencies that do no I/O are `async`: FastAPI runs a synchronous one in its thread pool, and each such hop
 # cost a request about as much CPU as a cached answer (docs/performance.md).
@@ -193,13 +194,12 @@ def programme_view(services: Services, slug: str, moment: AsOf) -> Iterator[tupl
         with services.views.connect() as db:
             yield db, programme_id
         return
+    if moment.day is not None:
+        with as_of_day(services.views, moment.day) as db:
+            yield db, programme_id
+        return
     engine = programme_as_of(
-        services.ledger,
-        services.views,
-        programme_id,
-        position=moment.position,
-        recorded_at=moment.time,
-        effective_on=moment.day,
+        services.ledger, services.views, programme_id, position=moment.position, recorded_at=moment.time
     )
     try:
         with engine.connect() as db:
@@ -254,13 +254,14 @@ def store_view(services: Services, moment: AsOf) -> Iterator[Connection]:
             yield db
         return
     _history_indexed(services, moment)
+    if moment.day is not None:
+        with as_of_day(services.views, moment.day) as db:
+            yield db
+        return
     position = moment.position
     if moment.time is not None:
         position = position_at(services.views, moment.time)
-    if moment.day is None and position is not None:
-        engine = store_at(services.ledger, services.views, position)
-    else:
-        engine = store_as_of(services.ledger, position, effective_on=moment.day)
+    engine = store_at(services.ledger, services.views, position or 0)
     try:
         with engine.connect() as db:
             yield db

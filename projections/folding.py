@@ -134,6 +134,7 @@ class ReadModel:
     name: str
     tables: tuple[str, ...]
     apply: Apply
+    by_day: bool = False  # also kept as versions by effective day (projections/days.py)
 
 
 def bump(rows: Rows, table: str, key: dict[str, Any], **deltas: int) -> Row:

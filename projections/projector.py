@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from projections import snapshots as snapshot_store
 from projections.audit.fold import READ_MODEL as AUDIT
+from projections.days import DayVersions, day_tables
 from projections.evaluation.fold import READ_MODEL as EVALUATION
 from projections.facts import EventLog, Fact, fact_from
 from projections.folding import EVERY_PROGRAMME
@@ -38,6 +39,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("ledger.projector")
 
 READ_MODELS: dict[str, ReadModel] = {m.name: m for m in (STATUS, AUDIT, EVALUATION, INTEGRITY)}
+
+
+def stored_tables(model: ReadModel) -> tuple[str, ...]:
+    """A read model's tables, with its tables by effective day."""
+    return model.tables + day_tables(model)
+
+
+for _model in READ_MODELS.values():
+    stored_tables(_model)  # declares the by-day tables in the metadata before any is created
 BATCH_SIZE = 1000
 
 Progress = Callable[[int, int], None]  # (position reached, log head)
@@ -89,6 +99,7 @@ class Projector:
         self.batch_size = batch_size
         self._stop = threading.Event()
         self._rows = SqlRows()
+        self._days = DayVersions()
         self._written: dict[str, int] = {}  # positions this projector last committed
         self.snapshot_every = snapshot_store.SNAPSHOT_EVERY  # 0: none (a rebuild of some read models only)
         self._since_snapshot: dict[str, int] = {}  # programme -> its events folded since its last snapshot
@@ -99,6 +110,11 @@ class Projector:
             for model in READ_MODELS.values():
                 if model.name not in known:
                     db.execute(insert(positions).values(read_model=model.name, position=0))
+
+    def _forget(self) -> None:
+        """Drop the rows and versions kept between batches: after a rollback, or when another projector wrote."""
+        self._rows.forget()
+        self._days.forget()
 
     def dispose(self) -> None:
         """Close the projector's connections (the writer's and the reader's)."""
@@ -169,13 +185,13 @@ class Projector:
                 with self.engine.begin() as db:
                     self.apply(db, facts, last, running)
         except (ConcurrentProjection, OperationalError):
-            self._rows.forget()
+            self._forget()
             raise
         except Exception:
-            self._rows.forget()
+            self._forget()
             self._isolate(facts, running)
         except BaseException:  # the process is stopping: nothing of the batch was committed
-            self._rows.forget()
+            self._forget()
             raise
         else:
             self._written = {m.name: last for m in running}
@@ -193,10 +209,10 @@ class Projector:
                     with self.engine.begin() as db:
                         self.apply(db, [fact], fact.position, [model])
                 except (ConcurrentProjection, OperationalError):
-                    self._rows.forget()
+                    self._forget()
                     raise
                 except BaseException as error:
-                    self._rows.forget()
+                    self._forget()
                     if not isinstance(error, Exception):
                         raise
                     log.exception("read model %s stalled at position %d (%s)", model.name, fact.position, fact.name)
@@ -218,8 +234,9 @@ class Projector:
         models = self.models if models is None else models
         current = {r.read_model: r.position for r in db.execute(select(positions))}
         if any(current[m.name] != self._written.get(m.name) for m in models):
-            self._rows.forget()  # someone else moved a position: rows kept from earlier batches may be stale
+            self._forget()  # someone else moved a position: rows kept from earlier batches may be stale
         rows = self._rows.bind(db)
+        days = self._days.bind(db)
         advanced: set[str] = set()
         folded: dict[str, int] = {}  # programme -> its events folded in this batch
         for model in models:
@@ -231,6 +248,8 @@ class Projector:
             for fact in facts:
                 if fact.position > behind:
                     programme_id = model.apply(fact, rows)
+                    if model.by_day:
+                        days.apply(model, fact)
                     if programme_id is not None:
                         changed[programme_id] = fact.position
                         if model.name == "status" and programme_id != EVERY_PROGRAMME:
@@ -244,6 +263,7 @@ class Projector:
             if advanced_row.rowcount != 1:
                 raise ConcurrentProjection(model.name)
         rows.flush()
+        days.flush()
         if self.snapshot_every and set(SNAPSHOT_MODELS) <= advanced:
             self._snapshot_due(db, folded, last)
 
@@ -332,7 +352,7 @@ class Projector:
             if set(SNAPSHOT_MODELS) & set(chosen):
                 snapshot_store.forget_all(db)
             for name in chosen:
-                for table in READ_MODELS[name].tables:
+                for table in stored_tables(READ_MODELS[name]):
                     db.execute(delete(TABLES[table]))
                 db.execute(
                     update(positions)
@@ -340,6 +360,7 @@ class Projector:
                     .values(position=0, stalled_at=None, stalled_event=None, stalled_error=None)
                 )
             solo._written = dict.fromkeys(chosen, 0)
+            solo._days.empty = True  # every version is made by this rebuild: none to look up
             start = 0
             while True:
                 notifications = self.ledger.recorder.select_notifications(
@@ -353,7 +374,7 @@ class Projector:
                     with db.begin_nested():
                         solo.apply(db, facts, last)
                 except Exception:
-                    solo._rows.forget()
+                    solo._forget()
                     solo._name_failing(db, chosen, facts)
                     raise
                 solo._written = dict.fromkeys(chosen, last)
@@ -379,7 +400,7 @@ class Projector:
                     self.apply(db, [fact], fact.position)
                     self._written = dict.fromkeys(names, fact.position)
             except Exception as error:
-                self._rows.forget()
+                self._forget()
                 raise RebuildFailed(names, fact.position, fact.name, f"{type(error).__name__}: {error}") from None
 
 
@@ -417,7 +438,7 @@ def programme_changed_at(db: Connection, programme_id: str) -> tuple[tuple[str, 
 def fingerprint(model: ReadModel) -> str:
     """The shape of a read model's tables: names, columns, types, keys and indexes."""
     shape = []
-    for name in sorted(model.tables):
+    for name in sorted(stored_tables(model)):
         table = TABLES[name]
         columns = [(c.name, str(c.type), c.primary_key, c.nullable) for c in table.columns]
         indexes = sorted(tuple(c.name for c in index.columns) for index in table.indexes)
@@ -444,7 +465,7 @@ def _rebuild_changed_shapes(db: Connection) -> None:
             continue
         if model.name in built or existing & set(model.tables):
             log.warning("read model %s: its tables changed shape; rebuilding it from the log", model.name)
-        for name in model.tables:
+        for name in stored_tables(model):
             TABLES[name].drop(db, checkfirst=True)
         if model.name in SNAPSHOT_MODELS and snapshots.name in existing:
             snapshot_store.forget_all(db)  # copies of rows of the old shape

@@ -337,5 +337,12 @@ integrity_head = _table("integrity_head", _key("name"), Column("position", BigIn
 TABLES: dict[str, Table] = {t.name: t for t in metadata.sorted_tables}
 
 
+_KEYS: dict[str, tuple[str, ...]] = {}
+
+
 def key_columns(table: str) -> tuple[str, ...]:
-    return tuple(c.name for c in TABLES[table].primary_key.columns)
+    """A table's key columns (asked for every row a fold touches: kept once known)."""
+    found = _KEYS.get(table)
+    if found is None:
+        found = _KEYS[table] = tuple(c.name for c in TABLES[table].primary_key.columns)
+    return found

@@ -814,17 +814,17 @@ class Killed(BaseException):
 
 
 def dying(model: ReadModel, survives: int) -> ReadModel:
-    """The same read model, but its `apply` raises once it has folded `survives` facts."""
-    folded = 0
+    """The same read model, but its `apply` raises once it has folded `survives` facts (a fact is folded into
+    the rows and into their versions by day: it counts once)."""
+    folded: set[int] = set()
 
     def apply(fact: Fact, rows: Any) -> None:
-        nonlocal folded
-        if folded >= survives:
+        if fact.position not in folded and len(folded) >= survives:
             raise Killed(fact.position)
-        folded += 1
+        folded.add(fact.position)
         model.apply(fact, rows)
 
-    return ReadModel(model.name, model.tables, apply)
+    return ReadModel(model.name, model.tables, apply, model.by_day)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -191,7 +191,7 @@ def racing(model: ReadModel, rival: Projector) -> ReadModel:
             rival.run_once()
         model.apply(fact, rows)
 
-    return ReadModel(model.name, model.tables, apply)
+    return ReadModel(model.name, model.tables, apply, model.by_day)
 
 
 def test_a_projector_overtaken_after_reading_its_batch_applies_none_of_it_again(
@@ -358,7 +358,7 @@ def test_a_rebuild_is_invisible_until_done_and_a_failed_one_leaves_the_read_mode
             raise ValueError("a fold that cannot apply this event")
         status.apply(fact, rows)
 
-    monkeypatch.setitem(READ_MODELS, "status", ReadModel("status", status.tables, fails_late))
+    monkeypatch.setitem(READ_MODELS, "status", ReadModel("status", status.tables, fails_late, status.by_day))
     small = Projector(ledger, projector.engine, ["status"], batch_size=5)
     with pytest.raises(RebuildFailed) as failed:
         small.rebuild("status", lambda *_: seen_while_rebuilding.append(_rows_of(reader, "status")))

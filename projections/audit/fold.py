@@ -234,4 +234,4 @@ def entry_reversed(e: EntryReversed, at: At, rows: Rows) -> None:
         _movement(rows, at, e.entry_id, EntryKind.REVERSAL, source, target, amount, **link)
 
 
-READ_MODEL = ReadModel("audit", (OWNERS, ENTRIES, ACCOUNTS, ALLOCATIONS, GRANTS, BUDGET_LINES), fold)
+READ_MODEL = ReadModel("audit", (OWNERS, ENTRIES, ACCOUNTS, ALLOCATIONS, GRANTS, BUDGET_LINES), fold, by_day=True)

@@ -64,4 +64,4 @@ def activity_held(e: ActivityHeld, at: At, rows: Rows) -> None:
            activity_participant_minutes=e.minutes * e.participant_count)  # fmt: skip
 
 
-READ_MODEL = ReadModel("evaluation", (OWNERS, WEEKLY, SESSIONS), fold)
+READ_MODEL = ReadModel("evaluation", (OWNERS, WEEKLY, SESSIONS), fold, by_day=True)

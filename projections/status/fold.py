@@ -429,4 +429,5 @@ READ_MODEL = ReadModel(
     "status",
     (OWNERS, P, PC, COMPANIES, VERSIONS, GROUPS, MODULES, SESSIONS, ACTIVITIES, PARTICIPANTS, MINUTES, FORUM),
     fold,
+    by_day=True,
 )

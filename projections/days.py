@@ -1,0 +1,301 @@
+"""The read models by effective day: every row of the status, audit and evaluation tables kept as the versions it
+had as of each effective day, so that an answer "as of an effective date" is the same queries over the versions
+valid that day, read from indexed tables, with no replay.
+
+What a version holds. As of day D a read model is the fold, in log order, of every event in effect by D (see
+`in_effect_from`). Each table `T` has a table `T_by_day` with T's columns and `day_from`/`day_to` days: the
+row as of every day D with day_from <= D < day_to (no day_to: every later day).
+
+How an event is applied. An event E is always the newest in log order, so for every day D on or after it takes
+effect, the read model as of D becomes "as of D, then E". The fold's handler runs as of the event's day; the rows it
+read stay the same until the first later day one of them changes, so its writes hold until then; from that day it
+runs again on the rows as of that day, and so on. An event in effect from the latest day runs once; a back-dated
+correction runs once per later day on which the rows it reads changed, and rewrites their versions from its day on.
+The live tables are the same fold over every event: as of a day after all of them, the versions are the live rows
+(tests compare both)."""
+
+from __future__ import annotations
+
+import bisect
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Column, Connection, Date, Index, Table, and_, bindparam, delete, insert, select, text
+from sqlalchemy.sql.schema import ColumnDefault
+
+from ledger.events import CompanyRegistered
+from projections.rows import Key, Row, key_of
+from projections.schema import TABLES, key_columns, metadata
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sqlalchemy import Engine
+
+    from projections.facts import Fact
+    from projections.folding import ReadModel
+
+ALWAYS = date.min
+"""The day from which a fact in effect whatever its date counts (a company's registration)."""
+
+SUFFIX = "_by_day"
+
+
+def in_effect_from(fact: Fact) -> date:
+    """The first day a fact counts as of: its effective date; a company's registration describes the company
+    whatever its date (docs/figures.md, "Two time axes")."""
+    return ALWAYS if fact.kind is CompanyRegistered else fact.effective_date
+
+
+def day_table(name: str) -> Table:
+    """T's table of versions by day (made once, beside T in the read models' metadata)."""
+    found = TABLES.get(name + SUFFIX)
+    if found is not None:
+        return found
+    live = TABLES[name]
+    keys = key_columns(name)
+    columns: list[Column[Any]] = [
+        Column(c.name, c.type, primary_key=c.name in keys, nullable=c.nullable, autoincrement=False)
+        for c in live.columns
+    ]
+    for column in columns:
+        default = live.c[column.name].default
+        if isinstance(default, ColumnDefault):
+            column.default = ColumnDefault(default.arg)
+    columns += [Column("day_from", Date, primary_key=True), Column("day_to", Date)]
+    table = Table(name + SUFFIX, metadata, *columns)
+    for i, index in enumerate(live.indexes):
+        Index(f"ix_{table.name}_{i}", *[table.c[c.name] for c in index.columns])
+    TABLES[table.name] = table
+    return table
+
+
+def day_tables(model: ReadModel) -> tuple[str, ...]:
+    """The by-day tables of a read model kept by day (none for the others)."""
+    return tuple(day_table(t).name for t in model.tables) if model.by_day else ()
+
+
+Steps = list[tuple[date, "Row | None"]]
+"""A row through the days: from each day on, the row (None: no row), until the next step."""
+
+_MISSING = object()
+
+
+class DayVersions:
+    """The by-day tables of one transaction: versions read once per batch (and kept between batches, as
+    `SqlRows` keeps rows), changed in memory, written back by `flush` as the difference to what was read."""
+
+    KEEP = 20_000
+
+    def __init__(self) -> None:
+        self.connection: Connection | None = None
+        self._steps: dict[tuple[str, Key], Steps] = {}
+        self._stored: dict[tuple[str, Key], Steps] = {}  # as the tables hold them
+        self._dirty: set[tuple[str, Key]] = set()
+        self.empty = False  # the tables were just emptied (a rebuild): a row not in memory has no versions
+
+    def bind(self, connection: Connection) -> DayVersions:
+        self.connection = connection
+        return self
+
+    def forget(self) -> None:
+        """Drop everything cached (after a rollback, or when another projector may have written)."""
+        self._steps.clear()
+        self._stored.clear()
+        self._dirty.clear()
+        self.empty = False  # what is not in memory must be looked up again
+
+    # --- applying an event -----------------------------------------------------------------------------------
+
+    def apply(self, model: ReadModel, fact: Fact) -> None:
+        """Fold one fact into the model's versions of every day it is in effect (see the module's docstring)."""
+        runs: list[tuple[date, date | None, dict[tuple[str, Key], Row | None]]] = []
+        day: date | None = in_effect_from(fact)
+        while day is not None:
+            view = _AsOfDay(self, day)
+            model.apply(fact, view)
+            until = min((c for c in (self._next_change(k, day) for k in view.read) if c is not None), default=None)
+            runs.append((day, until, view.writes))
+            day = until
+        for start, end, writes in runs:  # all computed from the rows before the fact: now write them
+            for address, row in writes.items():
+                self._set(address, row, start, end)
+
+    def _load(self, address: tuple[str, Key]) -> Steps:
+        steps = self._steps.get(address)
+        if steps is not None:
+            return steps
+        if self.empty:
+            self._steps[address], self._stored[address] = [], []
+            return self._steps[address]
+        table, key = address
+        assert self.connection is not None
+        t = TABLES[table + SUFFIX]
+        condition = and_(*[t.c[c] == v for c, v in zip(key_columns(table), key, strict=True)])
+        found = self.connection.execute(select(t).where(condition).order_by(t.c.day_from)).mappings()
+        steps = []
+        for version in found:
+            row = {c.name: version[c.name] for c in TABLES[table].columns}
+            steps.append((version["day_from"], row))
+            if version["day_to"] is not None:
+                steps.append((version["day_to"], None))
+        steps = _normal(steps)
+        self._steps[address] = steps
+        self._stored[address] = list(steps)
+        return steps
+
+    def at(self, address: tuple[str, Key], day: date) -> Row | None:
+        steps = self._load(address)
+        i = bisect.bisect_right(steps, day, key=_day)
+        return None if i == 0 else steps[i - 1][1]
+
+    def _next_change(self, address: tuple[str, Key], day: date) -> date | None:
+        steps = self._load(address)
+        i = bisect.bisect_right(steps, day, key=_day)
+        return steps[i][0] if i < len(steps) else None
+
+    def _set(self, address: tuple[str, Key], row: Row | None, start: date, end: date | None) -> None:
+        """The row from `start` until `end` (None: every later day); the steps outside are kept as they were."""
+        steps = self._load(address)
+        i = bisect.bisect_left(steps, start, key=_day)
+        j = len(steps) if end is None else bisect.bisect_left(steps, end, key=_day)
+        replacement: Steps = [(start, row)]
+        if end is not None and not (j < len(steps) and steps[j][0] == end):
+            replacement.append((end, steps[j - 1][1] if j > 0 else None))  # what held on `end` before
+        steps[i:j] = replacement
+        k = max(i, 1)  # a step repeating the one before it changes nothing: only next to the replacement
+        while k < min(i + len(replacement) + 1, len(steps)):
+            if steps[k][1] == steps[k - 1][1]:
+                del steps[k]
+            else:
+                k += 1
+        if steps and steps[0][1] is None:
+            del steps[0]
+        self._dirty.add(address)
+
+    # --- writing back --------------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write the versions changed since they were read: deleted, changed and new ones."""
+        assert self.connection is not None
+        by_table: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
+        for address in self._dirty:
+            table, key = address
+            old = _versions(self._stored.get(address, []))
+            new = _versions(self._steps[address])
+            gone, added = by_table.setdefault(table, ([], []))
+            keys = dict(zip(key_columns(table), key, strict=True))
+            for day_from, version in old.items():
+                if new.get(day_from) != version:
+                    gone.append({**{f"k_{c}": v for c, v in keys.items()}, "k_day_from": day_from})
+            for day_from, version in new.items():
+                if old.get(day_from) != version:
+                    added.append(version)
+            self._stored[address] = list(self._steps[address])
+        for table, (gone, added) in by_table.items():
+            t = TABLES[table + SUFFIX]
+            if gone:
+                names = [*key_columns(table), "day_from"]
+                self.connection.execute(delete(t).where(and_(*[t.c[c] == bindparam(f"k_{c}") for c in names])), gone)
+            if added:
+                self.connection.execute(insert(t), added)
+        self._dirty.clear()
+        if len(self._steps) > self.KEEP:
+            self.forget()
+
+
+class _AsOfDay:
+    """The rows as of one day, for one run of a handler: what it read (to know until when its writes hold) and
+    what it wrote (applied once every run is computed)."""
+
+    def __init__(self, versions: DayVersions, day: date) -> None:
+        self.versions = versions
+        self.day = day
+        self.read: set[tuple[str, Key]] = set()
+        self.writes: dict[tuple[str, Key], Row | None] = {}
+
+    def get(self, table: str, key: Key) -> Row | None:
+        address = (table, key)
+        written = self.writes.get(address, _MISSING)
+        if written is not _MISSING:
+            return None if written is None else dict(written)  # type: ignore[call-overload]
+        self.read.add(address)
+        row = self.versions.at(address, self.day)
+        return None if row is None else dict(row)
+
+    def put(self, table: str, row: Row) -> None:
+        self.writes[(table, key_of(table, row))] = dict(row)
+
+    insert = put
+
+    def delete(self, table: str, key: Key) -> None:
+        self.writes[(table, key)] = None
+
+
+def _day(step: tuple[date, Row | None]) -> date:
+    return step[0]
+
+
+def _normal(steps: Steps) -> Steps:
+    """Steps in day order (of two on one day the later), without a step that changes nothing and without a
+    leading "no row"."""
+    by_day: dict[date, Row | None] = {}
+    for day, row in steps:
+        by_day[day] = row
+    merged: Steps = []
+    for day, row in by_day.items():
+        if (merged and merged[-1][1] == row) or (not merged and row is None):
+            continue
+        merged.append((day, row))
+    return merged
+
+
+def _versions(steps: Steps) -> dict[date, dict[str, Any]]:
+    """The stored versions of steps: each step with a row, valid until the next step."""
+    found: dict[date, dict[str, Any]] = {}
+    for i, (day, row) in enumerate(steps):
+        if row is not None:
+            until = steps[i + 1][0] if i + 1 < len(steps) else None
+            found[day] = {**row, "day_from": day, "day_to": until}
+    return found
+
+
+# --- answering as of a day ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def as_of_day(views: Engine, day: date) -> Iterator[Connection]:
+    """A connection on which the read models' tables are the versions valid on `day`: each table is a temporary
+    view of the same name over its by-day table (or over itself, for a table not kept by day), and the
+    connection's statements name the temporary schema. The read models' own queries answer unchanged."""
+    with views.connect() as db:
+        live_schema = (db.get_execution_options().get("schema_translate_map") or {}).get(None)
+        quote = db.dialect.identifier_preparer.quote
+        temporary = "pg_temp" if db.dialect.name == "postgresql" else "temp"
+        where = f"{quote(live_schema)}." if live_schema else ("main." if temporary == "temp" else "")
+        created: list[str] = []
+        with db.begin():
+            for name, table in list(TABLES.items()):
+                if name.endswith(SUFFIX):
+                    continue
+                columns = ", ".join(quote(c.name) for c in table.columns)
+                versions = TABLES.get(name + SUFFIX)
+                if versions is None:
+                    source = f"SELECT {columns} FROM {where}{quote(name)}"
+                else:
+                    iso = day.isoformat()  # a date object's own text: nothing a client wrote
+                    source = (
+                        f"SELECT {columns} FROM {where}{quote(versions.name)} "
+                        f"WHERE day_from <= '{iso}' AND (day_to IS NULL OR day_to > '{iso}')"
+                    )
+                db.execute(text(f"CREATE TEMPORARY VIEW {quote(name)} AS {source}"))
+                created.append(name)
+        try:
+            yield db.execution_options(schema_translate_map={None: temporary})
+        finally:
+            if db.in_transaction():
+                db.rollback()
+            with db.begin():
+                for name in created:
+                    db.execute(text(f"DROP VIEW IF EXISTS {temporary}.{quote(name)}"))
