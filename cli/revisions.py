@@ -1,8 +1,9 @@
-"""The revision report on the command line: what changed in a programme's figures between two moments."""
+"""The revision report and provenance on the command line: what changed in a programme's figures between two
+moments, and the events behind one figure."""
 
 import json
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -69,3 +70,35 @@ def revisions(
     finally:
         if output:
             sink.close()
+
+
+@one_line_errors
+def provenance(
+    programme: Annotated[str, typer.Argument(metavar="SLUG", help="The programme")],
+    answer: Annotated[str, typer.Argument(help="status, audit or evaluation")],
+    figure: Annotated[str, typer.Argument(help="Its path, as in the revision report, e.g. pipeline.joined")],
+    at: Annotated[
+        str | None, typer.Option(metavar="MOMENT", help="As the ledger stood: a log position, a receipt or a time")
+    ] = None,
+    effective: Annotated[str | None, typer.Option(metavar="DAY", help="Effective by this day (YYYY-MM-DD)")] = None,
+) -> None:
+    """The events behind one figure, now or as of a moment: each event after which it changed, with actor,
+    decision, effective date, its value before and after and its contribution (they add up to the figure)."""
+    given = moment(at, "at")
+    try:
+        day = None if effective is None else date.fromisoformat(effective)
+    except ValueError:
+        raise CliError(f"--effective: give a day as YYYY-MM-DD, not {effective!r}") from None
+    with services() as opened:
+        from projections.as_of import position_at
+        from projections.revisions.provenance import provenance as figure_provenance
+
+        catch_up(opened.projector)
+        with opened.views.connect() as db:
+            chosen = programme_id(db, programme)
+        head = opened.projector.head()
+        position = position_at(opened.views, given) if isinstance(given, datetime) else given
+        found = figure_provenance(
+            opened.ledger, opened.views, chosen, answer, figure, head if position is None else min(position, head), day
+        )
+    say(json.dumps(found.model_dump(mode="json"), indent=2, ensure_ascii=False))

@@ -3,7 +3,10 @@ or with an effective date up to a day are folded into a throw-away in-memory dat
 tables, and the same queries answer from it.
 
 For one programme only that programme's events are read (through the event index), plus those of the companies
-it deals with, so the cost does not grow with other programmes' events."""
+it deals with, so the cost does not grow with other programmes' events. As of a position the fold starts from the
+programme's last snapshot (projections/snapshots.py). The API answers as of an effective date from the versions by
+day (projections/days.py), not from here: the fold of what was in effect by a day is what they are tested against,
+and what provenance opens into events."""
 
 from __future__ import annotations
 
@@ -14,8 +17,8 @@ from sqlalchemy import Engine, Select, create_engine, or_, select
 from sqlalchemy.pool import StaticPool
 
 from ledger.domain.company import Company
-from ledger.events import CompanyRegistered
 from projections import snapshots
+from projections.days import in_effect_from
 from projections.facts import EventLog, Fact, fact_from, facts_from
 from projections.projector import READ_MODELS
 from projections.rows import SqlRows
@@ -185,9 +188,8 @@ def store_at(ledger: EventLog, views: Engine, position: int) -> Engine:
 
 
 def in_effect(fact: Fact, day: date) -> bool:
-    """A fact counts as of an effective day if it took effect by then; a company's registration describes the
-    company whatever its date (docs/figures.md, "Two time axes")."""
-    return fact.effective_date <= day or fact.kind is CompanyRegistered
+    """A fact counts as of an effective day if it took effect by then (`in_effect_from`)."""
+    return in_effect_from(fact) <= day
 
 
 def store_as_of(

@@ -25,7 +25,7 @@ from sqlalchemy import Column, Connection, Date, Index, Table, and_, bindparam, 
 from sqlalchemy.sql.schema import ColumnDefault
 
 from ledger.events import CompanyRegistered
-from projections.rows import Key, Row, key_of
+from projections.rows import Key, Row, Rows, key_of
 from projections.schema import TABLES, key_columns, metadata
 
 if TYPE_CHECKING:
@@ -108,10 +108,18 @@ class DayVersions:
 
     # --- applying an event -----------------------------------------------------------------------------------
 
-    def apply(self, model: ReadModel, fact: Fact) -> None:
-        """Fold one fact into the model's versions of every day it is in effect (see the module's docstring)."""
+    def apply(self, model: ReadModel, fact: Fact, live: Recorded | None = None) -> None:
+        """Fold one fact into the model's versions of every day it is in effect (see the module's docstring).
+        `live`: what the fold read and wrote folding the fact into the live rows. The versions from the last
+        day on are the live rows, so when none of the rows it read changes after the fact's day, its writes
+        there are the writes from that day on, and the handler need not run again."""
+        first = in_effect_from(fact)
+        if live is not None and all(self._next_change(address, first) is None for address in live.read):
+            for address, row in live.writes.items():
+                self._set(address, row, first, None)
+            return
         runs: list[tuple[date, date | None, dict[tuple[str, Key], Row | None]]] = []
-        day: date | None = in_effect_from(fact)
+        day: date | None = first
         while day is not None:
             view = _AsOfDay(self, day)
             model.apply(fact, view)
@@ -203,6 +211,31 @@ class DayVersions:
         self._dirty.clear()
         if len(self._steps) > self.KEEP:
             self.forget()
+
+
+class Recorded:
+    """Rows (the live ones) that remember which rows a handler read and what it wrote."""
+
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+        self.read: set[tuple[str, Key]] = set()
+        self.writes: dict[tuple[str, Key], Row | None] = {}
+
+    def get(self, table: str, key: Key) -> Row | None:
+        self.read.add((table, key))
+        return self.rows.get(table, key)
+
+    def put(self, table: str, row: Row) -> None:
+        self.writes[(table, key_of(table, row))] = dict(row)
+        self.rows.put(table, row)
+
+    def insert(self, table: str, row: Row) -> None:
+        self.writes[(table, key_of(table, row))] = dict(row)
+        self.rows.insert(table, row)
+
+    def delete(self, table: str, key: Key) -> None:
+        self.writes[(table, key)] = None
+        self.rows.delete(table, key)
 
 
 class _AsOfDay:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from projections import snapshots as snapshot_store
 from projections.audit.fold import READ_MODEL as AUDIT
-from projections.days import DayVersions, day_tables
+from projections.days import DayVersions, Recorded, day_tables
 from projections.evaluation.fold import READ_MODEL as EVALUATION
 from projections.facts import EventLog, Fact, fact_from
 from projections.folding import EVERY_PROGRAMME
@@ -247,9 +247,12 @@ class Projector:
             changed: dict[str, int] = {}
             for fact in facts:
                 if fact.position > behind:
-                    programme_id = model.apply(fact, rows)
                     if model.by_day:
-                        days.apply(model, fact)
+                        recorded = Recorded(rows)
+                        programme_id = model.apply(fact, recorded)
+                        days.apply(model, fact, recorded)
+                    else:
+                        programme_id = model.apply(fact, rows)
                     if programme_id is not None:
                         changed[programme_id] = fact.position
                         if model.name == "status" and programme_id != EVERY_PROGRAMME:

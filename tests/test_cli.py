@@ -355,3 +355,18 @@ def test_revisions_since_a_receipt_as_json_and_csv(store: str, tmp_path: Path) -
     assert sheet[0] == "answer,figure,old,new,positions" and len(sheet) == 1 + len(report["changes"])
     assert "--since" in error_line(run(store, "revisions", SLUG, "--since", "last spring"))
     assert "since" in error_line(run(store, "revisions", SLUG, "--since", "999999999", "--until", "1"))
+
+
+def test_provenance_of_a_figure_adds_up_and_names_a_wrong_figure_or_day(store: str) -> None:
+    found = run(store, "provenance", SLUG, "status", "pipeline.joined")
+    assert found.exit_code == 0, found.stderr
+    behind = json.loads(found.stdout)
+    assert behind["value"] == sum(c["contribution"] for c in behind["contributions"] if c["contribution"])
+    first_day = min(c["effective_on"] for c in behind["contributions"])
+    before = json.loads(run(store, "provenance", SLUG, "status", "pipeline.joined", "--effective", first_day).stdout)
+    assert before["effective_on"] == first_day
+    assert all(c["effective_on"] <= first_day for c in before["contributions"])
+    assert "figure" in error_line(run(store, "provenance", SLUG, "status", "no.such.figure"))
+    assert "--effective" in error_line(
+        run(store, "provenance", SLUG, "status", "pipeline.joined", "--effective", "May")
+    )
