@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -21,11 +22,12 @@ from bootstrap import Services, build_services
 from storage.settings import Settings
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 STATIC = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
 
 
 PAGE_POLICY = (
@@ -127,11 +129,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         thread = None
         if settings.run_projector:
             services.projector.resume()
-            services.projector.run_once()
+            services.projector.run_once(progress_logged("catching up"))  # rebuilt read models too: before serving
             thread = threading.Thread(
                 target=services.projector.run_forever, kwargs={"poll_interval": 0.1}, name="projector", daemon=True
             )
             thread.start()
+        else:
+            wait_for_read_models(services)
         stopping = threading.Event()
         threading.Thread(
             target=reconcile_identities_every, args=(services, stopping), name="identities", daemon=True
@@ -171,6 +175,37 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     return app
 
 
+def progress_logged(what: str, every: float = 2.0) -> Callable[[int, int], None]:
+    """A projector progress callback that logs where the read models stand, at most every `every` seconds: a
+    read model whose tables changed shape is replayed from the log at start, and a large log takes a while."""
+    last = time.monotonic()
+
+    def progress(position: int, head: int) -> None:
+        nonlocal last
+        if time.monotonic() - last >= every:
+            last = time.monotonic()
+            log.info("%s: read models at position %d of %d", what, position, head)
+
+    return progress
+
+
+def wait_for_read_models(services: Services, still: float = 10.0) -> None:
+    """An API process without a projector serves once the read models have reached the log head as it stood at
+    start (another process's projector may be replaying a read model of a new shape), rather than answer from a
+    half-built one. If they stop moving for `still` seconds no projector is running: it says so and serves."""
+    head = services.projector.head()
+    report = progress_logged("waiting for the projector")
+    reached, moved = min(services.projector.positions().values()), time.monotonic()
+    while not services.projector.wait_for(head, timeout=1.0):
+        now = min(services.projector.positions().values())
+        if now != reached:
+            reached, moved = now, time.monotonic()
+        elif time.monotonic() - moved >= still:
+            log.warning("read models at position %d of %d and not moving: is `ledger project` running?", now, head)
+            return
+        report(now, head)
+
+
 def reconcile_identities_every(services: Services, stopping: threading.Event, seconds: float = 600) -> None:
     """Destroy, every ten minutes, identities a crash left with no registration event (docs/erasure.md)."""
     grace = timedelta(seconds=services.settings.identity_grace_seconds)
@@ -178,7 +213,7 @@ def reconcile_identities_every(services: Services, stopping: threading.Event, se
         try:
             services.ledger.reconcile_identities(grace)
         except Exception:  # a key store briefly unreachable: try again next time
-            logging.getLogger(__name__).exception("reconciling identities failed")
+            log.exception("reconciling identities failed")
 
 
 def app_factory() -> Any:
