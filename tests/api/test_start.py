@@ -22,7 +22,7 @@ def test_an_api_process_without_a_projector_serves_once_another_has_caught_up(
     client: TestClient, tokens: Tokens, store_url: str
 ) -> None:
     launched(client, tokens, cap=2)
-    projector = client.app.state.services.projector  # type: ignore[attr-defined]
+    projector = client.app.state.services.projector
     projector.stop()
     time.sleep(0.5)  # its thread polls every 0.1 s: it has stopped following the log
     command(client, tokens.coordinator, f"{BASE}/companies/{ORGS[3]}/presentations", {"channel": "Teams"})
