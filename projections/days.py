@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, Connection, Date, Index, Table, and_, bindparam, delete, insert, select, text
+from sqlalchemy import Column, Connection, Date, Index, Table, and_, bindparam, delete, insert, select, text, tuple_
 from sqlalchemy.sql.schema import ColumnDefault
 
 from ledger.events import CompanyRegistered
@@ -29,7 +29,7 @@ from projections.rows import Key, Row, Rows, key_of
 from projections.schema import TABLES, key_columns, metadata
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from sqlalchemy import Engine
 
@@ -130,6 +130,28 @@ class DayVersions:
             for address, row in writes.items():
                 self._set(address, row, start, end)
 
+    def prefetch(self, addresses: Iterable[tuple[str, Key]]) -> None:
+        """Read the versions of many rows at once (a query per table and 500 rows, not one per row): those a
+        batch's live fold read and wrote, which its versions by day read and write too."""
+        if self.empty:
+            return
+        missing: dict[str, list[Key]] = {}
+        for table, key in addresses:
+            if (table, key) not in self._steps:
+                missing.setdefault(table, []).append(key)
+        assert self.connection is not None
+        for table, keys in missing.items():
+            t = TABLES[table + SUFFIX]
+            columns = [t.c[c] for c in key_columns(table)]
+            found: dict[Key, list[Any]] = {key: [] for key in keys}
+            for i in range(0, len(keys), 500):
+                chunk = keys[i : i + 500]
+                where = columns[0].in_([k[0] for k in chunk]) if len(columns) == 1 else tuple_(*columns).in_(chunk)
+                for version in self.connection.execute(select(t).where(where)).mappings():
+                    found[tuple(version[c.name] for c in columns)].append(version)
+            for key, versions in found.items():
+                self._remember((table, key), sorted(versions, key=lambda v: v["day_from"]))
+
     def _load(self, address: tuple[str, Key]) -> Steps:
         steps = self._steps.get(address)
         if steps is not None:
@@ -142,9 +164,13 @@ class DayVersions:
         t = TABLES[table + SUFFIX]
         condition = and_(*[t.c[c] == v for c, v in zip(key_columns(table), key, strict=True)])
         found = self.connection.execute(select(t).where(condition).order_by(t.c.day_from)).mappings()
-        steps = []
-        for version in found:
-            row = {c.name: version[c.name] for c in TABLES[table].columns}
+        return self._remember(address, list(found))
+
+    def _remember(self, address: tuple[str, Key], versions: list[Any]) -> Steps:
+        """Steps from a row's stored versions, in day order."""
+        steps: Steps = []
+        for version in versions:
+            row = {c.name: version[c.name] for c in TABLES[address[0]].columns}
             steps.append((version["day_from"], row))
             if version["day_to"] is not None:
                 steps.append((version["day_to"], None))

@@ -245,18 +245,22 @@ class Projector:
                 continue
             advanced.add(model.name)
             changed: dict[str, int] = {}
+            by_day: list[tuple[Fact, Recorded]] = []  # each fact with what its live fold read and wrote
             for fact in facts:
                 if fact.position > behind:
                     if model.by_day:
                         recorded = Recorded(rows)
                         programme_id = model.apply(fact, recorded)
-                        days.apply(model, fact, recorded)
+                        by_day.append((fact, recorded))
                     else:
                         programme_id = model.apply(fact, rows)
                     if programme_id is not None:
                         changed[programme_id] = fact.position
                         if model.name == "status" and programme_id != EVERY_PROGRAMME:
                             folded[programme_id] = folded.get(programme_id, 0) + 1
+            days.prefetch(address for _, recorded in by_day for address in (*recorded.read, *recorded.writes))
+            for fact, recorded in by_day:
+                days.apply(model, fact, recorded)
             _mark_changed(db, model.name, changed)
             advanced_row = db.execute(
                 update(positions)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 20210301
 REQUESTS = 300
-TIME_BUDGET = 45.0  # seconds: the share stops there even on a slow machine, and says how far it got
+TIME_BUDGET = 45.0  # seconds of fuzzing (after the demo is loaded): the share stops there even on a slow machine
 
 
 def _load_fuzzer() -> ModuleType:
