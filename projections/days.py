@@ -325,9 +325,9 @@ def _versions(steps: Steps) -> dict[date, dict[str, Any]]:
 
 @contextmanager
 def as_of_day(views: Engine, day: date) -> Iterator[Connection]:
-    """A connection on which the read models' tables are the versions valid on `day`: each table is a temporary
-    view of the same name over its by-day table (or over itself, for a table not kept by day), and the
-    connection's statements name the temporary schema. The read models' own queries answer unchanged."""
+    """A connection on which the read models' tables are the versions valid on `day`: each table kept by day is
+    a temporary view of the same name over its versions, and the connection's statements name the temporary
+    schema. The answers' queries read only tables kept by day, and answer unchanged."""
     with views.connect() as db:
         live_schema = (db.get_execution_options().get("schema_translate_map") or {}).get(None)
         quote = db.dialect.identifier_preparer.quote
@@ -335,19 +335,14 @@ def as_of_day(views: Engine, day: date) -> Iterator[Connection]:
         where = f"{quote(live_schema)}." if live_schema else ("main." if temporary == "temp" else "")
         created: list[str] = []
         with db.begin():
-            for name, table in list(TABLES.items()):
-                if name.endswith(SUFFIX):
-                    continue
-                columns = ", ".join(quote(c.name) for c in table.columns)
-                versions = TABLES.get(name + SUFFIX)
-                if versions is None:
-                    source = f"SELECT {columns} FROM {where}{quote(name)}"
-                else:
-                    iso = day.isoformat()  # a date object's own text: nothing a client wrote
-                    source = (
-                        f"SELECT {columns} FROM {where}{quote(versions.name)} "
-                        f"WHERE day_from <= '{iso}' AND (day_to IS NULL OR day_to > '{iso}')"
-                    )
+            iso = day.isoformat()  # a date object's own text: nothing a client wrote
+            for versions in [t for name, t in TABLES.items() if name.endswith(SUFFIX)]:
+                name = versions.name.removesuffix(SUFFIX)
+                columns = ", ".join(quote(c.name) for c in TABLES[name].columns)
+                source = (
+                    f"SELECT {columns} FROM {where}{quote(versions.name)} "
+                    f"WHERE day_from <= '{iso}' AND (day_to IS NULL OR day_to > '{iso}')"
+                )
                 db.execute(text(f"CREATE TEMPORARY VIEW {quote(name)} AS {source}"))
                 created.append(name)
         try:
