@@ -4,7 +4,10 @@ Every money event moves an amount between two accounts (`postings`):
   funder:<name>        -> grant:<grant_id>          a grant is awarded (the funder's account may go negative)
   grant:<grant_id>     -> allocation:<id>           funds are allocated to a recipient by a decision
   allocation:<a>       -> allocation:<b>            funds are reallocated
-  allocation:<id>      -> disbursed:<id>            an advance or payment is made
+  allocation:<id>      -> disbursed:<id>            an advance or payment is made (in one step, or confirmed)
+A payment by two people is a two-phase transfer: its request reserves the amount on the allocation (the
+reservation counts against what the allocation has available, on every day from the request until the payment is
+confirmed, cancelled or expires), one person approves it and another confirms it as paid, which posts it.
 Expenditure reports are memo entries against an allocation (spent never exceeds what was allocated).
 A reversal posts the reversed entry's movement back. Every account but a funder's stays >= 0 on every
 effective day (a back-dated entry is checked on its day and every later day), and the balances of all accounts
@@ -35,7 +38,7 @@ from ledger.values import MAX_TURNOVER
 
 class Funds(LedgerAggregate):
     TOPIC = "ledger:Funds"
-    class_version = 2  # of its snapshots: version 2 keeps the money's movements by effective day
+    class_version = 3  # of its snapshots: 2 keeps the money's movements by effective day, 3 the payments
 
     class Created(LedgerAggregate.Created):
         TOPIC = "ledger:Funds.Created"
@@ -49,6 +52,12 @@ class Funds(LedgerAggregate):
     FundsDisbursed = ev.FundsDisbursed
     ExpenditureReported = ev.ExpenditureReported
     EntryReversed = ev.EntryReversed
+    PaymentControlSet = ev.PaymentControlSet
+    PaymentRequested = ev.PaymentRequested
+    PaymentApproved = ev.PaymentApproved
+    PaymentConfirmed = ev.PaymentConfirmed
+    PaymentCancelled = ev.PaymentCancelled
+    PaymentExpired = ev.PaymentExpired
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -63,6 +72,13 @@ class Funds(LedgerAggregate):
         )
         state.setdefault("began_on", date.min)
         state.setdefault("fact_on", date.min)
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """A snapshot taken before payments by two people: none was requested, none is reserved."""
+        state["payments"] = {}
+        state["reserved"] = {}
+        state["single_step_below"] = None
 
     @staticmethod
     def create_id(programme_id: Any) -> Any:
@@ -81,6 +97,11 @@ class Funds(LedgerAggregate):
         self.movements: dict[str, dated.Changes] = {}
         self.spending: dict[str, dated.Changes] = {}
         self.turnover = 0  # every amount recorded, summed: bounded so that no sum a read model keeps overflows
+        # payments by two people: payment_id -> {allocation_id, amount, kind, state, ...}; what the pending ones
+        # reserve on each allocation account, by effective day; the amount from which two people are required
+        self.payments: dict[str, dict[str, Any]] = {}
+        self.reserved: dict[str, dated.Changes] = {}
+        self.single_step_below: int | None = None
 
     # --- derived -------------------------------------------------------------------------------------------
 
@@ -93,6 +114,16 @@ class Funds(LedgerAggregate):
 
     def allocated_in_category(self, category: str) -> int:
         return sum(self.allocated_total(a) for a, info in self.allocations.items() if info["category"] == category)
+
+    def one_step_suffices(self, amount: int) -> bool:
+        """A payment may be made by one person in one step: no payment control is set, or it is below the
+        programme's amount for one step."""
+        return self.single_step_below is None or amount < self.single_step_below
+
+    def reserved_on(self, allocation_id: str) -> int:
+        """What pending payments reserve on the allocation now."""
+        return sum(p["amount"] for p in self.payments.values() if p["allocation_id"] == allocation_id
+                   and p["state"] == "pending")  # fmt: skip
 
     def spent(self, allocation_id: str) -> int:
         return int(self.allocations[allocation_id]["spent"])
@@ -107,8 +138,9 @@ class Funds(LedgerAggregate):
             )
 
     def _require_funds(self, account: str, amount: int, rule: str, what: str, day: date) -> None:
-        """The account can give `amount` on `day` and still holds it on every later day."""
-        lowest = dated.lowest_from(day, (self.movements.get(account, {}), 1))
+        """The account can give `amount` on `day` and still holds it on every later day (less what pending payments
+        reserve on it)."""
+        lowest = dated.lowest_from(day, (self.movements.get(account, {}), 1), (self.reserved.get(account, {}), -1))
         if amount > lowest.value:
             raise RuleViolated(
                 rule,
@@ -347,6 +379,12 @@ class Funds(LedgerAggregate):
     ) -> None:
         self._require_new_entry(entry_id, amount)
         self._require_allocation(allocation_id)
+        if not self.one_step_suffices(amount):
+            raise RuleViolated(
+                "two_person_payment_required",
+                f"a payment of {amount} needs a request, an approval and a confirmation by another person "
+                f"(one step suffices below {self.single_step_below})",
+            )
         self._require_funds(
             allocation_account(allocation_id),
             amount,
@@ -485,3 +523,191 @@ class Funds(LedgerAggregate):
             self.allocations[original["allocation_id"]]["spent"] -= original["spent"]
             dated.add(self.spending.setdefault(original["allocation_id"], {}), self.fact_on, -original["spent"])
         self._post(entry_id, "reversal", [(t, s, v) for s, t, v in original["postings"]], reverses=reversed_entry_id)
+
+    # --- payments by two people ----------------------------------------------------------------------------
+
+    def set_payment_control(
+        self, single_step_below: int, decision: dict[str, str], actor: str, effective_on: date | None
+    ) -> None:
+        self._payment_control_set(
+            single_step_below=single_step_below, decision=decision, actor=actor, effective_on=effective_on
+        )
+
+    @event(ev.PaymentControlSet)
+    def _payment_control_set(
+        self, single_step_below: int, decision: dict[str, str], actor: str, effective_on: date | None
+    ) -> None:
+        self.single_step_below = single_step_below
+
+    def _pending(self, payment_id: str, day: date) -> dict[str, Any]:
+        """A payment still pending, and `day` not before it was requested (or approved)."""
+        payment = self.payments.get(payment_id)
+        if payment is None:
+            raise NotFound("payment", payment_id, field="payment_id")
+        if payment["state"] != "pending":
+            raise RuleViolated("payment_not_pending", f"payment {payment_id} is already {payment['state']}")
+        dated.require_not_before(day, payment["on"], "effective_before_request", f"the request of payment {payment_id}")
+        dated.require_not_before(day, payment.get("approved_on"), "effective_before_approval",
+                                 f"the approval of payment {payment_id}")  # fmt: skip
+        return payment
+
+    def request_payment(
+        self,
+        payment_id: str,
+        allocation_id: str,
+        amount: int,
+        kind: str,
+        expires_on: date | None,
+        decision: dict[str, str] | None,
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        """Reserves the amount on the allocation: it must be available on the day and every later day."""
+        if payment_id in self.payments:
+            raise RuleViolated("payment_exists", f"payment {payment_id} is already requested")
+        self._require_allocation(allocation_id)
+        if self.turnover + amount > MAX_TURNOVER:
+            raise RuleViolated(
+                "programme_turnover_exceeded",
+                f"the programme's money entries would exceed {MAX_TURNOVER} minor units in all",
+            )
+        day = dated.effective(effective_on)
+        if expires_on is not None and expires_on < day:
+            raise RuleViolated("expires_before_request", f"expires_on {expires_on} is before the request ({day})",
+                               on=day)  # fmt: skip
+        self._require_funds(
+            allocation_account(allocation_id),
+            amount,
+            "insufficient_allocation_balance",
+            f"available (outstanding less pending payments) on allocation {allocation_id}",
+            day,
+        )
+        self._payment_requested(
+            payment_id=payment_id,
+            allocation_id=allocation_id,
+            amount=amount,
+            kind=kind,
+            expires_on=expires_on,
+            decision=decision,
+            actor=actor,
+            effective_on=effective_on,
+        )
+
+    @event(ev.PaymentRequested)
+    def _payment_requested(
+        self,
+        payment_id: str,
+        allocation_id: str,
+        amount: int,
+        kind: str,
+        expires_on: date | None,
+        decision: dict[str, str] | None,
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self.payments[payment_id] = {
+            "allocation_id": allocation_id,
+            "amount": amount,
+            "kind": kind,
+            "state": "pending",
+            "requested_by": actor,
+            "approved_by": None,
+            "on": self.fact_on.isoformat(),
+            "expires_on": None if expires_on is None else expires_on.isoformat(),
+        }
+        dated.add(self.reserved.setdefault(allocation_account(allocation_id), {}), self.fact_on, amount)
+
+    def _require_unexpired(self, payment_id: str, payment: dict[str, Any], day: date) -> None:
+        if payment["expires_on"] is not None and day.isoformat() > payment["expires_on"]:
+            raise RuleViolated(
+                "payment_request_expired", f"payment {payment_id} expired after {payment['expires_on']}", on=day
+            )
+
+    def approve_payment(self, payment_id: str, actor: str, effective_on: date | None) -> None:
+        day = dated.effective(effective_on)
+        payment = self._pending(payment_id, day)
+        if payment["approved_by"] is not None:
+            raise RuleViolated("payment_already_approved", f"payment {payment_id} is approved already")
+        self._require_unexpired(payment_id, payment, day)
+        self._payment_approved(payment_id=payment_id, actor=actor, effective_on=effective_on)
+
+    @event(ev.PaymentApproved)
+    def _payment_approved(self, payment_id: str, actor: str, effective_on: date | None) -> None:
+        self.payments[payment_id]["approved_by"] = actor
+        self.payments[payment_id]["approved_on"] = self.fact_on.isoformat()
+
+    def confirm_payment(self, entry_id: str, payment_id: str, actor: str, effective_on: date | None) -> None:
+        """Posts the reserved amount from the allocation to what it disbursed. Approved by another person first,
+        unless the amount is below the programme's amount for one step. The reservation ends on the day the money
+        moves, so what the allocation has available does not change and needs no check."""
+        day = dated.effective(effective_on)
+        payment = self._pending(payment_id, day)
+        self._require_unexpired(payment_id, payment, day)
+        approver = payment["approved_by"]
+        if approver is None and not self.one_step_suffices(payment["amount"]):
+            raise RuleViolated("payment_not_approved", f"payment {payment_id} must be approved before it is paid")
+        if approver is not None and approver == actor:
+            raise RuleViolated(
+                "same_person_approved_and_paid",
+                f"{actor} approved payment {payment_id}: another person must confirm it as paid",
+            )
+        self._require_new_entry(entry_id, payment["amount"])
+        self._payment_confirmed(
+            payment_id=payment_id,
+            entry_id=entry_id,
+            allocation_id=payment["allocation_id"],
+            amount=payment["amount"],
+            kind=payment["kind"],
+            actor=actor,
+            effective_on=effective_on,
+        )
+
+    def _release(self, payment_id: str, state: str) -> dict[str, Any]:
+        payment = self.payments[payment_id]
+        payment["state"] = state
+        dated.add(self.reserved.setdefault(allocation_account(payment["allocation_id"]), {}), self.fact_on,
+                  -payment["amount"])  # fmt: skip
+        return payment
+
+    @event(ev.PaymentConfirmed)
+    def _payment_confirmed(
+        self,
+        payment_id: str,
+        entry_id: str,
+        allocation_id: str,
+        amount: int,
+        kind: str,
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self._release(payment_id, "paid")["entry_id"] = entry_id
+        self._post(
+            entry_id,
+            "disbursement",
+            [(allocation_account(allocation_id), disbursed_account(allocation_id), amount)],
+            payment_id=payment_id,
+        )
+
+    def cancel_payment(self, payment_id: str, reason: str, actor: str, effective_on: date | None) -> None:
+        self._pending(payment_id, dated.effective(effective_on))
+        self._payment_cancelled(payment_id=payment_id, reason=reason, actor=actor, effective_on=effective_on)
+
+    @event(ev.PaymentCancelled)
+    def _payment_cancelled(self, payment_id: str, reason: str, actor: str, effective_on: date | None) -> None:
+        self._release(payment_id, "cancelled")
+
+    def expire_payment(self, payment_id: str, actor: str, effective_on: date | None) -> None:
+        """Records that a pending payment's request ran out: only after its last day."""
+        day = dated.effective(effective_on)
+        payment = self._pending(payment_id, day)
+        if payment["expires_on"] is None or day.isoformat() <= payment["expires_on"]:
+            raise RuleViolated(
+                "payment_not_expired",
+                f"payment {payment_id} runs until {payment['expires_on'] or 'it is paid or cancelled'}",
+                on=day,
+            )
+        self._payment_expired(payment_id=payment_id, actor=actor, effective_on=effective_on)
+
+    @event(ev.PaymentExpired)
+    def _payment_expired(self, payment_id: str, actor: str, effective_on: date | None) -> None:
+        self._release(payment_id, "expired")

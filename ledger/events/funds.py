@@ -4,6 +4,8 @@ Amounts are integer minor units (øre, öre, cent); each money event carries its
 
 from __future__ import annotations
 
+from datetime import date
+
 from ledger.domain.base import LedgerCreated, LedgerEvent
 
 # --- Funds -----------------------------------------------------------------------------------------------
@@ -77,3 +79,56 @@ class EntryReversed(LedgerEvent):
     reversed_entry_id: str
     reason: str
     decision: dict[str, str]
+
+
+# --- payments by two people (a two-phase transfer: requested, approved, confirmed as paid) ---------------------
+
+
+class PaymentControlSet(LedgerEvent):
+    """From now on a payment of `single_step_below` or more is paid only through a request approved by one person
+    and confirmed as paid by another; smaller payments may be paid in one step."""
+
+    TOPIC = "ledger:PaymentControlSet"
+    single_step_below: int
+    decision: dict[str, str]
+
+
+class PaymentRequested(LedgerEvent):
+    """A payment is requested from an allocation: the amount is reserved (no longer available) until the payment
+    is confirmed, cancelled or expires."""
+
+    TOPIC = "ledger:PaymentRequested"
+    payment_id: str
+    allocation_id: str
+    amount: int
+    kind: str
+    expires_on: date | None
+    decision: dict[str, str] | None
+
+
+class PaymentApproved(LedgerEvent):
+    TOPIC = "ledger:PaymentApproved"
+    payment_id: str
+
+
+class PaymentConfirmed(LedgerEvent):
+    """The payment was made: the reserved amount moves from the allocation to what it has disbursed, as the money
+    entry `entry_id`."""
+
+    TOPIC = "ledger:PaymentConfirmed"
+    payment_id: str
+    entry_id: str
+    allocation_id: str
+    amount: int
+    kind: str
+
+
+class PaymentCancelled(LedgerEvent):
+    TOPIC = "ledger:PaymentCancelled"
+    payment_id: str
+    reason: str
+
+
+class PaymentExpired(LedgerEvent):
+    TOPIC = "ledger:PaymentExpired"
+    payment_id: str
