@@ -1,4 +1,5 @@
-"""Funds: grants, budget lines, allocations by decision, reallocations, disbursements, expenditure, reversals."""
+"""Funds: grants, budget lines, allocations by decision, reallocations, disbursements, expenditure, reversals, and
+payments by two people (the payment control, requests, approvals, confirmations, cancellations, expiries)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,18 @@ from api.responses import JSONResponse
 from api.routes.common import COMMAND, BodyOf, answer
 from ledger.commands import (
     AllocateFunds,
+    ApprovePayment,
     AwardGrant,
+    CancelPayment,
+    ConfirmPayment,
     DisburseFunds,
+    ExpirePayment,
     ReallocateFunds,
     ReportExpenditure,
+    RequestPayment,
     ReverseEntry,
     SetBudgetLine,
+    SetPaymentControl,
 )
 
 router = APIRouter(prefix="/api/programmes/{slug}", tags=["funds"])
@@ -81,3 +88,77 @@ def reverse_entry(
     """Reverse an earlier money entry by a decision."""
     may_write(principal, slug)
     return answer(services.ledger.handle(ctx, body.command(programme=slug)))
+
+
+@router.put("/payment-control", **COMMAND)
+def set_payment_control(
+    slug: str, body: BodyOf[SetPaymentControl], ctx: CtxDep, services: ServicesDep, principal: PrincipalDep
+) -> JSONResponse:
+    """Require two people for every payment from an amount on, by a decision."""
+    may_write(principal, slug)
+    return answer(services.ledger.handle(ctx, body.command(programme=slug)))
+
+
+@router.post("/payments", **COMMAND)
+def request_payment(
+    slug: str, body: BodyOf[RequestPayment], ctx: CtxDep, services: ServicesDep, principal: PrincipalDep
+) -> JSONResponse:
+    """Request a payment from an allocation: its amount is reserved until it is paid, cancelled or expires."""
+    may_write(principal, slug)
+    return answer(services.ledger.handle(ctx, body.command(programme=slug)))
+
+
+@router.post("/payments/{payment_id}/approval", **COMMAND)
+def approve_payment(
+    slug: str,
+    payment_id: str,
+    body: BodyOf[ApprovePayment],
+    ctx: CtxDep,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> JSONResponse:
+    """Approve (attest) a requested payment; another person confirms it as paid."""
+    may_write(principal, slug)
+    return answer(services.ledger.handle(ctx, body.command(programme=slug, payment_id=payment_id)))
+
+
+@router.post("/payments/{payment_id}/confirmation", **COMMAND)
+def confirm_payment(
+    slug: str,
+    payment_id: str,
+    body: BodyOf[ConfirmPayment],
+    ctx: CtxDep,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> JSONResponse:
+    """Confirm a requested payment as paid (not by the person who approved it)."""
+    may_write(principal, slug)
+    return answer(services.ledger.handle(ctx, body.command(programme=slug, payment_id=payment_id)))
+
+
+@router.post("/payments/{payment_id}/cancellation", **COMMAND)
+def cancel_payment(
+    slug: str,
+    payment_id: str,
+    body: BodyOf[CancelPayment],
+    ctx: CtxDep,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> JSONResponse:
+    """Cancel a pending payment, with the reason."""
+    may_write(principal, slug)
+    return answer(services.ledger.handle(ctx, body.command(programme=slug, payment_id=payment_id)))
+
+
+@router.post("/payments/{payment_id}/expiry", **COMMAND)
+def expire_payment(
+    slug: str,
+    payment_id: str,
+    body: BodyOf[ExpirePayment],
+    ctx: CtxDep,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> JSONResponse:
+    """Record that a pending payment ran out after its last day."""
+    may_write(principal, slug)
+    return answer(services.ledger.handle(ctx, body.command(programme=slug, payment_id=payment_id)))

@@ -22,6 +22,18 @@ class EntryKind(StrEnum):
     PAYMENT = "payment"
     EXPENDITURE = "expenditure"
     REVERSAL = "reversal"
+    PAYMENT_CONTROL = "payment_control"
+    PAYMENT_REQUEST = "payment_request"
+    PAYMENT_APPROVAL = "payment_approval"
+    PAYMENT_CANCELLATION = "payment_cancellation"
+    PAYMENT_EXPIRY = "payment_expiry"
+
+
+class PaymentState(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
 
 
 MoneyEvent = Literal[
@@ -32,6 +44,12 @@ MoneyEvent = Literal[
     "FundsDisbursed",
     "ExpenditureReported",
     "EntryReversed",
+    "PaymentControlSet",
+    "PaymentRequested",
+    "PaymentApproved",
+    "PaymentConfirmed",
+    "PaymentCancelled",
+    "PaymentExpired",
 ]
 
 
@@ -45,6 +63,7 @@ class Funds(Answer):
     outstanding: int
     spent: int
     remaining: int
+    pending: int
 
 
 class AuditEntry(Answer):
@@ -76,6 +95,31 @@ class AuditEntry(Answer):
     recorded_at: str  # ISO 8601 with the offset, as recorded
     reverses_entry_id: str | None
     reversed_by_entry_id: str | None
+    payment_id: str | None
+
+
+class Payment(Answer):
+    """A payment by two people: requested (its amount reserved on the allocation), approved by one person,
+    confirmed as paid by another (`ended_by`), or cancelled or expired."""
+
+    payment_id: str
+    position: int
+    allocation_id: str
+    grant_id: str | None
+    recipient: str | None
+    category: str | None
+    kind: str
+    amount: int
+    state: PaymentState
+    requested_by: str
+    requested_on: date
+    expires_on: date | None
+    approved_by: str | None
+    approved_on: date | None
+    ended_by: str | None
+    ended_on: date | None
+    entry_id: str | None
+    reason: str | None
 
 
 class Account(Answer):
@@ -115,3 +159,4 @@ class FundingAudit(Answer):
     accounts: list[Account]
     budget_lines: dict[str, int]
     reconciliation: Reconciliation
+    payments: list[Payment]

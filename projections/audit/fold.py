@@ -14,8 +14,14 @@ from ledger.events import (
     FundsDisbursed,
     FundsReallocated,
     GrantAwarded,
+    PaymentApproved,
+    PaymentCancelled,
+    PaymentConfirmed,
+    PaymentControlSet,
+    PaymentExpired,
+    PaymentRequested,
 )
-from projections.audit.answers import EntryKind
+from projections.audit.answers import EntryKind, PaymentState
 from projections.folding import At, Fold, ReadModel, bump, change, put_new
 
 if TYPE_CHECKING:
@@ -27,6 +33,7 @@ ACCOUNTS = "audit_accounts"
 ALLOCATIONS = "audit_allocations"
 GRANTS = "audit_grants"
 BUDGET_LINES = "audit_budget_lines"
+PAYMENTS = "audit_payments"
 
 fold = Fold(OWNERS)
 
@@ -234,4 +241,93 @@ def entry_reversed(e: EntryReversed, at: At, rows: Rows) -> None:
         _movement(rows, at, e.entry_id, EntryKind.REVERSAL, source, target, amount, **link)
 
 
-READ_MODEL = ReadModel("audit", (OWNERS, ENTRIES, ACCOUNTS, ALLOCATIONS, GRANTS, BUDGET_LINES), fold)
+# --- payments by two people: each step is an entry with its actor; only the confirmation moves money ------------
+
+
+@fold.on(PaymentControlSet)
+def payment_control_set(e: PaymentControlSet, at: At, rows: Rows) -> None:
+    """The amount from which a payment needs two people: a rule set by a decision, not a movement."""
+    _entry(rows, at, f"payment-control-{at.position}", EntryKind.PAYMENT_CONTROL, decision=e.decision,
+           amount=e.single_step_below)  # fmt: skip
+
+
+@fold.on(PaymentRequested)
+def payment_requested(e: PaymentRequested, at: At, rows: Rows) -> None:
+    allocation = _allocation(rows, at, e.allocation_id)
+    about = {
+        "allocation_id": e.allocation_id,
+        "grant_id": allocation.get("grant_id"),
+        "recipient": allocation.get("recipient"),
+        "category": allocation.get("category"),
+    }
+    put_new(
+        rows,
+        PAYMENTS,
+        payment_id=e.payment_id,
+        programme_id=at.programme_id,
+        position=at.position,
+        kind=e.kind,
+        amount=e.amount,
+        state=PaymentState.PENDING.value,
+        requested_by=at.actor,
+        requested_on=at.effective_on,
+        expires_on=e.expires_on,
+        **about,
+    )
+    _entry(rows, at, f"payment-request-{at.position}", EntryKind.PAYMENT_REQUEST, decision=e.decision,
+           amount=e.amount, payment_id=e.payment_id, **about)  # fmt: skip
+
+
+def _payment_step(rows: Rows, at: At, payment_id: str, kind: EntryKind, reason: str | None = None) -> None:
+    """An approval, cancellation or expiry: an entry naming the payment, with its amount and allocation."""
+    payment = rows.get(PAYMENTS, (at.programme_id, payment_id)) or {}
+    about = {k: payment.get(k) for k in ("allocation_id", "grant_id", "recipient", "category")}
+    _entry(rows, at, f"payment-{kind.value.removeprefix('payment_')}-{at.position}", kind, reason=reason,
+           amount=payment.get("amount", 0), payment_id=payment_id, **about)  # fmt: skip
+
+
+def _payment_ended(rows: Rows, at: At, payment_id: str, state: PaymentState, **values: Any) -> None:
+    change(rows, PAYMENTS, (at.programme_id, payment_id), state=state.value, ended_by=at.actor,
+           ended_on=at.effective_on, **values)  # fmt: skip
+
+
+@fold.on(PaymentApproved)
+def payment_approved(e: PaymentApproved, at: At, rows: Rows) -> None:
+    change(rows, PAYMENTS, (at.programme_id, e.payment_id), approved_by=at.actor, approved_on=at.effective_on)
+    _payment_step(rows, at, e.payment_id, EntryKind.PAYMENT_APPROVAL)
+
+
+@fold.on(PaymentConfirmed)
+def payment_confirmed(e: PaymentConfirmed, at: At, rows: Rows) -> None:
+    """The money moves as a payment (or advance) entry made in two steps: the payment names who approved it."""
+    _payment_ended(rows, at, e.payment_id, PaymentState.PAID, entry_id=e.entry_id)
+    allocation = _allocation(rows, at, e.allocation_id)
+    _movement(
+        rows,
+        at,
+        e.entry_id,
+        EntryKind(e.kind),
+        f"allocation:{e.allocation_id}",
+        f"disbursed:{e.allocation_id}",
+        e.amount,
+        allocation_id=e.allocation_id,
+        grant_id=allocation.get("grant_id"),
+        recipient=allocation.get("recipient"),
+        category=allocation.get("category"),
+        payment_id=e.payment_id,
+    )
+
+
+@fold.on(PaymentCancelled)
+def payment_cancelled(e: PaymentCancelled, at: At, rows: Rows) -> None:
+    _payment_ended(rows, at, e.payment_id, PaymentState.CANCELLED, reason=e.reason)
+    _payment_step(rows, at, e.payment_id, EntryKind.PAYMENT_CANCELLATION, reason=e.reason)
+
+
+@fold.on(PaymentExpired)
+def payment_expired(e: PaymentExpired, at: At, rows: Rows) -> None:
+    _payment_ended(rows, at, e.payment_id, PaymentState.EXPIRED)
+    _payment_step(rows, at, e.payment_id, EntryKind.PAYMENT_EXPIRY)
+
+
+READ_MODEL = ReadModel("audit", (OWNERS, ENTRIES, ACCOUNTS, ALLOCATIONS, GRANTS, BUDGET_LINES, PAYMENTS), fold)

@@ -13,11 +13,20 @@ from projections.audit.answers import (
     AuditEntry,
     FundingAudit,
     Funds,
+    Payment,
+    PaymentState,
     ReconciledAccount,
     Reconciliation,
     Totals,
 )
-from projections.schema import audit_accounts, audit_allocations, audit_budget_lines, audit_entries, audit_grants
+from projections.schema import (
+    audit_accounts,
+    audit_allocations,
+    audit_budget_lines,
+    audit_entries,
+    audit_grants,
+    audit_payments,
+)
 
 
 def _kind(account: str) -> str:
@@ -35,6 +44,14 @@ def funds(db: Connection, programme_id: str) -> Funds:
         r.spent
         for r in db.execute(select(audit_allocations.c.spent).where(audit_allocations.c.programme_id == programme_id))
     )
+    pending = sum(
+        r.amount
+        for r in db.execute(
+            select(audit_payments.c.amount).where(
+                audit_payments.c.programme_id == programme_id, audit_payments.c.state == PaymentState.PENDING.value
+            )
+        )
+    )
     return Funds(
         granted=-totals["funder"],
         allocated=totals["allocation"] + totals["disbursed"],
@@ -42,6 +59,7 @@ def funds(db: Connection, programme_id: str) -> Funds:
         outstanding=totals["allocation"],
         spent=spent,
         remaining=totals["grant"],
+        pending=pending,
     )
 
 
@@ -83,12 +101,24 @@ def funding_audit(db: Connection, programme_id: str, funder: str | None = None) 
         r.category: r.amount
         for r in db.execute(select(audit_budget_lines).where(audit_budget_lines.c.programme_id == programme_id))
     }
+    payments = payments_of(db, programme_id)
+    if funder is not None:
+        shown = {e.allocation_id for e in entries}
+        payments = [p for p in payments if p.allocation_id in shown]
     return FundingAudit(
         entries=entries,
         accounts=[Account.model_validate(dict(r)) for r in accounts],
         budget_lines=budget,
         reconciliation=reconciliation(db, programme_id),
+        payments=payments,
     )
+
+
+def payments_of(db: Connection, programme_id: str) -> list[Payment]:
+    """The payments by two people, in the order they were requested."""
+    query = select(audit_payments).where(audit_payments.c.programme_id == programme_id)
+    rows = db.execute(query.order_by(audit_payments.c.position)).mappings()
+    return [Payment.model_validate({k: v for k, v in r.items() if k != "programme_id"}) for r in rows]
 
 
 def audit_table(db: Connection, programme_id: str) -> list[dict[str, Any]]:

@@ -1,0 +1,75 @@
+"""Payments by two people over HTTP: the coordinator requests and approves, the admin (another person) confirms
+it as paid; the approver confirming is refused with 409 naming the rule, a bad payment id with 422 naming the
+field, an unknown one with 404; the audit shows the payment and its steps."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from tests.api.conftest import Tokens, auth
+from tests.api.test_api_flows import BASE, DECISION, command, events, funded, launched, read
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+
+def test_a_payment_requested_approved_and_confirmed_by_another_person(client: TestClient, tokens: Tokens) -> None:
+    c, admin = tokens.coordinator, tokens.admin
+    launched(client, tokens, cap=1)
+    ids = funded(client, tokens)
+    command(client, c, f"{BASE}/payments", {"allocation_id": ids["allocation_id"], "amount": 1})  # one step: none set
+    control = client.put(
+        f"{BASE}/payment-control", headers=auth(c), json={"single_step_below": 10_000, "decision": DECISION}
+    )
+    assert control.status_code == 201, control.text
+    one_step = client.post(f"{BASE}/disbursements", headers=auth(c), json={"allocation_id": ids["allocation_id"],
+                                                                            "amount": 10_000})  # fmt: skip
+    assert (one_step.status_code, one_step.json()["rule"]) == (409, "two_person_payment_required")
+    requested = command(
+        client, c, f"{BASE}/payments", {"allocation_id": ids["allocation_id"], "amount": 250_000, "kind": "advance"}
+    )
+    payment_id = requested["ids"]["payment_id"]
+    command(client, c, f"{BASE}/payments/{payment_id}/approval", {})
+    before = events(client, tokens.analyst)
+    same = client.post(f"{BASE}/payments/{payment_id}/confirmation", headers=auth(c), json={})
+    assert (same.status_code, same.json()["rule"]) == (409, "same_person_approved_and_paid")
+    assert events(client, tokens.analyst) == before
+    paid = command(client, admin, f"{BASE}/payments/{payment_id}/confirmation", {})
+    audit = read(client, tokens.funder, f"{BASE}/audit", wait_for=paid["position"])
+    payment = next(p for p in audit["payments"] if p["payment_id"] == payment_id)
+    assert (payment["state"], payment["approved_by"], payment["ended_by"], payment["entry_id"]) == (
+        "paid",
+        "kari@fremtid",
+        "admin@ledger",
+        paid["ids"]["entry_id"],
+    )
+    assert [e["kind"] for e in audit["entries"] if e["payment_id"] == payment_id] == [
+        "payment_request",
+        "payment_approval",
+        "advance",
+    ]
+    assert audit["reconciliation"]["balanced"] is True
+    status = read(client, c, BASE, wait_for=paid["position"])
+    assert (status["funds"]["disbursed"], status["funds"]["pending"]) == (250_000, 1)
+
+
+def test_bad_payment_steps_are_named(client: TestClient, tokens: Tokens) -> None:
+    c = tokens.coordinator
+    launched(client, tokens, cap=1)
+    ids = funded(client, tokens)
+    bad = client.post(f"{BASE}/payments/not-an-id/approval", headers=auth(c), json={})
+    assert (bad.status_code, bad.json()["field"]) == (422, "payment_id")
+    unknown = client.post(f"{BASE}/payments/{uuid.uuid4()}/cancellation", headers=auth(c), json={"reason": "r"})
+    assert unknown.status_code == 404
+    floats = client.post(
+        f"{BASE}/payments", headers=auth(c), json={"allocation_id": ids["allocation_id"], "amount": 1.5}
+    )
+    assert (floats.status_code, floats.json()["field"]) == (422, "body.amount")
+    too_much = client.post(f"{BASE}/payments", headers=auth(c), json={"allocation_id": ids["allocation_id"],
+                                                                       "amount": 600_001})  # fmt: skip
+    assert (too_much.status_code, too_much.json()["rule"]) == (409, "insufficient_allocation_balance")
+    control = client.put(
+        f"{BASE}/payment-control", headers=auth(c), json={"single_step_below": -1, "decision": DECISION}
+    )
+    assert (control.status_code, control.json()["field"]) == (422, "body.single_step_below")
