@@ -216,8 +216,12 @@ class Moment:
         return versions[0] if versions else None
 
     def money_entries(self) -> dict[str, Recorded]:
-        """Every money entry recorded up to the moment, by entry id (a reversal names the entry it reverses)."""
-        return {f.ids["entry_id"]: f for f in self.of_programme(self.described) if "entry_id" in f.ids}
+        """Every money entry recorded up to the moment, by entry id (a reversal names the entry it reverses), and
+        every payment request by its payment id (a confirmation pays what its request asked for)."""
+        facts = self.of_programme(self.described)
+        entries = {f.ids["entry_id"]: f for f in facts if "entry_id" in f.ids}
+        entries.update({f.ids["payment_id"]: f for f in facts if f.name == "request_payment"})
+        return entries
 
     # counted facts ------------------------------------------------------------------------------------------------
 
@@ -538,6 +542,9 @@ def movements(fact: Recorded, entries: Mapping[str, Recorded]) -> list[tuple[str
         return [(f"allocation:{c.from_allocation_id}", f"allocation:{c.to_allocation_id}", int(c.amount))]
     if fact.name == "disburse_funds":
         return [(f"allocation:{c.allocation_id}", f"disbursed:{c.allocation_id}", int(c.amount))]
+    if fact.name == "confirm_payment":  # domain.md, payments by two people: paid when confirmed, as requested
+        request = entries[c.payment_id].command
+        return [(f"allocation:{request.allocation_id}", f"disbursed:{request.allocation_id}", int(request.amount))]
     if fact.name == "reverse_entry":
         original = entries[c.entry_id]
         return [(target, source, amount) for source, target, amount in movements(original, entries)]
@@ -599,6 +606,7 @@ def funds(moment: Moment) -> dict[str, int]:
     outstanding = total(kept.balances, "allocation")
     disbursed = total(kept.balances, "disbursed")
     return {
+        "pending": pending(moment),
         "granted": kept.granted,
         "allocated": outstanding + disbursed,
         "disbursed": disbursed,
@@ -606,6 +614,16 @@ def funds(moment: Moment) -> dict[str, int]:
         "spent": sum(kept.spent.values()),
         "remaining": total(kept.balances, "grant"),
     }
+
+
+PAYMENT_ENDS = ("confirm_payment", "cancel_payment", "expire_payment")
+
+
+def pending(moment: Moment) -> int:
+    """docs/figures.md, Funds.pending: payments requested and not yet confirmed as paid, cancelled or expired;
+    as of an effective day, the requests counted by then less those whose end is counted by then."""
+    ended = {f.command.payment_id for f in moment.facts(*PAYMENT_ENDS)}
+    return sum(int(f.command.amount) for f in moment.facts("request_payment") if f.ids["payment_id"] not in ended)
 
 
 def programme_status(
@@ -853,7 +871,7 @@ def broken_rules(status: Mapping[str, Any], spent_by_allocation: Mapping[str, in
                  holdings: Mapping[str, int] | None = None) -> list[str]:  # fmt: skip
     """What a status answer (and, if given, each allocation's expenditure and holdings) shows that the rules
     forbid on any day: a negative balance, more allocated than granted, more paid than allocated, more spent than
-    an allocation holds, a cap exceeded."""
+    an allocation holds, more reserved by pending payments than is outstanding, a cap exceeded."""
     broken: list[str] = []
     money = status["funds"]
     for name, value in money.items():
@@ -865,6 +883,8 @@ def broken_rules(status: Mapping[str, Any], spent_by_allocation: Mapping[str, in
         broken.append(f"disbursed {money['disbursed']} > allocated {money['allocated']}")
     if money["spent"] > money["allocated"]:
         broken.append(f"spent {money['spent']} > allocated {money['allocated']}")
+    if money.get("pending", 0) > money["outstanding"]:  # a pending payment reserves what is not yet paid
+        broken.append(f"pending {money['pending']} > outstanding {money['outstanding']}")
     for allocation, spent in (spent_by_allocation or {}).items():
         held = (holdings or {}).get(allocation, 0)
         if spent > held:

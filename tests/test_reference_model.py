@@ -33,9 +33,13 @@ from ledger.application import Ctx
 from ledger.commands import (
     AllocateFunds,
     AnalyseCompanyNeeds,
+    ApprovePayment,
+    CancelPayment,
+    ConfirmPayment,
     CorrectCompany,
     DisburseFunds,
     EnrolParticipants,
+    ExpirePayment,
     HoldActivity,
     HoldSession,
     JoinCompany,
@@ -46,6 +50,7 @@ from ledger.commands import (
     ReenterParticipant,
     RegisterParticipant,
     ReportExpenditure,
+    RequestPayment,
     ReverseEntry,
     ReviseCap,
     ScheduleSession,
@@ -91,6 +96,7 @@ if TYPE_CHECKING:
 
 BEFORE_THE_START = date(2020, 6, 1)  # before any programme's launch: a correction "dated back to the start"
 BEFORE_THE_GRANT = LAUNCHED + timedelta(days=14)  # after the launch, before the preamble's grant took effect
+ATTESTER = Ctx(actor="attester@ledger")  # approves payments by two people; the step's own actor pays
 
 
 # --- the driver that remembers what the ledger accepted ----------------------------------------------------------
@@ -335,6 +341,28 @@ class RecordingDriver(Driver):
         )  # fmt: skip
         self.allocations.append((slug, result.ids["allocation_id"]))
         self.entries.append((slug, result.ids["entry_id"]))
+
+    def _pay_by_two(self, ctx: At, a: int, b: int, n: int) -> None:
+        """A payment requested on a day (reserving its amount), approved by another person, then confirmed as paid
+        by the first, cancelled, expired or left pending; a later step dated before the request is refused."""
+        slug, allocation_id = pick(self.allocations, a)
+        day = None if n == 5 else DAYS[12 + (a + n) % 8]
+        last_day = DAYS[13 + (a + n) % 8] if b % 4 == 3 and day is not None else None
+        requested = self.handle(
+            At(ctx.who, day),
+            RequestPayment(programme=slug, allocation_id=allocation_id, amount=6_007 * n, expires_on=last_day,
+                           kind=("payment", "advance")[b % 2]),
+        )  # fmt: skip
+        payment_id = requested.ids["payment_id"]
+        then = None if day is None else DAYS[12 + (a + n + b) % 12]
+        self.handle(At(ATTESTER, day), ApprovePayment(programme=slug, payment_id=payment_id))
+        if b % 4 == 0:
+            paid = self.handle(At(ctx.who, then), ConfirmPayment(programme=slug, payment_id=payment_id))
+            self.entries.append((slug, paid.ids["entry_id"]))
+        elif b % 4 == 1:
+            self.handle(At(ctx.who, then), CancelPayment(programme=slug, payment_id=payment_id, reason="withdrawn"))
+        elif b % 4 == 3:
+            self.handle(At(ctx.who, DAYS[-1]), ExpirePayment(programme=slug, payment_id=payment_id))
 
     def _tighten_cap(self, ctx: At, a: int, b: int, n: int) -> None:
         """The companies cap revised to a small number, dated back (refused below the companies counted on a day),
@@ -782,6 +810,10 @@ def test_the_driver_records_what_the_ledger_accepted_and_reaches_the_extra_opera
         ("disburse_much", 0, 0, 1),
         ("allocate_early", 0, 0, 1),
         ("tighten_cap", 0, 3, 5),
+        ("pay_by_two", 1, 0, 1),  # from the allocation dated back: confirmed as paid
+        ("pay_by_two", 1, 1, 1),  # cancelled
+        ("pay_by_two", 1, 2, 1),  # left pending
+        ("pay_by_two", 1, 3, 1),  # expired
     ]
     app = create_app(Settings(database_url=sqlite_url, run_projector=False))
     try:
@@ -797,6 +829,8 @@ def test_the_driver_records_what_the_ledger_accepted_and_reaches_the_extra_opera
     assert driver.positions == sorted(driver.positions) and len(set(driver.positions)) == len(driver.positions)
     assert [fact.seq for fact in driver.history] == list(range(1, len(driver.history) + 1))
     assert sum(1 for fact in driver.history if fact.name == "join_company") == 6  # the retry once, the re-join
+    steps_of_payments = {"confirm_payment", "cancel_payment", "expire_payment", "approve_payment", "request_payment"}
+    assert steps_of_payments <= {fact.name for fact in driver.history}
 
 
 # --- the disagreements found, one small history each ----------------------------------------------------------------
@@ -976,3 +1010,33 @@ def test_a_participant_leaves_and_reenters_after_their_registration_and_in_order
     driver.handle(At(WHO, date(2021, 3, 8)), back)
     found = differences_on(preamble, date(2021, 3, 26))
     assert not found, "\n".join(found)
+
+
+def test_a_pending_payment_is_reserved_from_its_request_until_it_is_paid(preamble: Served) -> None:
+    """A payment requested on a day, approved by another person and confirmed as paid on a later day: effective
+    by a day between, the answers show it pending and not yet disbursed; from the day it is paid, disbursed; the
+    model agrees on each day, and no day shows more reserved than outstanding."""
+    driver = preamble.driver
+    slug, allocation_id = driver.allocations[0]
+    allocated = driver.handle(
+        At(WHO, DAYS[2]),
+        AllocateFunds(programme=slug, grant_id=driver.grants[0][1], recipient_kind="provider", recipient="NMBU",
+                      amount=100_000, decision=DECISION),
+    ).ids["allocation_id"]  # fmt: skip
+    requested = driver.handle(At(WHO, DAYS[10]), RequestPayment(programme=slug, allocation_id=allocated, amount=60_000))
+    payment_id = requested.ids["payment_id"]
+    over = RequestPayment(programme=slug, allocation_id=allocated, amount=40_001)
+    assert refused(preamble, At(WHO, DAYS[10]), over).rule == "insufficient_allocation_balance"
+    driver.handle(At(ATTESTER, DAYS[11]), ApprovePayment(programme=slug, payment_id=payment_id))
+    same = ConfirmPayment(programme=slug, payment_id=payment_id)
+    with pytest.raises(RuleViolated) as refusal:
+        driver.handle(At(ATTESTER, DAYS[12]), same)
+    assert refusal.value.rule == "same_person_approved_and_paid"
+    driver.handle(At(WHO, DAYS[12]), same)
+    assert allocation_id != allocated
+    for day, pending in ((DAYS[9], 0), (DAYS[10], 60_000), (DAYS[11], 60_000), (DAYS[12], 0)):
+        assert not differences_on(preamble, day), day
+        code, status = preamble.get(f"/api/programmes/{slug}", as_of_date=day.isoformat())
+        assert code == 200 and status["funds"]["pending"] == pending, (day, status["funds"])
+    found = broken_on_every_day(preamble)
+    assert not found, "rules broken on an effective day:\n" + "\n".join(found) + "\n" + describe(driver.history)
