@@ -2,13 +2,15 @@
 
 The model predicts whether each command is accepted or rejected (and by which rule); after every step the
 ledger's state, reloaded from the store past the cache, must equal the model's: caps held, money conserved,
-no account but a funder's below zero, nothing spent beyond what is allocated, and a rejection wrote nothing."""
+no account but a funder's below zero, nothing spent beyond what is allocated, no allocation reserving more for
+pending payments than it holds, no payment approved and paid by one person, and a rejection wrote nothing."""
 
 from __future__ import annotations
 
 import itertools
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,19 +18,26 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from ledger.application import Ctx
 from ledger.commands import (
     AllocateFunds,
+    ApprovePayment,
     AwardGrant,
+    CancelPayment,
+    ConfirmPayment,
     DisburseFunds,
     JoinCompany,
     ReallocateFunds,
     RegisterCompany,
     RegisterParticipant,
     ReportExpenditure,
+    RequestPayment,
     ReverseEntry,
     ReviseCap,
+    SetPaymentControl,
     WithdrawCompany,
 )
+from ledger.domain import dated
 from ledger.domain.funds import Funds
 from ledger.domain.programme import Programme
 from ledger.errors import LedgerError, NotFound, RuleViolated
@@ -42,6 +51,7 @@ COMPANY_CAP = 2
 PARTICIPANT_CAP = 3
 COMPANIES = 4
 FUNDER = "funder:Kompetanse Norge"
+PEOPLE = (CTX, Ctx(actor="attester@sm"))  # two people who may approve and confirm payments
 _examples = itertools.count()
 
 
@@ -52,6 +62,14 @@ class Entry:
     allocation_id: str | None = None
     spent: int = 0
     reversed: bool = False
+
+
+@dataclass
+class Payment:
+    allocation_id: str
+    amount: int
+    state: str = "pending"
+    approved_by: str | None = None
 
 
 @dataclass
@@ -67,9 +85,22 @@ class Model:
     spent: dict[str, int] = field(default_factory=dict)
     balances: dict[str, int] = field(default_factory=dict)
     entries: dict[str, Entry] = field(default_factory=dict)
+    payments: dict[str, Payment] = field(default_factory=dict)
+    single_step_below: int | None = None
 
     def bal(self, account: str) -> int:
         return self.balances.get(account, 0)
+
+    def reserved(self, account: str) -> int:
+        """What pending payments hold on an allocation account."""
+        return sum(p.amount for p in self.payments.values() if p.state == "pending"
+                   and f"allocation:{p.allocation_id}" == account)  # fmt: skip
+
+    def available(self, account: str) -> int:
+        return self.bal(account) - self.reserved(account)
+
+    def one_step(self, amount: int) -> bool:
+        return self.single_step_below is None or amount < self.single_step_below
 
     def total(self, allocation_id: str) -> int:
         return self.bal(f"allocation:{allocation_id}") + self.bal(f"disbursed:{allocation_id}")
@@ -258,7 +289,7 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = NotFound
         elif source == target:
             expected = "same_allocation"
-        elif amount > m.bal(f"allocation:{source}"):
+        elif amount > m.available(f"allocation:{source}"):
             expected = "insufficient_allocation_balance"
         elif m.total(source) - amount < m.spent[source]:
             expected = "reallocation_below_expenditure"
@@ -288,7 +319,9 @@ class LedgerMachine(RuleBasedStateMachine):
         expected: str | type[LedgerError] | None = None
         if allocation_id not in self.model.spent:
             expected = NotFound
-        elif amount > self.model.bal(f"allocation:{allocation_id}"):
+        elif not self.model.one_step(amount):
+            expected = "two_person_payment_required"
+        elif amount > self.model.available(f"allocation:{allocation_id}"):
             expected = "insufficient_allocation_balance"
         result = self.attempt(
             expected,
@@ -335,7 +368,7 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = "already_reversed"
         else:
             for source, target, amount in original.postings:
-                if not target.startswith("funder:") and m.bal(target) < amount:
+                if not target.startswith("funder:") and m.available(target) < amount:
                     expected = "reversal_exceeds_balance"
                     break
                 if target.startswith("allocation:") and not source.startswith("disbursed:"):
@@ -355,6 +388,67 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert original.allocation_id is not None
                 m.spent[original.allocation_id] -= original.spent
             m.post(result.ids["entry_id"], Entry("reversal", [(t, s, v) for s, t, v in original.postings]))
+
+    # --- payments by two people ------------------------------------------------------------------------------
+
+    @rule(amount=st.integers(1, 600))
+    def set_payment_control(self, amount: int) -> None:
+        command = SetPaymentControl(programme=self.slug, single_step_below=amount, decision=DECISION)
+        if self.attempt(None, lambda: self.ledger.handle(CTX, command)):
+            self.model.single_step_below = amount
+
+    @rule(a=INDEX, amount=st.integers(1, 500))
+    def request_payment(self, a: int, amount: int) -> None:
+        allocation_id = pick(self.model.allocations, a)
+        expected: str | type[LedgerError] | None = None
+        if allocation_id not in self.model.spent:
+            expected = NotFound
+        elif amount > self.model.available(f"allocation:{allocation_id}"):
+            expected = "insufficient_allocation_balance"
+        command = RequestPayment(programme=self.slug, allocation_id=allocation_id, amount=amount)
+        result = self.attempt(expected, lambda: self.ledger.handle(CTX, command))
+        if result:
+            self.model.payments[result.ids["payment_id"]] = Payment(allocation_id, amount)
+
+    def _payment(self, p: int) -> tuple[str, Payment | None, str | type[LedgerError] | None]:
+        payment_id = pick(list(self.model.payments), p)
+        payment = self.model.payments.get(payment_id)
+        if payment is None:
+            return payment_id, None, NotFound
+        return payment_id, payment, None if payment.state == "pending" else "payment_not_pending"
+
+    @rule(p=INDEX, who=st.integers(0, 1))
+    def approve_payment(self, p: int, who: int) -> None:
+        payment_id, payment, expected = self._payment(p)
+        if expected is None and payment is not None and payment.approved_by is not None:
+            expected = "payment_already_approved"
+        command = ApprovePayment(programme=self.slug, payment_id=payment_id)
+        if self.attempt(expected, lambda: self.ledger.handle(PEOPLE[who], command)) and payment is not None:
+            payment.approved_by = PEOPLE[who].actor
+
+    @rule(p=INDEX, who=st.integers(0, 1))
+    def confirm_payment(self, p: int, who: int) -> None:
+        payment_id, payment, expected = self._payment(p)
+        if expected is None and payment is not None:
+            if payment.approved_by is None and not self.model.one_step(payment.amount):
+                expected = "payment_not_approved"
+            elif payment.approved_by == PEOPLE[who].actor:
+                expected = "same_person_approved_and_paid"
+        command = ConfirmPayment(programme=self.slug, payment_id=payment_id)
+        result = self.attempt(expected, lambda: self.ledger.handle(PEOPLE[who], command))
+        if result and payment is not None:
+            payment.state = "paid"
+            a = payment.allocation_id
+            self.model.post(
+                result.ids["entry_id"], Entry("disbursement", [(f"allocation:{a}", f"disbursed:{a}", payment.amount)])
+            )
+
+    @rule(p=INDEX)
+    def cancel_payment(self, p: int) -> None:
+        payment_id, payment, expected = self._payment(p)
+        command = CancelPayment(programme=self.slug, payment_id=payment_id, reason="invoice withdrawn")
+        if self.attempt(expected, lambda: self.ledger.handle(CTX, command)) and payment is not None:
+            payment.state = "cancelled"
 
     @rule()
     def reopen(self) -> None:
@@ -391,6 +485,27 @@ class LedgerMachine(RuleBasedStateMachine):
         assert {e: info["reversed"] for e, info in funds.entries.items()} == {
             e: entry.reversed for e, entry in self.model.entries.items()
         }
+
+    @invariant()
+    def pending_payments_reserve_what_the_allocation_holds(self) -> None:
+        """On every effective day (all today here), what pending payments reserve on an allocation is there; a
+        paid payment was approved by another person than the one who confirmed it (or was below one step)."""
+        funds = self.stored(self.funds_id)
+        assert {p: info["state"] for p, info in funds.payments.items()} == {
+            p: payment.state for p, payment in self.model.payments.items()
+        }
+        for allocation_id in funds.allocations:
+            assert 0 <= funds.reserved_on(allocation_id) <= funds.balance(f"allocation:{allocation_id}")
+            lowest = dated.lowest_from(
+                date.min,
+                (funds.movements.get(f"allocation:{allocation_id}", {}), 1),
+                (funds.reserved.get(f"allocation:{allocation_id}", {}), -1),
+            )
+            assert lowest.value >= 0, (allocation_id, lowest)
+        for info in funds.payments.values():
+            if info["state"] == "paid":
+                assert info["approved_by"] != info["paid_by"]
+                assert funds.entries[info["entry_id"]]["payment_id"] in funds.payments
 
 
 def _run(url: str, max_examples: int, steps: int) -> None:

@@ -680,7 +680,8 @@ class Funds(LedgerAggregate):
         actor: str,
         effective_on: date | None,
     ) -> None:
-        self._release(payment_id, "paid")["entry_id"] = entry_id
+        payment = self._release(payment_id, "paid")
+        payment["entry_id"], payment["paid_by"] = entry_id, actor
         self._post(
             entry_id,
             "disbursement",
