@@ -80,6 +80,13 @@ class DisbursementKind(StrEnum):
     PAYMENT = "payment"
 
 
+class StopScope(StrEnum):
+    """What a payment stop covers: every allocation of a grant, or one allocation."""
+
+    GRANT = "grant"
+    ALLOCATION = "allocation"
+
+
 class RecipientKind(StrEnum):
     PROVIDER = "provider"
     COMPANY = "company"

@@ -319,6 +319,25 @@ audit_payments = _table(
     Column("reason", Text),
     indexes=(("programme_id",),),
 )
+# payment stops by a funder's decision, each with its lift (null while in force)
+audit_payment_stops = _table(
+    "audit_payment_stops",
+    _key("programme_id"),
+    _key("stop_id"),
+    Column("position", BigInteger, nullable=False),
+    Column("scope", String(20)),
+    Column("target_id", String(80)),
+    Column("reason", Text),
+    Column("stopped_by", Text),
+    Column("stopped_on", Date),
+    Column("decision_reference", Text),
+    Column("decision_body", Text),
+    Column("lifted_by", Text),
+    Column("lifted_on", Date),
+    Column("lift_decision_reference", Text),
+    Column("lift_decision_body", Text),
+    indexes=(("programme_id",),),
+)
 
 # --- evaluation (analysts) ----------------------------------------------------------------------------------
 weekly = _table(

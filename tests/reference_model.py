@@ -216,11 +216,14 @@ class Moment:
         return versions[0] if versions else None
 
     def money_entries(self) -> dict[str, Recorded]:
-        """Every money entry recorded up to the moment, by entry id (a reversal names the entry it reverses), and
-        every payment request by its payment id (a confirmation pays what its request asked for)."""
+        """Every money entry recorded up to the moment, by entry id (a reversal names the entry it reverses), every
+        payment request by its payment id (a confirmation pays what its request asked for), and each allocation and
+        grant by its id (a repayment goes to the allocation's grant, a return to the grant's funder)."""
         facts = self.of_programme(self.described)
         entries = {f.ids["entry_id"]: f for f in facts if "entry_id" in f.ids}
         entries.update({f.ids["payment_id"]: f for f in facts if f.name == "request_payment"})
+        entries.update({f.ids["allocation_id"]: f for f in facts if f.name == "allocate_funds"})
+        entries.update({f.ids["grant_id"]: f for f in facts if f.name == "award_grant"})
         return entries
 
     # counted facts ------------------------------------------------------------------------------------------------
@@ -545,10 +548,28 @@ def movements(fact: Recorded, entries: Mapping[str, Recorded]) -> list[tuple[str
     if fact.name == "confirm_payment":  # domain.md, payments by two people: paid when confirmed, as requested
         request = entries[c.payment_id].command
         return [(f"allocation:{request.allocation_id}", f"disbursed:{request.allocation_id}", int(request.amount))]
+    if fact.name == "claim_repayment":  # domain.md, sanctions: paid money claimed back is owed
+        return [(f"disbursed:{c.allocation_id}", f"repayment_due:{c.allocation_id}", int(c.amount))]
+    if fact.name == "receive_repayment":  # and repaid, to the funder of the allocation's grant
+        grant_id = entries[c.allocation_id].command.grant_id
+        return [(f"repayment_due:{c.allocation_id}", f"repaid:{grant_id}", int(c.amount))]
+    if fact.name == "return_unused_funds":  # unused funds go back to the funder
+        funder = entries[c.grant_id].command.funder
+        return [(f"grant:{c.grant_id}", f"funder:{funder}", int(c.amount))]
     if fact.name == "reverse_entry":
         original = entries[c.entry_id]
         return [(target, source, amount) for source, target, amount in movements(original, entries)]
     return []
+
+
+PAYS = ("disburse_funds", "confirm_payment")
+
+
+def pays(fact: Recorded, entries: Mapping[str, Recorded]) -> bool:
+    """A payment (made in one step or confirmed), or the reversal of one: what the weekly `disbursed` counts."""
+    if fact.name == "reverse_entry":
+        return entries[fact.command.entry_id].name in PAYS
+    return fact.name in PAYS
 
 
 def spending(fact: Recorded, entries: Mapping[str, Recorded]) -> tuple[str, int] | None:
@@ -607,6 +628,8 @@ def funds(moment: Moment) -> dict[str, int]:
     disbursed = total(kept.balances, "disbursed")
     return {
         "pending": pending(moment),
+        "repayment_due": total(kept.balances, "repayment_due"),
+        "repaid": total(kept.balances, "repaid"),
         "granted": kept.granted,
         "allocated": outstanding + disbursed,
         "disbursed": disbursed,
@@ -696,8 +719,9 @@ def weekly(moment: Moment, companies: dict[str, dict[str, Any]]) -> list[dict[st
     for fact in moment.counted:
         if "entry_id" not in fact.ids:
             continue
-        paid = sum(amount for source, target, amount in movements(fact, entries) if target.startswith("disbursed:"))
-        paid -= sum(amount for source, target, amount in movements(fact, entries) if source.startswith("disbursed:"))
+        moved = movements(fact, entries) if pays(fact, entries) else []
+        paid = sum(amount for source, target, amount in moved if target.startswith("disbursed:"))
+        paid -= sum(amount for source, target, amount in moved if source.startswith("disbursed:"))
         if paid:
             add(fact.effective_on, "disbursed", paid)
         memo = spending(fact, entries)

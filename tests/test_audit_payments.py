@@ -1,9 +1,10 @@
-"""The audit shows payments by two people: each step as an entry with its actor, the payments with who approved
-and who paid, the pending amount in the funds; live and as of an effective day, and the books still reconcile."""
+"""The audit shows payments by two people (each step as an entry with its actor, the payments with who approved
+and who paid, the pending amount in the funds) and sanctions (stops and lifts, repayment claims and repayments,
+unused funds returned, each with its decision); live and as of an effective day, and the books still reconcile."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -13,9 +14,15 @@ from ledger.commands import (
     ApprovePayment,
     AwardGrant,
     CancelPayment,
+    ClaimRepayment,
     ConfirmPayment,
+    DisburseFunds,
+    LiftPaymentStop,
+    ReceiveRepayment,
     RequestPayment,
+    ReturnUnusedFunds,
     SetPaymentControl,
+    StopPayments,
 )
 from projections.as_of import programme_as_of
 from projections.audit.queries import funding_audit, funds
@@ -137,3 +144,57 @@ def test_given_payments_when_audited_as_of_an_effective_day_then_the_steps_effec
     assert (money.pending, money.disbursed) == (pending, disbursed)
     assert {k: p.state for k in "abc" for p in audit.payments if p.payment_id == ids[k]} == states
     assert audit.reconciliation.balanced
+
+
+def test_given_sanctions_when_audited_then_each_shows_with_its_decision_and_the_books_reconcile(
+    ledger: Ledger, store_url: str
+) -> None:
+    """A stop on the allocation (lifted later), 400 paid, 150 claimed back, 100 repaid, 200 of the grant returned:
+    each an entry with its decision; the named accounts hold what moved; funds and reconciliation agree, live and
+    as of a day inside the stop."""
+    launch(ledger)
+    on: dict[str, Any] = {"decision": DECISION, "effective_on": "2021-01-04"}
+    grant_id = ledger.handle(CLERK, AwardGrant(programme=SLUG, funder="ESF", amount=1_000, **on)).ids["grant_id"]
+    allocation_id = ledger.handle(
+        CLERK,
+        AllocateFunds(
+            programme=SLUG, grant_id=grant_id, recipient_kind="provider", recipient="OsloMet", amount=600, **on
+        ),
+    ).ids["allocation_id"]
+    ledger.handle(CLERK, DisburseFunds(programme=SLUG, allocation_id=allocation_id, amount=400, **on))
+    stop = StopPayments(programme=SLUG, scope="allocation", target_id=allocation_id, reason="report overdue",
+                        decision=DECISION, effective_on="2021-03-01")  # fmt: skip
+    stop_id = ledger.handle(CLERK, stop).ids["stop_id"]
+    ledger.handle(CLERK, LiftPaymentStop(programme=SLUG, scope="allocation", target_id=allocation_id,
+                                         decision=DECISION, effective_on="2021-04-01"))  # fmt: skip
+    ledger.handle(CLERK, ClaimRepayment(programme=SLUG, allocation_id=allocation_id, amount=150, reason="ineligible",
+                                        decision=DECISION, effective_on="2021-05-01"))  # fmt: skip
+    ledger.handle(CLERK, ReceiveRepayment(programme=SLUG, allocation_id=allocation_id, amount=100,
+                                          effective_on="2021-06-01"))  # fmt: skip
+    ledger.handle(CLERK, ReturnUnusedFunds(programme=SLUG, grant_id=grant_id, amount=200, decision=DECISION,
+                                           effective_on="2021-07-01"))  # fmt: skip
+    projector = open_projector(ledger, store_url)
+    try:
+        projector.run_once()
+        audit, money = answers(ledger, projector)
+        kinds = [(e.kind, e.from_account, e.to_account, e.amount) for e in audit.entries][-5:]
+        assert kinds == [
+            ("payment_stop", None, None, 0),
+            ("payment_stop_lift", None, None, 0),
+            ("repayment_claim", f"disbursed:{allocation_id}", f"repayment_due:{allocation_id}", 150),
+            ("repayment", f"repayment_due:{allocation_id}", f"repaid:{grant_id}", 100),
+            ("return", f"grant:{grant_id}", "funder:ESF", 200),
+        ]
+        assert all(e.decision_reference == DECISION["reference"] for e in audit.entries[-5:] if e.kind != "repayment")
+        (stopped,) = audit.payment_stops
+        assert (stopped.stop_id, str(stopped.stopped_on), str(stopped.lifted_on), stopped.reason) == (
+            stop_id, "2021-03-01", "2021-04-01", "report overdue")  # fmt: skip
+        assert (money.granted, money.disbursed, money.repayment_due, money.repaid, money.remaining) == (
+            800, 250, 50, 100, 200)  # fmt: skip
+        assert audit.reconciliation.balanced, audit.reconciliation
+        audit, money = answers(ledger, projector, as_of="2021-03-15")
+        assert [(s.stop_id, s.lifted_on) for s in audit.payment_stops] == [(stop_id, None)]
+        assert (money.disbursed, money.repayment_due, money.granted) == (400, 0, 1_000)
+    finally:
+        projector.stop()
+        projector.dispose()

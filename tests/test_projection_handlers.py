@@ -22,6 +22,11 @@ from ledger.events import (
     PaymentControlSet,
     PaymentExpired,
     PaymentRequested,
+    PaymentsStopped,
+    PaymentStopLifted,
+    RepaymentClaimed,
+    RepaymentReceived,
+    UnusedFundsReturned,
 )
 from projections.audit.fold import fold as audit_fold
 from projections.evaluation.fold import fold as evaluation_fold
@@ -45,6 +50,11 @@ SINCE_STORE_V1: set[type[LedgerEvent]] = {
     PaymentConfirmed,
     PaymentCancelled,
     PaymentExpired,
+    PaymentsStopped,
+    PaymentStopLifted,
+    RepaymentClaimed,
+    RepaymentReceived,
+    UnusedFundsReturned,
 }
 """Events added after the earlier version wrote tests/fixtures/store-v1 (so it holds none of them)."""
 

@@ -35,6 +35,7 @@ from ledger.commands import (
     AnalyseCompanyNeeds,
     ApprovePayment,
     CancelPayment,
+    ClaimRepayment,
     ConfirmPayment,
     CorrectCompany,
     DisburseFunds,
@@ -43,18 +44,22 @@ from ledger.commands import (
     HoldActivity,
     HoldSession,
     JoinCompany,
+    LiftPaymentStop,
     PlanActivity,
     PresentCompany,
+    ReceiveRepayment,
     RecordAttendance,
     RecordParticipantLeft,
     ReenterParticipant,
     RegisterParticipant,
     ReportExpenditure,
     RequestPayment,
+    ReturnUnusedFunds,
     ReverseEntry,
     ReviseCap,
     ScheduleSession,
     SetCompanyGoals,
+    StopPayments,
     WithdrawCompany,
 )
 from ledger.domain.programme import Programme
@@ -363,6 +368,33 @@ class RecordingDriver(Driver):
             self.handle(At(ctx.who, then), CancelPayment(programme=slug, payment_id=payment_id, reason="withdrawn"))
         elif b % 4 == 3:
             self.handle(At(ctx.who, DAYS[-1]), ExpirePayment(programme=slug, payment_id=payment_id))
+
+    def _sanction(self, ctx: At, a: int, b: int, n: int) -> None:
+        """A funder's sanction on a day: payments stopped on an allocation or a grant, a payment tried while stopped
+        (refused), the stop lifted; or paid money claimed back and (part of it) repaid; or unused funds returned."""
+        slug, allocation_id = pick(self.allocations, a)
+        day, later = DAYS[12 + (a + n) % 6], DAYS[18 + (a + b) % 6]
+        if b % 3 == 0:
+            scope, target = ("allocation", allocation_id) if n % 2 else ("grant", pick(self.grants, a)[1])
+            self.handle(At(ctx.who, day), StopPayments(programme=slug, scope=scope, target_id=target, reason="audit",
+                                                       decision=DECISION))  # fmt: skip
+            with contextlib.suppress(LedgerError):
+                self.handle(At(ctx.who, day), DisburseFunds(programme=slug, allocation_id=allocation_id, amount=n))
+            self.handle(At(ctx.who, later), LiftPaymentStop(programme=slug, scope=scope, target_id=target,
+                                                            decision=DECISION))  # fmt: skip
+        elif b % 3 == 1:
+            claimed = self.handle(At(ctx.who, day), ClaimRepayment(programme=slug, allocation_id=allocation_id,
+                                                                   amount=1_001 * n, reason="ineligible",
+                                                                   decision=DECISION))  # fmt: skip
+            self.entries.append((slug, claimed.ids["entry_id"]))
+            repaid = self.handle(At(ctx.who, later), ReceiveRepayment(programme=slug, allocation_id=allocation_id,
+                                                                      amount=1_001 * n - a))  # fmt: skip
+            self.entries.append((slug, repaid.ids["entry_id"]))
+        else:
+            slug, grant_id = pick(self.grants, a)
+            back = ReturnUnusedFunds(programme=slug, grant_id=grant_id, amount=2_003 * n, decision=DECISION)
+            returned = self.handle(At(ctx.who, later), back)
+            self.entries.append((slug, returned.ids["entry_id"]))
 
     def _tighten_cap(self, ctx: At, a: int, b: int, n: int) -> None:
         """The companies cap revised to a small number, dated back (refused below the companies counted on a day),
@@ -814,6 +846,9 @@ def test_the_driver_records_what_the_ledger_accepted_and_reaches_the_extra_opera
         ("pay_by_two", 1, 1, 1),  # cancelled
         ("pay_by_two", 1, 2, 1),  # left pending
         ("pay_by_two", 1, 3, 1),  # expired
+        ("sanction", 1, 0, 1),  # a stop on the grant, a payment refused while stopped, the stop lifted
+        ("sanction", 1, 1, 1),  # a claim and a repayment (from the payment by two people)
+        ("sanction", 1, 2, 1),  # unused funds returned
     ]
     app = create_app(Settings(database_url=sqlite_url, run_projector=False))
     try:
@@ -830,7 +865,8 @@ def test_the_driver_records_what_the_ledger_accepted_and_reaches_the_extra_opera
     assert [fact.seq for fact in driver.history] == list(range(1, len(driver.history) + 1))
     assert sum(1 for fact in driver.history if fact.name == "join_company") == 6  # the retry once, the re-join
     steps_of_payments = {"confirm_payment", "cancel_payment", "expire_payment", "approve_payment", "request_payment"}
-    assert steps_of_payments <= {fact.name for fact in driver.history}
+    sanctions = {"stop_payments", "lift_payment_stop", "claim_repayment", "receive_repayment", "return_unused_funds"}
+    assert steps_of_payments | sanctions <= {fact.name for fact in driver.history}
 
 
 # --- the disagreements found, one small history each ----------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Funds: grants, budget lines, allocations by decision, reallocations, disbursements, expenditure, reversals, and
-payments by two people (the payment control, requests, approvals, confirmations, cancellations, expiries)."""
+payments by two people (the payment control, requests, approvals, confirmations, cancellations, expiries), and
+sanctions (payment stops and their lifts, repayment claims, repayments, unused funds returned)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,20 @@ from ledger.commands import (
     ApprovePayment,
     AwardGrant,
     CancelPayment,
+    ClaimRepayment,
     ConfirmPayment,
     DisburseFunds,
     ExpirePayment,
+    LiftPaymentStop,
     ReallocateFunds,
+    ReceiveRepayment,
     ReportExpenditure,
     RequestPayment,
+    ReturnUnusedFunds,
     ReverseEntry,
     SetBudgetLine,
     SetPaymentControl,
+    StopPayments,
 )
 
 router = APIRouter(prefix="/api/programmes/{slug}", tags=["funds"])
@@ -162,3 +168,48 @@ def expire_payment(
     """Record that a pending payment ran out after its last day."""
     may_write(principal, slug)
     return answer(services.ledger.handle(ctx, body.command(programme=slug, payment_id=payment_id)))
+
+
+@router.post("/payment-stops", **COMMAND)
+def stop_payments(
+    slug: str, body: BodyOf[StopPayments], ctx: CtxDep, services: ServicesDep, principal: PrincipalDep
+) -> JSONResponse:
+    """Stop payments from a grant or an allocation by a funder's decision."""
+    may_write(principal, slug)
+    return answer(services.ledger.handle(ctx, body.command(programme=slug)))
+
+
+@router.post("/payment-stops/lifting", **COMMAND)
+def lift_payment_stop(
+    slug: str, body: BodyOf[LiftPaymentStop], ctx: CtxDep, services: ServicesDep, principal: PrincipalDep
+) -> JSONResponse:
+    """Lift the payment stop on a grant or an allocation, by a decision."""
+    may_write(principal, slug)
+    return answer(services.ledger.handle(ctx, body.command(programme=slug)))
+
+
+@router.post("/repayment-claims", **COMMAND)
+def claim_repayment(
+    slug: str, body: BodyOf[ClaimRepayment], ctx: CtxDep, services: ServicesDep, principal: PrincipalDep
+) -> JSONResponse:
+    """Claim back money paid on an allocation, by a decision."""
+    may_write(principal, slug)
+    return answer(services.ledger.handle(ctx, body.command(programme=slug)))
+
+
+@router.post("/repayments", **COMMAND)
+def receive_repayment(
+    slug: str, body: BodyOf[ReceiveRepayment], ctx: CtxDep, services: ServicesDep, principal: PrincipalDep
+) -> JSONResponse:
+    """Record money owed back as repaid."""
+    may_write(principal, slug)
+    return answer(services.ledger.handle(ctx, body.command(programme=slug)))
+
+
+@router.post("/returns", **COMMAND)
+def return_unused_funds(
+    slug: str, body: BodyOf[ReturnUnusedFunds], ctx: CtxDep, services: ServicesDep, principal: PrincipalDep
+) -> JSONResponse:
+    """Return unallocated money of a grant to its funder, by a decision."""
+    may_write(principal, slug)
+    return answer(services.ledger.handle(ctx, body.command(programme=slug)))

@@ -20,6 +20,7 @@ from ledger.values import (
     Id,
     RecipientKind,
     ShortText,
+    StopScope,
     Text,
 )
 
@@ -236,3 +237,81 @@ class ExpirePayment(PaymentCommand):
     def handle(self, work: UnitOfWork) -> dict[str, str]:
         self.funds(work).expire_payment(self.payment_id, work.actor, self.effective_on)
         return {}
+
+
+# --- sanctions: payment stops, repayment claims, repayments, unused funds returned -----------------------------
+
+
+class StopPayments(FundsCommand):
+    """A funder's decision stops payments from a grant (every allocation made from it) or from one allocation:
+    no payment passes while stopped."""
+
+    command: ClassVar[str] = "stop_payments"
+    scope: StopScope = Field(examples=["allocation"])
+    target_id: Id = Field(description="The grant's or the allocation's id")
+    reason: Text
+    decision: Decision
+
+    def handle(self, work: UnitOfWork) -> dict[str, str]:
+        stop_id = str(uuid.uuid4())
+        self.funds(work).stop_payments(stop_id, self.scope.value, self.target_id, self.reason,
+                                       self.decision.as_dict(), work.actor, self.effective_on)  # fmt: skip
+        return {"stop_id": stop_id}
+
+
+class LiftPaymentStop(FundsCommand):
+    """Lift the payment stop on a grant or an allocation, by a decision."""
+
+    command: ClassVar[str] = "lift_payment_stop"
+    scope: StopScope = Field(examples=["allocation"])
+    target_id: Id = Field(description="The grant's or the allocation's id")
+    decision: Decision
+
+    def handle(self, work: UnitOfWork) -> dict[str, str]:
+        self.funds(work).lift_payment_stop(self.scope.value, self.target_id, self.decision.as_dict(), work.actor,
+                                           self.effective_on)  # fmt: skip
+        return {}
+
+
+class ClaimRepayment(FundsCommand):
+    """By a decision, claim back from the recipient money paid on an allocation and not spent: it is owed."""
+
+    command: ClassVar[str] = "claim_repayment"
+    allocation_id: Id
+    amount: Amount = Field(description=MINOR)
+    reason: Text
+    decision: Decision
+
+    def handle(self, work: UnitOfWork) -> dict[str, str]:
+        entry_id = str(uuid.uuid4())
+        self.funds(work).claim_repayment(entry_id, self.allocation_id, self.amount, self.reason,
+                                         self.decision.as_dict(), work.actor, self.effective_on)  # fmt: skip
+        return {"entry_id": entry_id}
+
+
+class ReceiveRepayment(FundsCommand):
+    """Record money owed back as repaid (never more than is owed on the allocation)."""
+
+    command: ClassVar[str] = "receive_repayment"
+    allocation_id: Id
+    amount: Amount = Field(description=MINOR)
+
+    def handle(self, work: UnitOfWork) -> dict[str, str]:
+        entry_id = str(uuid.uuid4())
+        self.funds(work).receive_repayment(entry_id, self.allocation_id, self.amount, work.actor, self.effective_on)
+        return {"entry_id": entry_id}
+
+
+class ReturnUnusedFunds(FundsCommand):
+    """By a decision, return unallocated money of a grant to its funder (at the end of the programme)."""
+
+    command: ClassVar[str] = "return_unused_funds"
+    grant_id: Id
+    amount: Amount = Field(description=MINOR)
+    decision: Decision
+
+    def handle(self, work: UnitOfWork) -> dict[str, str]:
+        entry_id = str(uuid.uuid4())
+        self.funds(work).return_unused_funds(entry_id, self.grant_id, self.amount, self.decision.as_dict(),
+                                             work.actor, self.effective_on)  # fmt: skip
+        return {"entry_id": entry_id}

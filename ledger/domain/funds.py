@@ -5,6 +5,11 @@ Every money event moves an amount between two accounts (`postings`):
   grant:<grant_id>     -> allocation:<id>           funds are allocated to a recipient by a decision
   allocation:<a>       -> allocation:<b>            funds are reallocated
   allocation:<id>      -> disbursed:<id>            an advance or payment is made (in one step, or confirmed)
+  disbursed:<id>       -> repayment_due:<id>        a repayment is claimed from the recipient by a decision
+  repayment_due:<id>   -> repaid:<grant_id>         the recipient repays (to the grant's funder)
+  grant:<grant_id>     -> funder:<name>             unallocated funds are returned to the funder by a decision
+A funder's decision may stop payments from a grant or an allocation: while stopped (on the effective day), no
+payment passes.
 A payment by two people is a two-phase transfer: its request reserves the amount on the allocation (the
 reservation counts against what the allocation has available, on every day from the request until the payment is
 confirmed, cancelled or expires), one person approves it and another confirms it as paid, which posts it.
@@ -29,6 +34,8 @@ from ledger.domain.accounts import (
     funder_account,
     grant_account,
     is_external,
+    repaid_account,
+    repayment_due_account,
 )
 from ledger.domain.base import LedgerAggregate, stable_id
 from ledger.errors import NotFound, RuleViolated
@@ -58,6 +65,11 @@ class Funds(LedgerAggregate):
     PaymentConfirmed = ev.PaymentConfirmed
     PaymentCancelled = ev.PaymentCancelled
     PaymentExpired = ev.PaymentExpired
+    PaymentsStopped = ev.PaymentsStopped
+    PaymentStopLifted = ev.PaymentStopLifted
+    RepaymentClaimed = ev.RepaymentClaimed
+    RepaymentReceived = ev.RepaymentReceived
+    UnusedFundsReturned = ev.UnusedFundsReturned
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -75,10 +87,12 @@ class Funds(LedgerAggregate):
 
     @staticmethod
     def upcast_v2_v3(state: dict[str, Any]) -> None:
-        """A snapshot taken before payments by two people: none was requested, none is reserved."""
+        """A snapshot taken before payments by two people and payment stops: none was requested, none is reserved,
+        none is stopped."""
         state["payments"] = {}
         state["reserved"] = {}
         state["single_step_below"] = None
+        state["stops"] = {}
 
     @staticmethod
     def create_id(programme_id: Any) -> Any:
@@ -102,6 +116,9 @@ class Funds(LedgerAggregate):
         self.payments: dict[str, dict[str, Any]] = {}
         self.reserved: dict[str, dated.Changes] = {}
         self.single_step_below: int | None = None
+        # payment stops by target account (grant:<id>, allocation:<id>): {"days": ISO day -> 1 stopped / 0 lifted,
+        # "stop_id": the stop in force at the latest day, else None, "last_on": the latest day}
+        self.stops: dict[str, dict[str, Any]] = {}
 
     # --- derived -------------------------------------------------------------------------------------------
 
@@ -379,6 +396,7 @@ class Funds(LedgerAggregate):
     ) -> None:
         self._require_new_entry(entry_id, amount)
         self._require_allocation(allocation_id)
+        self._require_not_stopped(allocation_id, dated.effective(effective_on))
         if not self.one_step_suffices(amount):
             raise RuleViolated(
                 "two_person_payment_required",
@@ -547,8 +565,9 @@ class Funds(LedgerAggregate):
         if payment["state"] != "pending":
             raise RuleViolated("payment_not_pending", f"payment {payment_id} is already {payment['state']}")
         dated.require_not_before(day, payment["on"], "effective_before_request", f"the request of payment {payment_id}")
-        dated.require_not_before(day, payment.get("approved_on"), "effective_before_approval",
-                                 f"the approval of payment {payment_id}")  # fmt: skip
+        dated.require_not_before(
+            day, payment.get("approved_on"), "effective_before_approval", f"the approval of payment {payment_id}"
+        )
         return payment
 
     def request_payment(
@@ -573,8 +592,9 @@ class Funds(LedgerAggregate):
             )
         day = dated.effective(effective_on)
         if expires_on is not None and expires_on < day:
-            raise RuleViolated("expires_before_request", f"expires_on {expires_on} is before the request ({day})",
-                               on=day)  # fmt: skip
+            raise RuleViolated(
+                "expires_before_request", f"expires_on {expires_on} is before the request ({day})", on=day
+            )
         self._require_funds(
             allocation_account(allocation_id),
             amount,
@@ -643,6 +663,7 @@ class Funds(LedgerAggregate):
         day = dated.effective(effective_on)
         payment = self._pending(payment_id, day)
         self._require_unexpired(payment_id, payment, day)
+        self._require_not_stopped(payment["allocation_id"], day)
         approver = payment["approved_by"]
         if approver is None and not self.one_step_suffices(payment["amount"]):
             raise RuleViolated("payment_not_approved", f"payment {payment_id} must be approved before it is paid")
@@ -665,8 +686,9 @@ class Funds(LedgerAggregate):
     def _release(self, payment_id: str, state: str) -> dict[str, Any]:
         payment = self.payments[payment_id]
         payment["state"] = state
-        dated.add(self.reserved.setdefault(allocation_account(payment["allocation_id"]), {}), self.fact_on,
-                  -payment["amount"])  # fmt: skip
+        dated.add(
+            self.reserved.setdefault(allocation_account(payment["allocation_id"]), {}), self.fact_on, -payment["amount"]
+        )
         return payment
 
     @event(ev.PaymentConfirmed)
@@ -712,3 +734,238 @@ class Funds(LedgerAggregate):
     @event(ev.PaymentExpired)
     def _payment_expired(self, payment_id: str, actor: str, effective_on: date | None) -> None:
         self._release(payment_id, "expired")
+
+    # --- sanctions: payment stops, repayment claims, repayments, unused funds returned -------------------------
+
+    def _target(self, scope: str, target_id: str) -> str:
+        if scope == "grant":
+            if target_id not in self.grants:
+                raise NotFound("grant", target_id, field="target_id")
+            return grant_account(target_id)
+        self._require_allocation(target_id, "target_id")
+        return allocation_account(target_id)
+
+    def stopped_on(self, account: str, day: date) -> bool:
+        stop = self.stops.get(account)
+        return stop is not None and dated.setting_on(stop["days"], day) == 1
+
+    def _require_not_stopped(self, allocation_id: str, day: date) -> None:
+        """No payment passes on a day its allocation or its allocation's grant is stopped."""
+        grant_id = self.allocations[allocation_id]["grant_id"]
+        for account in (allocation_account(allocation_id), grant_account(grant_id)):
+            if self.stopped_on(account, day):
+                raise RuleViolated("payments_stopped", f"payments from {account} are stopped on {day}", on=day)
+
+    def _require_in_order(self, account: str, day: date) -> None:
+        """A target's stops and lifts take effect in the order they are recorded."""
+        stop = self.stops.get(account)
+        if stop is not None:
+            dated.require_not_before(
+                day, stop["last_on"], "effective_before_previous", f"the last stop or lift of {account}"
+            )
+
+    def stop_payments(
+        self,
+        stop_id: str,
+        scope: str,
+        target_id: str,
+        reason: str,
+        decision: dict[str, str],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        """Refused while already stopped, and on a day before a payment the target already made (a payment made
+        while stopped would be shown on that day). A payment recorded before the stop on the stop's own day stands:
+        it was made before the decision."""
+        account = self._target(scope, target_id)
+        day = dated.effective(effective_on)
+        self._require_in_order(account, day)
+        if self.stopped_on(account, day):
+            raise RuleViolated("payments_already_stopped", f"payments from {account} are stopped already", on=day)
+        covered = (
+            {target_id}
+            if scope == "allocation"
+            else {a for a, info in self.allocations.items() if info["grant_id"] == target_id}
+        )
+        paid_on = [
+            entry["on"]
+            for entry in self.entries.values()
+            if entry["kind"] == "disbursement"
+            and not entry["reversed"]
+            and entry["postings"][0][0].split(":", 1)[1] in covered
+            and entry.get("on") is not None
+            and entry["on"] > day.isoformat()
+        ]
+        if paid_on:
+            last = date.fromisoformat(max(paid_on))
+            raise RuleViolated("payment_after_stop", f"{account} made a payment on {last}, after {day}", on=last)
+        self._payments_stopped(
+            stop_id=stop_id,
+            scope=scope,
+            target_id=target_id,
+            reason=reason,
+            decision=decision,
+            actor=actor,
+            effective_on=effective_on,
+        )
+
+    @event(ev.PaymentsStopped)
+    def _payments_stopped(
+        self,
+        stop_id: str,
+        scope: str,
+        target_id: str,
+        reason: str,
+        decision: dict[str, str],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        account = grant_account(target_id) if scope == "grant" else allocation_account(target_id)
+        stop = self.stops.setdefault(account, {"days": {}, "stop_id": None, "last_on": None})
+        stop["days"][self.fact_on.isoformat()] = 1
+        stop["stop_id"], stop["last_on"] = stop_id, self.fact_on.isoformat()
+
+    def lift_payment_stop(
+        self, scope: str, target_id: str, decision: dict[str, str], actor: str, effective_on: date | None
+    ) -> None:
+        account = self._target(scope, target_id)
+        day = dated.effective(effective_on)
+        self._require_in_order(account, day)
+        if not self.stopped_on(account, day):
+            raise RuleViolated("payments_not_stopped", f"payments from {account} are not stopped on {day}", on=day)
+        self._payment_stop_lifted(
+            stop_id=self.stops[account]["stop_id"],
+            scope=scope,
+            target_id=target_id,
+            decision=decision,
+            actor=actor,
+            effective_on=effective_on,
+        )
+
+    @event(ev.PaymentStopLifted)
+    def _payment_stop_lifted(
+        self, stop_id: str, scope: str, target_id: str, decision: dict[str, str], actor: str, effective_on: date | None
+    ) -> None:
+        account = grant_account(target_id) if scope == "grant" else allocation_account(target_id)
+        stop = self.stops[account]
+        stop["days"][self.fact_on.isoformat()] = 0
+        stop["stop_id"], stop["last_on"] = None, self.fact_on.isoformat()
+
+    def claim_repayment(
+        self,
+        entry_id: str,
+        allocation_id: str,
+        amount: int,
+        reason: str,
+        decision: dict[str, str],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        """Claims back money paid on an allocation and not accounted for by expenditure."""
+        self._require_new_entry(entry_id, amount)
+        self._require_allocation(allocation_id)
+        day = dated.effective(effective_on)
+        self._require_funds(
+            disbursed_account(allocation_id),
+            amount,
+            "repayment_exceeds_disbursed",
+            f"claiming back from what allocation {allocation_id} was paid",
+            day,
+        )
+        self._require_unspent(
+            allocation_id,
+            amount,
+            "repayment_below_expenditure",
+            f"allocation {allocation_id} would hold less than its reported expenditure",
+            day,
+        )
+        self._repayment_claimed(
+            entry_id=entry_id,
+            allocation_id=allocation_id,
+            amount=amount,
+            reason=reason,
+            decision=decision,
+            actor=actor,
+            effective_on=effective_on,
+        )
+
+    @event(ev.RepaymentClaimed)
+    def _repayment_claimed(
+        self,
+        entry_id: str,
+        allocation_id: str,
+        amount: int,
+        reason: str,
+        decision: dict[str, str],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self._post(
+            entry_id,
+            "repayment_claim",
+            [(disbursed_account(allocation_id), repayment_due_account(allocation_id), amount)],
+        )
+
+    def receive_repayment(
+        self, entry_id: str, allocation_id: str, amount: int, actor: str, effective_on: date | None
+    ) -> None:
+        self._require_new_entry(entry_id, amount)
+        self._require_allocation(allocation_id)
+        self._require_funds(
+            repayment_due_account(allocation_id),
+            amount,
+            "repayment_exceeds_claim",
+            f"owed back on allocation {allocation_id}",
+            dated.effective(effective_on),
+        )
+        self._repayment_received(
+            entry_id=entry_id,
+            allocation_id=allocation_id,
+            grant_id=self.allocations[allocation_id]["grant_id"],
+            amount=amount,
+            actor=actor,
+            effective_on=effective_on,
+        )
+
+    @event(ev.RepaymentReceived)
+    def _repayment_received(
+        self, entry_id: str, allocation_id: str, grant_id: str, amount: int, actor: str, effective_on: date | None
+    ) -> None:
+        self._post(entry_id, "repayment", [(repayment_due_account(allocation_id), repaid_account(grant_id), amount)])
+
+    def return_unused_funds(
+        self, entry_id: str, grant_id: str, amount: int, decision: dict[str, str], actor: str, effective_on: date | None
+    ) -> None:
+        """Returns unallocated money of a grant to its funder (never more than the grant holds on any later day)."""
+        self._require_new_entry(entry_id, amount)
+        if grant_id not in self.grants:
+            raise NotFound("grant", grant_id, field="grant_id")
+        self._require_funds(
+            grant_account(grant_id),
+            amount,
+            "insufficient_grant_balance",
+            f"grant {grant_id}",
+            dated.effective(effective_on),
+        )
+        self._unused_funds_returned(
+            entry_id=entry_id,
+            grant_id=grant_id,
+            funder=self.grants[grant_id]["funder"],
+            amount=amount,
+            decision=decision,
+            actor=actor,
+            effective_on=effective_on,
+        )
+
+    @event(ev.UnusedFundsReturned)
+    def _unused_funds_returned(
+        self,
+        entry_id: str,
+        grant_id: str,
+        funder: str,
+        amount: int,
+        decision: dict[str, str],
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        self._post(entry_id, "return", [(grant_account(grant_id), funder_account(funder), amount)])

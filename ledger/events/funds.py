@@ -132,3 +132,59 @@ class PaymentCancelled(LedgerEvent):
 class PaymentExpired(LedgerEvent):
     TOPIC = "ledger:PaymentExpired"
     payment_id: str
+
+
+# --- sanctions: payment stops, repayment claims, repayments, unused funds returned -------------------------------
+
+
+class PaymentsStopped(LedgerEvent):
+    """A funder's decision stops every payment from a grant (its allocations) or from one allocation."""
+
+    TOPIC = "ledger:PaymentsStopped"
+    stop_id: str
+    scope: str  # grant or allocation
+    target_id: str
+    reason: str
+    decision: dict[str, str]
+
+
+class PaymentStopLifted(LedgerEvent):
+    TOPIC = "ledger:PaymentStopLifted"
+    stop_id: str
+    scope: str
+    target_id: str
+    decision: dict[str, str]
+
+
+class RepaymentClaimed(LedgerEvent):
+    """By a decision, the recipient of an allocation owes back money it was paid: from `disbursed:<allocation>`
+    to `repayment_due:<allocation>`."""
+
+    TOPIC = "ledger:RepaymentClaimed"
+    entry_id: str
+    allocation_id: str
+    amount: int
+    reason: str
+    decision: dict[str, str]
+
+
+class RepaymentReceived(LedgerEvent):
+    """Money owed back is repaid: from `repayment_due:<allocation>` to `repaid:<grant>`."""
+
+    TOPIC = "ledger:RepaymentReceived"
+    entry_id: str
+    allocation_id: str
+    grant_id: str
+    amount: int
+
+
+class UnusedFundsReturned(LedgerEvent):
+    """Unallocated money of a grant goes back to its funder by a decision: from `grant:<id>` to
+    `funder:<name>`."""
+
+    TOPIC = "ledger:UnusedFundsReturned"
+    entry_id: str
+    grant_id: str
+    funder: str
+    amount: int
+    decision: dict[str, str]

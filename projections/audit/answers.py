@@ -27,6 +27,11 @@ class EntryKind(StrEnum):
     PAYMENT_APPROVAL = "payment_approval"
     PAYMENT_CANCELLATION = "payment_cancellation"
     PAYMENT_EXPIRY = "payment_expiry"
+    PAYMENT_STOP = "payment_stop"
+    PAYMENT_STOP_LIFT = "payment_stop_lift"
+    REPAYMENT_CLAIM = "repayment_claim"
+    REPAYMENT = "repayment"
+    RETURN = "return"
 
 
 class PaymentState(StrEnum):
@@ -50,6 +55,11 @@ MoneyEvent = Literal[
     "PaymentConfirmed",
     "PaymentCancelled",
     "PaymentExpired",
+    "PaymentsStopped",
+    "PaymentStopLifted",
+    "RepaymentClaimed",
+    "RepaymentReceived",
+    "UnusedFundsReturned",
 ]
 
 
@@ -64,6 +74,8 @@ class Funds(Answer):
     spent: int
     remaining: int
     pending: int
+    repayment_due: int
+    repaid: int
 
 
 class AuditEntry(Answer):
@@ -122,6 +134,24 @@ class Payment(Answer):
     reason: str | None
 
 
+class PaymentStop(Answer):
+    """A funder's decision stopping payments from a grant or an allocation, and its lift (null while in force)."""
+
+    stop_id: str
+    position: int
+    scope: str
+    target_id: str
+    reason: str
+    stopped_by: str
+    stopped_on: date
+    decision_reference: str
+    decision_body: str
+    lifted_by: str | None
+    lifted_on: date | None
+    lift_decision_reference: str | None
+    lift_decision_body: str | None
+
+
 class Account(Answer):
     programme_id: str
     account: str  # kind:id, e.g. grant:<id>, allocation:<id>, funder:<name>, disbursed:<allocation id>
@@ -160,3 +190,4 @@ class FundingAudit(Answer):
     budget_lines: dict[str, int]
     reconciliation: Reconciliation
     payments: list[Payment]
+    payment_stops: list[PaymentStop]

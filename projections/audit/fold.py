@@ -20,6 +20,11 @@ from ledger.events import (
     PaymentControlSet,
     PaymentExpired,
     PaymentRequested,
+    PaymentsStopped,
+    PaymentStopLifted,
+    RepaymentClaimed,
+    RepaymentReceived,
+    UnusedFundsReturned,
 )
 from projections.audit.answers import EntryKind, PaymentState
 from projections.folding import At, Fold, ReadModel, bump, change, put_new
@@ -34,6 +39,7 @@ ALLOCATIONS = "audit_allocations"
 GRANTS = "audit_grants"
 BUDGET_LINES = "audit_budget_lines"
 PAYMENTS = "audit_payments"
+STOPS = "audit_payment_stops"
 
 fold = Fold(OWNERS)
 
@@ -247,8 +253,14 @@ def entry_reversed(e: EntryReversed, at: At, rows: Rows) -> None:
 @fold.on(PaymentControlSet)
 def payment_control_set(e: PaymentControlSet, at: At, rows: Rows) -> None:
     """The amount from which a payment needs two people: a rule set by a decision, not a movement."""
-    _entry(rows, at, f"payment-control-{at.position}", EntryKind.PAYMENT_CONTROL, decision=e.decision,
-           amount=e.single_step_below)  # fmt: skip
+    _entry(
+        rows,
+        at,
+        f"payment-control-{at.position}",
+        EntryKind.PAYMENT_CONTROL,
+        decision=e.decision,
+        amount=e.single_step_below,
+    )
 
 
 @fold.on(PaymentRequested)
@@ -274,21 +286,44 @@ def payment_requested(e: PaymentRequested, at: At, rows: Rows) -> None:
         expires_on=e.expires_on,
         **about,
     )
-    _entry(rows, at, f"payment-request-{at.position}", EntryKind.PAYMENT_REQUEST, decision=e.decision,
-           amount=e.amount, payment_id=e.payment_id, **about)  # fmt: skip
+    _entry(
+        rows,
+        at,
+        f"payment-request-{at.position}",
+        EntryKind.PAYMENT_REQUEST,
+        decision=e.decision,
+        amount=e.amount,
+        payment_id=e.payment_id,
+        **about,
+    )
 
 
 def _payment_step(rows: Rows, at: At, payment_id: str, kind: EntryKind, reason: str | None = None) -> None:
     """An approval, cancellation or expiry: an entry naming the payment, with its amount and allocation."""
     payment = rows.get(PAYMENTS, (at.programme_id, payment_id)) or {}
     about = {k: payment.get(k) for k in ("allocation_id", "grant_id", "recipient", "category")}
-    _entry(rows, at, f"payment-{kind.value.removeprefix('payment_')}-{at.position}", kind, reason=reason,
-           amount=payment.get("amount", 0), payment_id=payment_id, **about)  # fmt: skip
+    _entry(
+        rows,
+        at,
+        f"payment-{kind.value.removeprefix('payment_')}-{at.position}",
+        kind,
+        reason=reason,
+        amount=payment.get("amount", 0),
+        payment_id=payment_id,
+        **about,
+    )
 
 
 def _payment_ended(rows: Rows, at: At, payment_id: str, state: PaymentState, **values: Any) -> None:
-    change(rows, PAYMENTS, (at.programme_id, payment_id), state=state.value, ended_by=at.actor,
-           ended_on=at.effective_on, **values)  # fmt: skip
+    change(
+        rows,
+        PAYMENTS,
+        (at.programme_id, payment_id),
+        state=state.value,
+        ended_by=at.actor,
+        ended_on=at.effective_on,
+        **values,
+    )
 
 
 @fold.on(PaymentApproved)
@@ -330,4 +365,117 @@ def payment_expired(e: PaymentExpired, at: At, rows: Rows) -> None:
     _payment_step(rows, at, e.payment_id, EntryKind.PAYMENT_EXPIRY)
 
 
-READ_MODEL = ReadModel("audit", (OWNERS, ENTRIES, ACCOUNTS, ALLOCATIONS, GRANTS, BUDGET_LINES, PAYMENTS), fold)
+# --- sanctions: stops and lifts are entries with their decisions; claims, repayments and returns move money ---------
+
+
+def _target(scope: str, target_id: str) -> dict[str, str]:
+    return {"grant_id": target_id} if scope == "grant" else {"allocation_id": target_id}
+
+
+@fold.on(PaymentsStopped)
+def payments_stopped(e: PaymentsStopped, at: At, rows: Rows) -> None:
+    decision = {"decision_reference": e.decision.get("reference"), "decision_body": e.decision.get("body")}
+    put_new(
+        rows,
+        STOPS,
+        programme_id=at.programme_id,
+        stop_id=e.stop_id,
+        position=at.position,
+        scope=e.scope,
+        target_id=e.target_id,
+        reason=e.reason,
+        stopped_by=at.actor,
+        stopped_on=at.effective_on,
+        **decision,
+    )
+    _entry(
+        rows,
+        at,
+        f"payment-stop-{at.position}",
+        EntryKind.PAYMENT_STOP,
+        decision=e.decision,
+        reason=e.reason,
+        amount=0,
+        **_target(e.scope, e.target_id),
+    )
+
+
+@fold.on(PaymentStopLifted)
+def payment_stop_lifted(e: PaymentStopLifted, at: At, rows: Rows) -> None:
+    change(
+        rows,
+        STOPS,
+        (at.programme_id, e.stop_id),
+        lifted_by=at.actor,
+        lifted_on=at.effective_on,
+        lift_decision_reference=e.decision.get("reference"),
+        lift_decision_body=e.decision.get("body"),
+    )
+    _entry(
+        rows,
+        at,
+        f"payment-stop-lift-{at.position}",
+        EntryKind.PAYMENT_STOP_LIFT,
+        decision=e.decision,
+        amount=0,
+        **_target(e.scope, e.target_id),
+    )
+
+
+def _about(rows: Rows, at: At, allocation_id: str) -> dict[str, Any]:
+    allocation = _allocation(rows, at, allocation_id)
+    return {
+        "allocation_id": allocation_id,
+        "grant_id": allocation.get("grant_id"),
+        "recipient": allocation.get("recipient"),
+        "category": allocation.get("category"),
+    }
+
+
+@fold.on(RepaymentClaimed)
+def repayment_claimed(e: RepaymentClaimed, at: At, rows: Rows) -> None:
+    _movement(
+        rows,
+        at,
+        e.entry_id,
+        EntryKind.REPAYMENT_CLAIM,
+        f"disbursed:{e.allocation_id}",
+        f"repayment_due:{e.allocation_id}",
+        e.amount,
+        decision=e.decision,
+        reason=e.reason,
+        **_about(rows, at, e.allocation_id),
+    )
+
+
+@fold.on(RepaymentReceived)
+def repayment_received(e: RepaymentReceived, at: At, rows: Rows) -> None:
+    _movement(
+        rows,
+        at,
+        e.entry_id,
+        EntryKind.REPAYMENT,
+        f"repayment_due:{e.allocation_id}",
+        f"repaid:{e.grant_id}",
+        e.amount,
+        **_about(rows, at, e.allocation_id),
+    )
+
+
+@fold.on(UnusedFundsReturned)
+def unused_funds_returned(e: UnusedFundsReturned, at: At, rows: Rows) -> None:
+    _movement(
+        rows,
+        at,
+        e.entry_id,
+        EntryKind.RETURN,
+        f"grant:{e.grant_id}",
+        f"funder:{e.funder}",
+        e.amount,
+        decision=e.decision,
+        grant_id=e.grant_id,
+        funder=e.funder,
+    )
+
+
+READ_MODEL = ReadModel("audit", (OWNERS, ENTRIES, ACCOUNTS, ALLOCATIONS, GRANTS, BUDGET_LINES, PAYMENTS, STOPS), fold)

@@ -15,6 +15,7 @@ from projections.audit.answers import (
     Funds,
     Payment,
     PaymentState,
+    PaymentStop,
     ReconciledAccount,
     Reconciliation,
     Totals,
@@ -25,6 +26,7 @@ from projections.schema import (
     audit_budget_lines,
     audit_entries,
     audit_grants,
+    audit_payment_stops,
     audit_payments,
 )
 
@@ -35,7 +37,7 @@ def _kind(account: str) -> str:
 
 def funds(db: Connection, programme_id: str) -> Funds:
     """Granted, allocated, disbursed, spent and remaining (unallocated), from the account balances."""
-    totals = {"funder": 0, "grant": 0, "allocation": 0, "disbursed": 0}
+    totals = {"funder": 0, "grant": 0, "allocation": 0, "disbursed": 0, "repayment_due": 0, "repaid": 0}
     for row in db.execute(select(audit_accounts).where(audit_accounts.c.programme_id == programme_id)):
         kind = _kind(row.account)
         if kind in totals:
@@ -60,6 +62,8 @@ def funds(db: Connection, programme_id: str) -> Funds:
         spent=spent,
         remaining=totals["grant"],
         pending=pending,
+        repayment_due=totals["repayment_due"],
+        repaid=totals["repaid"],
     )
 
 
@@ -111,7 +115,21 @@ def funding_audit(db: Connection, programme_id: str, funder: str | None = None) 
         budget_lines=budget,
         reconciliation=reconciliation(db, programme_id),
         payments=payments,
+        payment_stops=payment_stops_of(db, programme_id, entries if funder is not None else None),
     )
+
+
+def payment_stops_of(db: Connection, programme_id: str, shown: list[AuditEntry] | None = None) -> list[PaymentStop]:
+    """The payment stops in the order they were recorded (for one funder, those on its grants and allocations)."""
+    query = select(audit_payment_stops).where(audit_payment_stops.c.programme_id == programme_id)
+    stops = [
+        PaymentStop.model_validate({k: v for k, v in r.items() if k != "programme_id"})
+        for r in db.execute(query.order_by(audit_payment_stops.c.position)).mappings()
+    ]
+    if shown is None:
+        return stops
+    targets = {e.grant_id for e in shown} | {e.allocation_id for e in shown}
+    return [s for s in stops if s.target_id in targets]
 
 
 def payments_of(db: Connection, programme_id: str) -> list[Payment]:

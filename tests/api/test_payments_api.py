@@ -73,3 +73,38 @@ def test_bad_payment_steps_are_named(client: TestClient, tokens: Tokens) -> None
         f"{BASE}/payment-control", headers=auth(c), json={"single_step_below": -1, "decision": DECISION}
     )
     assert (control.status_code, control.json()["field"]) == (422, "body.single_step_below")
+
+
+def test_payments_stopped_then_lifted_and_a_repayment_claimed_and_received(client: TestClient, tokens: Tokens) -> None:
+    c = tokens.coordinator
+    launched(client, tokens, cap=1)
+    ids = funded(client, tokens)
+    allocation = {"allocation_id": ids["allocation_id"]}
+    command(client, c, f"{BASE}/disbursements", {**allocation, "amount": 100_000})
+    stop = {"scope": "allocation", "target_id": ids["allocation_id"], "reason": "report overdue", "decision": DECISION}
+    command(client, c, f"{BASE}/payment-stops", stop)
+    before = events(client, tokens.analyst)
+    refused = client.post(f"{BASE}/disbursements", headers=auth(c), json={**allocation, "amount": 1})
+    assert (refused.status_code, refused.json()["rule"]) == (409, "payments_stopped")
+    assert events(client, tokens.analyst) == before
+    unknown = client.post(f"{BASE}/payment-stops", headers=auth(c), json={**stop, "target_id": str(uuid.uuid4())})
+    assert unknown.status_code == 404
+    bad_scope = client.post(f"{BASE}/payment-stops", headers=auth(c), json={**stop, "scope": "company"})
+    assert (bad_scope.status_code, bad_scope.json()["field"]) == (422, "body.scope")
+    lifting = {"scope": "allocation", "target_id": ids["allocation_id"], "decision": DECISION}
+    command(client, c, f"{BASE}/payment-stops/lifting", lifting)
+    command(client, c, f"{BASE}/disbursements", {**allocation, "amount": 1})
+    claim = {**allocation, "amount": 40_000, "reason": "ineligible costs", "decision": DECISION}
+    command(client, c, f"{BASE}/repayment-claims", claim)
+    too_much = client.post(f"{BASE}/repayments", headers=auth(c), json={**allocation, "amount": 40_001})
+    assert (too_much.status_code, too_much.json()["rule"]) == (409, "repayment_exceeds_claim")
+    repaid = command(client, c, f"{BASE}/repayments", {**allocation, "amount": 40_000})
+    audit = read(client, tokens.funder, f"{BASE}/audit", wait_for=repaid["position"])
+    assert [s["lifted_by"] for s in audit["payment_stops"]] == ["kari@fremtid"]
+    assert audit["reconciliation"]["balanced"] is True
+    status = read(client, c, BASE, wait_for=repaid["position"])
+    assert (status["funds"]["disbursed"], status["funds"]["repaid"], status["funds"]["repayment_due"]) == (
+        60_001,
+        40_000,
+        0,
+    )
