@@ -24,17 +24,22 @@ from ledger.commands import (
     ApprovePayment,
     AwardGrant,
     CancelPayment,
+    ClaimRepayment,
     ConfirmPayment,
     DisburseFunds,
     JoinCompany,
+    LiftPaymentStop,
     ReallocateFunds,
+    ReceiveRepayment,
     RegisterCompany,
     RegisterParticipant,
     ReportExpenditure,
     RequestPayment,
+    ReturnUnusedFunds,
     ReverseEntry,
     ReviseCap,
     SetPaymentControl,
+    StopPayments,
     WithdrawCompany,
 )
 from ledger.domain import dated
@@ -87,6 +92,11 @@ class Model:
     entries: dict[str, Entry] = field(default_factory=dict)
     payments: dict[str, Payment] = field(default_factory=dict)
     single_step_below: int | None = None
+    grant_of: dict[str, str] = field(default_factory=dict)  # allocation id -> its grant's id
+    stopped: set[str] = field(default_factory=set)  # accounts (grant:<id>, allocation:<id>) whose payments stop
+
+    def stops(self, allocation_id: str) -> bool:
+        return bool({f"allocation:{allocation_id}", f"grant:{self.grant_of[allocation_id]}"} & self.stopped)
 
     def bal(self, account: str) -> int:
         return self.balances.get(account, 0)
@@ -275,6 +285,7 @@ class LedgerMachine(RuleBasedStateMachine):
             allocation_id = result.ids["allocation_id"]
             self.model.allocations.append(allocation_id)
             self.model.spent[allocation_id] = 0
+            self.model.grant_of[allocation_id] = grant_id
             self.model.post(
                 result.ids["entry_id"],
                 Entry("allocation", [(f"grant:{grant_id}", f"allocation:{allocation_id}", amount)]),
@@ -319,6 +330,8 @@ class LedgerMachine(RuleBasedStateMachine):
         expected: str | type[LedgerError] | None = None
         if allocation_id not in self.model.spent:
             expected = NotFound
+        elif self.model.stops(allocation_id):
+            expected = "payments_stopped"
         elif not self.model.one_step(amount):
             expected = "two_person_payment_required"
         elif amount > self.model.available(f"allocation:{allocation_id}"):
@@ -430,7 +443,9 @@ class LedgerMachine(RuleBasedStateMachine):
     def confirm_payment(self, p: int, who: int) -> None:
         payment_id, payment, expected = self._payment(p)
         if expected is None and payment is not None:
-            if payment.approved_by is None and not self.model.one_step(payment.amount):
+            if self.model.stops(payment.allocation_id):
+                expected = "payments_stopped"
+            elif payment.approved_by is None and not self.model.one_step(payment.amount):
                 expected = "payment_not_approved"
             elif payment.approved_by == PEOPLE[who].actor:
                 expected = "same_person_approved_and_paid"
@@ -449,6 +464,88 @@ class LedgerMachine(RuleBasedStateMachine):
         command = CancelPayment(programme=self.slug, payment_id=payment_id, reason="invoice withdrawn")
         if self.attempt(expected, lambda: self.ledger.handle(CTX, command)) and payment is not None:
             payment.state = "cancelled"
+
+    # --- sanctions: stops and lifts, repayment claims and repayments, unused funds returned ----------------------
+
+    def _target(self, t: int, grant: bool) -> tuple[str, str, bool]:
+        """(scope, id, known) of a grant or an allocation."""
+        if grant:
+            grant_id = pick(self.model.grants, t)
+            return "grant", grant_id, grant_id in self.model.grants
+        allocation_id = pick(self.model.allocations, t)
+        return "allocation", allocation_id, allocation_id in self.model.spent
+
+    @rule(t=INDEX, grant=st.booleans())
+    def stop_payments(self, t: int, grant: bool) -> None:
+        scope, target_id, known = self._target(t, grant)
+        account = f"{scope}:{target_id}"
+        expected: str | type[LedgerError] | None = None
+        if not known:
+            expected = NotFound
+        elif account in self.model.stopped:
+            expected = "payments_already_stopped"
+        command = StopPayments(programme=self.slug, scope=scope, target_id=target_id, reason="audit", decision=DECISION)
+        if self.attempt(expected, lambda: self.ledger.handle(CTX, command)):
+            self.model.stopped.add(account)
+
+    @rule(t=INDEX, grant=st.booleans())
+    def lift_payment_stop(self, t: int, grant: bool) -> None:
+        scope, target_id, known = self._target(t, grant)
+        account = f"{scope}:{target_id}"
+        expected: str | type[LedgerError] | None = None
+        if not known:
+            expected = NotFound
+        elif account not in self.model.stopped:
+            expected = "payments_not_stopped"
+        command = LiftPaymentStop(programme=self.slug, scope=scope, target_id=target_id, decision=DECISION)
+        if self.attempt(expected, lambda: self.ledger.handle(CTX, command)):
+            self.model.stopped.discard(account)
+
+    @rule(a=INDEX, amount=st.integers(1, 300))
+    def claim_repayment(self, a: int, amount: int) -> None:
+        allocation_id = pick(self.model.allocations, a)
+        m = self.model
+        expected: str | type[LedgerError] | None = None
+        if allocation_id not in m.spent:
+            expected = NotFound
+        elif amount > m.bal(f"disbursed:{allocation_id}"):
+            expected = "repayment_exceeds_disbursed"
+        elif m.total(allocation_id) - amount < m.spent[allocation_id]:
+            expected = "repayment_below_expenditure"
+        command = ClaimRepayment(programme=self.slug, allocation_id=allocation_id, amount=amount, reason="ineligible",
+                                 decision=DECISION)  # fmt: skip
+        result = self.attempt(expected, lambda: self.ledger.handle(CTX, command))
+        if result:
+            due = f"repayment_due:{allocation_id}"
+            m.post(result.ids["entry_id"], Entry("repayment_claim", [(f"disbursed:{allocation_id}", due, amount)]))
+
+    @rule(a=INDEX, amount=st.integers(1, 300))
+    def receive_repayment(self, a: int, amount: int) -> None:
+        allocation_id = pick(self.model.allocations, a)
+        m = self.model
+        expected: str | type[LedgerError] | None = None
+        if allocation_id not in m.spent:
+            expected = NotFound
+        elif amount > m.bal(f"repayment_due:{allocation_id}"):
+            expected = "repayment_exceeds_claim"
+        command = ReceiveRepayment(programme=self.slug, allocation_id=allocation_id, amount=amount)
+        result = self.attempt(expected, lambda: self.ledger.handle(CTX, command))
+        if result:
+            due, repaid = f"repayment_due:{allocation_id}", f"repaid:{m.grant_of[allocation_id]}"
+            m.post(result.ids["entry_id"], Entry("repayment", [(due, repaid, amount)]))
+
+    @rule(g=INDEX, amount=st.integers(1, 1_000))
+    def return_unused_funds(self, g: int, amount: int) -> None:
+        grant_id = pick(self.model.grants, g)
+        expected: str | type[LedgerError] | None = None
+        if grant_id not in self.model.grants:
+            expected = NotFound
+        elif amount > self.model.bal(f"grant:{grant_id}"):
+            expected = "insufficient_grant_balance"
+        command = ReturnUnusedFunds(programme=self.slug, grant_id=grant_id, amount=amount, decision=DECISION)
+        result = self.attempt(expected, lambda: self.ledger.handle(CTX, command))
+        if result:
+            self.model.post(result.ids["entry_id"], Entry("return", [(f"grant:{grant_id}", FUNDER, amount)]))
 
     @rule()
     def reopen(self) -> None:
@@ -502,6 +599,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 (funds.reserved.get(f"allocation:{allocation_id}", {}), -1),
             )
             assert lowest.value >= 0, (allocation_id, lowest)
+        assert {a for a, stop in funds.stops.items() if stop["stop_id"] is not None} == self.model.stopped
         for info in funds.payments.values():
             if info["state"] == "paid":
                 assert info["approved_by"] != info["paid_by"]
