@@ -338,6 +338,23 @@ audit_payment_stops = _table(
     Column("lift_decision_body", Text),
     indexes=(("programme_id",),),
 )
+# co-financing contributions to a grant: cash, or participants' time in kind valued at the grant's rate
+audit_contributions = _table(
+    "audit_contributions",
+    _key("programme_id"),
+    _key("entry_id"),
+    Column("position", BigInteger, nullable=False),
+    Column("grant_id", String(80)),
+    Column("kind", String(20)),
+    Column("amount", BigInteger, nullable=False),
+    Column("participant_minutes", BigInteger),
+    Column("rate_per_hour", BigInteger),
+    Column("contributor", Text),
+    Column("period", String(40)),
+    Column("effective_on", Date),
+    Column("reversed", Boolean, nullable=False, default=False),
+    indexes=(("programme_id",),),
+)
 
 # --- evaluation (analysts) ----------------------------------------------------------------------------------
 weekly = _table(

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -630,6 +630,7 @@ def funds(moment: Moment) -> dict[str, int]:
         "pending": pending(moment),
         "repayment_due": total(kept.balances, "repayment_due"),
         "repaid": total(kept.balances, "repaid"),
+        "co_financing_shortfall": sum(grant["shortfall"] for grant in co_financing(moment, kept).values()),
         "granted": kept.granted,
         "allocated": outstanding + disbursed,
         "disbursed": disbursed,
@@ -637,6 +638,49 @@ def funds(moment: Moment) -> dict[str, int]:
         "spent": sum(kept.spent.values()),
         "remaining": total(kept.balances, "grant"),
     }
+
+
+def in_kind_rate(moment: Moment, contribution: Recorded) -> int:
+    """The grant's in-kind rate in force on a contribution's day: among the rates recorded before it and effective
+    by its day, the one effective last (on one day, the one recorded last)."""
+    rates = [
+        (f.effective_on, f.seq, int(f.command.rate_per_hour))
+        for f in moment.of_programme(moment.described)
+        if f.name == "set_in_kind_rate"
+        and f.command.grant_id == contribution.command.grant_id
+        and f.seq < contribution.seq
+        and f.effective_on <= contribution.effective_on
+    ]
+    return max(rates)[2]
+
+
+def co_financing(moment: Moment, kept: Books) -> dict[str, dict[str, int]]:
+    """docs/figures.md, CoFinancing: per grant, spent (the expenditure of its allocations), contributions in cash
+    and in kind (minutes x rate / 60, half to even) less reversed ones, required = the share of spent +
+    contributed, rounded up, and the shortfall."""
+    facts = moment.of_programme(moment.described)
+    share = {f.ids["grant_id"]: int(f.command.co_financing_share_bp) for f in facts if f.name == "award_grant"}
+    grant_of = {f.ids["allocation_id"]: f.command.grant_id for f in facts if f.name == "allocate_funds"}
+    reversed_ = {f.command.entry_id for f in moment.facts("reverse_entry")}
+    spent = dict.fromkeys(share, 0)
+    for allocation_id, amount in kept.spent.items():
+        spent[grant_of[allocation_id]] += amount
+    contributed = dict.fromkeys(share, 0)
+    for fact in moment.facts("record_cash_contribution", "record_in_kind_contribution"):
+        if fact.ids["entry_id"] in reversed_:
+            continue
+        if fact.name == "record_cash_contribution":
+            value = int(fact.command.amount)
+        else:
+            minutes = Decimal(int(fact.command.participant_minutes) * in_kind_rate(moment, fact))
+            value = int((minutes / 60).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+        contributed[fact.command.grant_id] += value
+    answer: dict[str, dict[str, int]] = {}
+    for grant_id, bp in share.items():
+        costs = spent[grant_id] + contributed[grant_id]
+        required = int((Decimal(bp * costs) / 10_000).to_integral_value(rounding=ROUND_CEILING))
+        answer[grant_id] = {"required": required, "shortfall": max(0, required - contributed[grant_id])}
+    return answer
 
 
 PAYMENT_ENDS = ("confirm_payment", "cancel_payment", "expire_payment")

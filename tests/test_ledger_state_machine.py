@@ -31,6 +31,8 @@ from ledger.commands import (
     LiftPaymentStop,
     ReallocateFunds,
     ReceiveRepayment,
+    RecordCashContribution,
+    RecordInKindContribution,
     RegisterCompany,
     RegisterParticipant,
     ReportExpenditure,
@@ -38,6 +40,7 @@ from ledger.commands import (
     ReturnUnusedFunds,
     ReverseEntry,
     ReviseCap,
+    SetInKindRate,
     SetPaymentControl,
     StopPayments,
     WithdrawCompany,
@@ -94,6 +97,7 @@ class Model:
     single_step_below: int | None = None
     grant_of: dict[str, str] = field(default_factory=dict)  # allocation id -> its grant's id
     stopped: set[str] = field(default_factory=set)  # accounts (grant:<id>, allocation:<id>) whose payments stop
+    rated: set[str] = field(default_factory=set)  # grants with an in-kind rate
 
     def stops(self, allocation_id: str) -> bool:
         return bool({f"allocation:{allocation_id}", f"grant:{self.grant_of[allocation_id]}"} & self.stopped)
@@ -546,6 +550,37 @@ class LedgerMachine(RuleBasedStateMachine):
         result = self.attempt(expected, lambda: self.ledger.handle(CTX, command))
         if result:
             self.model.post(result.ids["entry_id"], Entry("return", [(f"grant:{grant_id}", FUNDER, amount)]))
+
+    # --- co-financing: memo entries, reversible, moving no money ------------------------------------------------
+
+    @rule(g=INDEX, amount=st.integers(1, 1_000), in_kind=st.booleans())
+    def contribute(self, g: int, amount: int, in_kind: bool) -> None:
+        """Cash, or `amount` participant-minutes in kind at 60 per hour (worth `amount`) once a rate is set."""
+        grant_id = pick(self.model.grants, g)
+        m = self.model
+        expected: str | type[LedgerError] | None = None
+        if grant_id not in m.grants:
+            expected = NotFound
+        elif in_kind and grant_id not in m.rated:
+            expected = "no_in_kind_rate"
+        command: RecordCashContribution | RecordInKindContribution = (
+            RecordInKindContribution(programme=self.slug, grant_id=grant_id, participant_minutes=amount,
+                                     contributor="participants", period="2021")
+            if in_kind
+            else RecordCashContribution(programme=self.slug, grant_id=grant_id, amount=amount, contributor="county",
+                                        period="2021")
+        )  # fmt: skip
+        result = self.attempt(expected, lambda: self.ledger.handle(CTX, command))
+        if result:
+            m.post(result.ids["entry_id"], Entry("contribution", []))
+
+    @rule(g=INDEX)
+    def set_in_kind_rate(self, g: int) -> None:
+        grant_id = pick(self.model.grants, g)
+        expected = None if grant_id in self.model.grants else NotFound
+        command = SetInKindRate(programme=self.slug, grant_id=grant_id, rate_per_hour=60, decision=DECISION)
+        if self.attempt(expected, lambda: self.ledger.handle(CTX, command)):
+            self.model.rated.add(grant_id)
 
     @rule()
     def reopen(self) -> None:

@@ -13,8 +13,10 @@ from ledger.events import (
     EVENTS,
     CommandAccepted,
     CompanyJoined,
+    ContributionRecorded,
     ForumOpened,
     FundsOpened,
+    InKindRateSet,
     LedgerEvent,
     PaymentApproved,
     PaymentCancelled,
@@ -55,6 +57,8 @@ SINCE_STORE_V1: set[type[LedgerEvent]] = {
     RepaymentClaimed,
     RepaymentReceived,
     UnusedFundsReturned,
+    InKindRateSet,
+    ContributionRecorded,
 }
 """Events added after the earlier version wrote tests/fixtures/store-v1 (so it holds none of them)."""
 

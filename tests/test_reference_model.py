@@ -49,6 +49,8 @@ from ledger.commands import (
     PresentCompany,
     ReceiveRepayment,
     RecordAttendance,
+    RecordCashContribution,
+    RecordInKindContribution,
     RecordParticipantLeft,
     ReenterParticipant,
     RegisterParticipant,
@@ -59,6 +61,7 @@ from ledger.commands import (
     ReviseCap,
     ScheduleSession,
     SetCompanyGoals,
+    SetInKindRate,
     StopPayments,
     WithdrawCompany,
 )
@@ -395,6 +398,25 @@ class RecordingDriver(Driver):
             back = ReturnUnusedFunds(programme=slug, grant_id=grant_id, amount=2_003 * n, decision=DECISION)
             returned = self.handle(At(ctx.who, later), back)
             self.entries.append((slug, returned.ids["entry_id"]))
+
+    def _co_finance(self, ctx: At, a: int, b: int, n: int) -> None:
+        """Co-financing of a grant: an in-kind rate set on a day, participants' time contributed in kind (refused
+        before the first rate took effect), cash; one of them reversed on a later day."""
+        slug, grant_id = pick(self.grants, a)
+        rate = SetInKindRate(programme=slug, grant_id=grant_id, rate_per_hour=7_001 * n, decision=DECISION)
+        self.handle(At(ctx.who, DAYS[1 + b % 6]), rate)
+        kinds = RecordInKindContribution(programme=slug, grant_id=grant_id, participant_minutes=37 * n + b,
+                                         contributor="Participants' time", period=f"2021-H{1 + a % 2}")  # fmt: skip
+        entries = []
+        with contextlib.suppress(LedgerError):
+            entries.append(self.handle(At(ctx.who, DAYS[(a + n) % 8]), kinds).ids["entry_id"])
+        cash = RecordCashContribution(programme=slug, grant_id=grant_id, amount=3_001 * n, contributor="County",
+                                      period="2021-H2")  # fmt: skip
+        entries.append(self.handle(At(ctx.who, DAYS[8 + b % 8]), cash).ids["entry_id"])
+        self.entries += [(slug, entry) for entry in entries]
+        if b % 3 == 0:
+            back = ReverseEntry(programme=slug, entry_id=entries[0], reason="not documented", decision=DECISION)
+            self.handle(At(ctx.who, DAYS[16 + a % 8]), back)
 
     def _tighten_cap(self, ctx: At, a: int, b: int, n: int) -> None:
         """The companies cap revised to a small number, dated back (refused below the companies counted on a day),
@@ -849,6 +871,7 @@ def test_the_driver_records_what_the_ledger_accepted_and_reaches_the_extra_opera
         ("sanction", 1, 0, 1),  # a stop on the grant, a payment refused while stopped, the stop lifted
         ("sanction", 1, 1, 1),  # a claim and a repayment (from the payment by two people)
         ("sanction", 1, 2, 1),  # unused funds returned
+        ("co_finance", 0, 0, 1),  # a rate, time in kind, cash, one reversed
     ]
     app = create_app(Settings(database_url=sqlite_url, run_projector=False))
     try:
@@ -866,7 +889,8 @@ def test_the_driver_records_what_the_ledger_accepted_and_reaches_the_extra_opera
     assert sum(1 for fact in driver.history if fact.name == "join_company") == 6  # the retry once, the re-join
     steps_of_payments = {"confirm_payment", "cancel_payment", "expire_payment", "approve_payment", "request_payment"}
     sanctions = {"stop_payments", "lift_payment_stop", "claim_repayment", "receive_repayment", "return_unused_funds"}
-    assert steps_of_payments | sanctions <= {fact.name for fact in driver.history}
+    co_financing = {"set_in_kind_rate", "record_in_kind_contribution", "record_cash_contribution"}
+    assert steps_of_payments | sanctions | co_financing <= {fact.name for fact in driver.history}
 
 
 # --- the disagreements found, one small history each ----------------------------------------------------------------

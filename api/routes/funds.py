@@ -1,6 +1,7 @@
 """Funds: grants, budget lines, allocations by decision, reallocations, disbursements, expenditure, reversals, and
 payments by two people (the payment control, requests, approvals, confirmations, cancellations, expiries), and
-sanctions (payment stops and their lifts, repayment claims, repayments, unused funds returned)."""
+sanctions (payment stops and their lifts, repayment claims, repayments, unused funds returned), and co-financing
+(the in-kind rate, contributions in cash and in kind)."""
 
 from __future__ import annotations
 
@@ -21,11 +22,14 @@ from ledger.commands import (
     LiftPaymentStop,
     ReallocateFunds,
     ReceiveRepayment,
+    RecordCashContribution,
+    RecordInKindContribution,
     ReportExpenditure,
     RequestPayment,
     ReturnUnusedFunds,
     ReverseEntry,
     SetBudgetLine,
+    SetInKindRate,
     SetPaymentControl,
     StopPayments,
 )
@@ -211,5 +215,32 @@ def return_unused_funds(
     slug: str, body: BodyOf[ReturnUnusedFunds], ctx: CtxDep, services: ServicesDep, principal: PrincipalDep
 ) -> JSONResponse:
     """Return unallocated money of a grant to its funder, by a decision."""
+    may_write(principal, slug)
+    return answer(services.ledger.handle(ctx, body.command(programme=slug)))
+
+
+@router.post("/in-kind-rates", **COMMAND)
+def set_in_kind_rate(
+    slug: str, body: BodyOf[SetInKindRate], ctx: CtxDep, services: ServicesDep, principal: PrincipalDep
+) -> JSONResponse:
+    """Set the value of a participant-hour in kind for a grant's co-financing, by a decision."""
+    may_write(principal, slug)
+    return answer(services.ledger.handle(ctx, body.command(programme=slug)))
+
+
+@router.post("/contributions/cash", **COMMAND)
+def record_cash_contribution(
+    slug: str, body: BodyOf[RecordCashContribution], ctx: CtxDep, services: ServicesDep, principal: PrincipalDep
+) -> JSONResponse:
+    """Record a co-financing contribution in cash to a grant."""
+    may_write(principal, slug)
+    return answer(services.ledger.handle(ctx, body.command(programme=slug)))
+
+
+@router.post("/contributions/in-kind", **COMMAND)
+def record_in_kind_contribution(
+    slug: str, body: BodyOf[RecordInKindContribution], ctx: CtxDep, services: ServicesDep, principal: PrincipalDep
+) -> JSONResponse:
+    """Record participants' attended time as a co-financing contribution in kind."""
     may_write(principal, slug)
     return answer(services.ledger.handle(ctx, body.command(programme=slug)))

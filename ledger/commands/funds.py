@@ -18,6 +18,7 @@ from ledger.values import (
     Decision,
     DisbursementKind,
     Id,
+    ParticipantMinutes,
     RecipientKind,
     ShortText,
     StopScope,
@@ -314,4 +315,55 @@ class ReturnUnusedFunds(FundsCommand):
         entry_id = str(uuid.uuid4())
         self.funds(work).return_unused_funds(entry_id, self.grant_id, self.amount, self.decision.as_dict(),
                                              work.actor, self.effective_on)  # fmt: skip
+        return {"entry_id": entry_id}
+
+
+# --- co-financing ------------------------------------------------------------------------------------------------
+
+
+class SetInKindRate(FundsCommand):
+    """By a decision, the value of one participant-hour contributed in kind to a grant's co-financing, from the day
+    it takes effect (the Swedish ESF counts only participants' actual time)."""
+
+    command: ClassVar[str] = "set_in_kind_rate"
+    grant_id: Id
+    rate_per_hour: Amount = Field(examples=[35_000], description="Per participant-hour, " + MINOR)
+    decision: Decision
+
+    def handle(self, work: UnitOfWork) -> dict[str, str]:
+        self.funds(work).set_in_kind_rate(self.grant_id, self.rate_per_hour, self.decision.as_dict(), work.actor,
+                                          self.effective_on)  # fmt: skip
+        return {}
+
+
+class RecordCashContribution(FundsCommand):
+    """A co-financing contribution in cash to a grant, for a reporting period."""
+
+    command: ClassVar[str] = "record_cash_contribution"
+    grant_id: Id
+    amount: Amount = Field(description=MINOR)
+    contributor: Text = Field(examples=["Region Östergötland"])
+    period: ShortText = Field(examples=["2019-H2"])
+
+    def handle(self, work: UnitOfWork) -> dict[str, str]:
+        entry_id = str(uuid.uuid4())
+        self.funds(work).record_contribution(entry_id, self.grant_id, "cash", self.amount, None, self.contributor,
+                                             self.period, work.actor, self.effective_on)  # fmt: skip
+        return {"entry_id": entry_id}
+
+
+class RecordInKindContribution(FundsCommand):
+    """A co-financing contribution in kind to a grant: participants' attended time, valued at the grant's in-kind
+    rate in force on its day (minutes x rate / 60, rounded half to even)."""
+
+    command: ClassVar[str] = "record_in_kind_contribution"
+    grant_id: Id
+    participant_minutes: ParticipantMinutes = Field(examples=[12_000])
+    contributor: Text = Field(examples=["SEW Eurodrive"])
+    period: ShortText = Field(examples=["2019-H2"])
+
+    def handle(self, work: UnitOfWork) -> dict[str, str]:
+        entry_id = str(uuid.uuid4())
+        self.funds(work).record_contribution(entry_id, self.grant_id, "in_kind", None, self.participant_minutes,
+                                             self.contributor, self.period, work.actor, self.effective_on)  # fmt: skip
         return {"entry_id": entry_id}

@@ -13,7 +13,8 @@ payment passes.
 A payment by two people is a two-phase transfer: its request reserves the amount on the allocation (the
 reservation counts against what the allocation has available, on every day from the request until the payment is
 confirmed, cancelled or expires), one person approves it and another confirms it as paid, which posts it.
-Expenditure reports are memo entries against an allocation (spent never exceeds what was allocated).
+Expenditure reports are memo entries against an allocation (spent never exceeds what was allocated); so are
+co-financing contributions to a grant (cash, or participants' time valued at the grant's in-kind rate).
 A reversal posts the reversed entry's movement back. Every account but a funder's stays >= 0 on every
 effective day (a back-dated entry is checked on its day and every later day), and the balances of all accounts
 always sum to zero: money is conserved.
@@ -40,7 +41,7 @@ from ledger.domain.accounts import (
 from ledger.domain.base import LedgerAggregate, stable_id
 from ledger.errors import NotFound, RuleViolated
 from ledger.events import funds as ev
-from ledger.values import MAX_TURNOVER
+from ledger.values import MAX_AMOUNT, MAX_TURNOVER
 
 
 class Funds(LedgerAggregate):
@@ -70,6 +71,8 @@ class Funds(LedgerAggregate):
     RepaymentClaimed = ev.RepaymentClaimed
     RepaymentReceived = ev.RepaymentReceived
     UnusedFundsReturned = ev.UnusedFundsReturned
+    InKindRateSet = ev.InKindRateSet
+    ContributionRecorded = ev.ContributionRecorded
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -93,6 +96,7 @@ class Funds(LedgerAggregate):
         state["reserved"] = {}
         state["single_step_below"] = None
         state["stops"] = {}
+        state["in_kind_rates"] = {}
 
     @staticmethod
     def create_id(programme_id: Any) -> Any:
@@ -119,6 +123,8 @@ class Funds(LedgerAggregate):
         # payment stops by target account (grant:<id>, allocation:<id>): {"days": ISO day -> 1 stopped / 0 lifted,
         # "stop_id": the stop in force at the latest day, else None, "last_on": the latest day}
         self.stops: dict[str, dict[str, Any]] = {}
+        # co-financing: per grant, the in-kind rate per participant-hour by effective day (a setting)
+        self.in_kind_rates: dict[str, dated.Settings] = {}
 
     # --- derived -------------------------------------------------------------------------------------------
 
@@ -969,3 +975,89 @@ class Funds(LedgerAggregate):
         effective_on: date | None,
     ) -> None:
         self._post(entry_id, "return", [(grant_account(grant_id), funder_account(funder), amount)])
+
+    # --- co-financing ----------------------------------------------------------------------------------------
+
+    def _require_grant(self, grant_id: str) -> None:
+        if grant_id not in self.grants:
+            raise NotFound("grant", grant_id, field="grant_id")
+
+    def set_in_kind_rate(
+        self, grant_id: str, rate_per_hour: int, decision: dict[str, str], actor: str, effective_on: date | None
+    ) -> None:
+        self._require_grant(grant_id)
+        self._in_kind_rate_set(
+            grant_id=grant_id, rate_per_hour=rate_per_hour, decision=decision, actor=actor, effective_on=effective_on
+        )
+
+    @event(ev.InKindRateSet)
+    def _in_kind_rate_set(
+        self, grant_id: str, rate_per_hour: int, decision: dict[str, str], actor: str, effective_on: date | None
+    ) -> None:
+        self.in_kind_rates.setdefault(grant_id, {})[self.fact_on.isoformat()] = rate_per_hour
+
+    @staticmethod
+    def in_kind_value(participant_minutes: int, rate_per_hour: int) -> int:
+        """Minutes x rate / 60, rounded half to even to whole minor units, once."""
+        whole, rest = divmod(participant_minutes * rate_per_hour, 60)
+        return whole + (1 if rest > 30 or (rest == 30 and whole % 2 == 1) else 0)
+
+    def record_contribution(
+        self,
+        entry_id: str,
+        grant_id: str,
+        kind: str,
+        amount: int | None,
+        participant_minutes: int | None,
+        contributor: str,
+        period: str,
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        """A cash contribution of `amount`, or `participant_minutes` in kind valued at the grant's rate in force on
+        the day."""
+        self._require_grant(grant_id)
+        rate = None
+        if kind == "in_kind":
+            assert participant_minutes is not None
+            day = dated.effective(effective_on)
+            rate = dated.setting_on(self.in_kind_rates.get(grant_id, {}), day)
+            if rate is None:
+                raise RuleViolated("no_in_kind_rate", f"grant {grant_id} has no in-kind rate in force on {day}", on=day)
+            amount = self.in_kind_value(participant_minutes, rate)
+            if not 0 < amount <= MAX_AMOUNT:
+                raise RuleViolated(
+                    "in_kind_value_out_of_range",
+                    f"{participant_minutes} minutes at {rate} per hour are worth {amount}, outside 1..{MAX_AMOUNT}",
+                )
+        assert amount is not None
+        self._require_new_entry(entry_id, amount)
+        self._contribution_recorded(
+            entry_id=entry_id,
+            grant_id=grant_id,
+            kind=kind,
+            amount=amount,
+            participant_minutes=participant_minutes,
+            rate_per_hour=rate,
+            contributor=contributor,
+            period=period,
+            actor=actor,
+            effective_on=effective_on,
+        )
+
+    @event(ev.ContributionRecorded)
+    def _contribution_recorded(
+        self,
+        entry_id: str,
+        grant_id: str,
+        kind: str,
+        amount: int,
+        participant_minutes: int | None,
+        rate_per_hour: int | None,
+        contributor: str,
+        period: str,
+        actor: str,
+        effective_on: date | None,
+    ) -> None:
+        # a memo entry, like expenditure: its amount counts in the turnover (under `spent`), it moves no money
+        self._post(entry_id, "contribution", [], grant_id=grant_id, spent=amount)

@@ -188,3 +188,31 @@ class UnusedFundsReturned(LedgerEvent):
     funder: str
     amount: int
     decision: dict[str, str]
+
+
+# --- co-financing ------------------------------------------------------------------------------------------------
+
+
+class InKindRateSet(LedgerEvent):
+    """The value of one participant-hour contributed in kind to a grant's co-financing, from the day it takes
+    effect, by a decision."""
+
+    TOPIC = "ledger:InKindRateSet"
+    grant_id: str
+    rate_per_hour: int
+    decision: dict[str, str]
+
+
+class ContributionRecorded(LedgerEvent):
+    """A co-financing contribution to a grant: cash, or participants' attended time in kind, valued at the rate in
+    force on its day (`amount` = minutes x rate / 60, rounded half to even once)."""
+
+    TOPIC = "ledger:ContributionRecorded"
+    entry_id: str
+    grant_id: str
+    kind: str  # cash or in_kind
+    amount: int
+    participant_minutes: int | None
+    rate_per_hour: int | None
+    contributor: str
+    period: str

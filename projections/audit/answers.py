@@ -32,6 +32,9 @@ class EntryKind(StrEnum):
     REPAYMENT_CLAIM = "repayment_claim"
     REPAYMENT = "repayment"
     RETURN = "return"
+    IN_KIND_RATE = "in_kind_rate"
+    CASH_CONTRIBUTION = "cash_contribution"
+    IN_KIND_CONTRIBUTION = "in_kind_contribution"
 
 
 class PaymentState(StrEnum):
@@ -60,6 +63,8 @@ MoneyEvent = Literal[
     "RepaymentClaimed",
     "RepaymentReceived",
     "UnusedFundsReturned",
+    "InKindRateSet",
+    "ContributionRecorded",
 ]
 
 
@@ -76,6 +81,7 @@ class Funds(Answer):
     pending: int
     repayment_due: int
     repaid: int
+    co_financing_shortfall: int
 
 
 class AuditEntry(Answer):
@@ -152,6 +158,33 @@ class PaymentStop(Answer):
     lift_decision_body: str | None
 
 
+class CoFinancingPeriod(Answer):
+    """One reporting period of a grant's co-financing (the periods its expenditure and contributions name)."""
+
+    period: str
+    spent: int
+    cash: int
+    in_kind: int
+    contributed: int
+    required: int
+    shortfall: int
+
+
+class CoFinancing(Answer):
+    """A grant's required co-financing share against its contributions, in all and per reporting period."""
+
+    grant_id: str
+    funder: str
+    share_bp: int
+    spent: int
+    cash: int
+    in_kind: int
+    contributed: int
+    required: int
+    shortfall: int
+    periods: list[CoFinancingPeriod]
+
+
 class Account(Answer):
     programme_id: str
     account: str  # kind:id, e.g. grant:<id>, allocation:<id>, funder:<name>, disbursed:<allocation id>
@@ -191,3 +224,4 @@ class FundingAudit(Answer):
     reconciliation: Reconciliation
     payments: list[Payment]
     payment_stops: list[PaymentStop]
+    co_financing: list[CoFinancing]

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.events import (
     BudgetLineSet,
+    ContributionRecorded,
     EntryReversed,
     ExpenditureReported,
     FundsAllocated,
     FundsDisbursed,
     FundsReallocated,
     GrantAwarded,
+    InKindRateSet,
     PaymentApproved,
     PaymentCancelled,
     PaymentConfirmed,
@@ -40,6 +42,8 @@ GRANTS = "audit_grants"
 BUDGET_LINES = "audit_budget_lines"
 PAYMENTS = "audit_payments"
 STOPS = "audit_payment_stops"
+CONTRIBUTIONS = "audit_contributions"
+CONTRIBUTION_KINDS = (EntryKind.CASH_CONTRIBUTION, EntryKind.IN_KIND_CONTRIBUTION)
 
 fold = Fold(OWNERS)
 
@@ -234,7 +238,10 @@ def entry_reversed(e: EntryReversed, at: At, rows: Rows) -> None:
         **{k: original[k] for k in ("allocation_id", "grant_id", "recipient", "category")},
     }
     amount = original["amount"]
-    if original["kind"] == EntryKind.EXPENDITURE:
+    if original["kind"] in CONTRIBUTION_KINDS:  # a memo of co-financing: no money moves back
+        change(rows, CONTRIBUTIONS, (at.programme_id, e.reversed_entry_id), reversed=True)
+        _entry(rows, at, e.entry_id, EntryKind.REVERSAL, amount=amount, **link)
+    elif original["kind"] == EntryKind.EXPENDITURE:
         bump(
             rows,
             ALLOCATIONS,
@@ -478,4 +485,55 @@ def unused_funds_returned(e: UnusedFundsReturned, at: At, rows: Rows) -> None:
     )
 
 
-READ_MODEL = ReadModel("audit", (OWNERS, ENTRIES, ACCOUNTS, ALLOCATIONS, GRANTS, BUDGET_LINES, PAYMENTS, STOPS), fold)
+# --- co-financing: the in-kind rate by decision, contributions as memo entries -----------------------------------
+
+
+@fold.on(InKindRateSet)
+def in_kind_rate_set(e: InKindRateSet, at: At, rows: Rows) -> None:
+    _entry(
+        rows,
+        at,
+        f"in-kind-rate-{at.position}",
+        EntryKind.IN_KIND_RATE,
+        decision=e.decision,
+        amount=e.rate_per_hour,
+        grant_id=e.grant_id,
+    )
+
+
+@fold.on(ContributionRecorded)
+def contribution_recorded(e: ContributionRecorded, at: At, rows: Rows) -> None:
+    kind = EntryKind.CASH_CONTRIBUTION if e.kind == "cash" else EntryKind.IN_KIND_CONTRIBUTION
+    grant = rows.get(GRANTS, (at.programme_id, e.grant_id)) or {}
+    put_new(
+        rows,
+        CONTRIBUTIONS,
+        programme_id=at.programme_id,
+        entry_id=e.entry_id,
+        position=at.position,
+        grant_id=e.grant_id,
+        kind=e.kind,
+        amount=e.amount,
+        participant_minutes=e.participant_minutes,
+        rate_per_hour=e.rate_per_hour,
+        contributor=e.contributor,
+        period=e.period,
+        effective_on=at.effective_on,
+        reversed=False,
+    )
+    _entry(
+        rows,
+        at,
+        e.entry_id,
+        kind,
+        reason=e.contributor,
+        amount=e.amount,
+        grant_id=e.grant_id,
+        funder=grant.get("funder"),
+        period=e.period,
+    )
+
+
+READ_MODEL = ReadModel(
+    "audit", (OWNERS, ENTRIES, ACCOUNTS, ALLOCATIONS, GRANTS, BUDGET_LINES, PAYMENTS, STOPS, CONTRIBUTIONS), fold
+)

@@ -11,6 +11,9 @@ from sqlalchemy import Connection, select
 from projections.audit.answers import (
     Account,
     AuditEntry,
+    CoFinancing,
+    CoFinancingPeriod,
+    EntryKind,
     FundingAudit,
     Funds,
     Payment,
@@ -24,6 +27,7 @@ from projections.schema import (
     audit_accounts,
     audit_allocations,
     audit_budget_lines,
+    audit_contributions,
     audit_entries,
     audit_grants,
     audit_payment_stops,
@@ -64,6 +68,7 @@ def funds(db: Connection, programme_id: str) -> Funds:
         pending=pending,
         repayment_due=totals["repayment_due"],
         repaid=totals["repaid"],
+        co_financing_shortfall=sum(grant.shortfall for grant in co_financing(db, programme_id, periods=False)),
     )
 
 
@@ -116,6 +121,7 @@ def funding_audit(db: Connection, programme_id: str, funder: str | None = None) 
         reconciliation=reconciliation(db, programme_id),
         payments=payments,
         payment_stops=payment_stops_of(db, programme_id, entries if funder is not None else None),
+        co_financing=[grant for grant in co_financing(db, programme_id) if funder is None or grant.funder == funder],
     )
 
 
@@ -195,3 +201,57 @@ def reconciliation(db: Connection, programme_id: str) -> Reconciliation:
         and totals.sum_of_balances == 0
     )
     return Reconciliation(balanced=balanced, totals=totals, accounts=per_account)
+
+
+def _share(share_bp: int, spent: int, cash: int, in_kind: int) -> dict[str, int]:
+    """The required co-financing: the share of the costs (the grant's expenditure plus the contributions), rounded
+    up to whole minor units once; the shortfall is what the contributions lack of it."""
+    contributed = cash + in_kind
+    required = -(-share_bp * (spent + contributed) // 10_000)
+    return {"spent": spent, "cash": cash, "in_kind": in_kind, "contributed": contributed, "required": required,
+            "shortfall": max(0, required - contributed)}  # fmt: skip
+
+
+def co_financing(db: Connection, programme_id: str, *, periods: bool = True) -> list[CoFinancing]:
+    """Per grant (by grant id): its required share against the contributions recorded and not reversed,
+    in all and per reporting period (the periods its expenditure and its contributions name)."""
+    grants = db.execute(
+        select(audit_grants.c.grant_id, audit_grants.c.funder, audit_grants.c.co_financing_share_bp)
+        .where(audit_grants.c.programme_id == programme_id)
+        .order_by(audit_grants.c.grant_id)
+    ).all()
+    grant_of = {
+        r.allocation_id: r.grant_id
+        for r in db.execute(
+            select(audit_allocations.c.allocation_id, audit_allocations.c.grant_id).where(
+                audit_allocations.c.programme_id == programme_id
+            )
+        )
+    }
+    by: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"spent": 0, "cash": 0, "in_kind": 0})
+    for row in db.execute(
+        select(audit_contributions).where(
+            audit_contributions.c.programme_id == programme_id, audit_contributions.c.reversed.is_(False)
+        )
+    ):
+        by[(row.grant_id, row.period)][row.kind] += row.amount
+    entries = db.execute(
+        select(audit_entries.c.entry_id, audit_entries.c.kind, audit_entries.c.allocation_id, audit_entries.c.amount,
+               audit_entries.c.period, audit_entries.c.reverses_entry_id)
+        .where(audit_entries.c.programme_id == programme_id,
+               audit_entries.c.kind.in_([EntryKind.EXPENDITURE.value, EntryKind.REVERSAL.value]))
+    ).all()  # fmt: skip
+    expenditure = {e.entry_id: e for e in entries if e.kind == EntryKind.EXPENDITURE}
+    for e in entries:
+        original, sign = (e, 1) if e.kind == EntryKind.EXPENDITURE else (expenditure.get(e.reverses_entry_id), -1)
+        if original is not None and original.allocation_id in grant_of:
+            by[(grant_of[original.allocation_id], original.period)]["spent"] += sign * e.amount
+    answer: list[CoFinancing] = []
+    for grant_id, funder_, share_bp in grants:
+        mine = {period: figures for (g, period), figures in by.items() if g == grant_id}
+        total = {k: sum(f[k] for f in mine.values()) for k in ("spent", "cash", "in_kind")}
+        rows = [CoFinancingPeriod(period=p, **_share(share_bp, **mine[p])) for p in sorted(mine)] if periods else []
+        answer.append(
+            CoFinancing(grant_id=grant_id, funder=funder_, share_bp=share_bp, **_share(share_bp, **total), periods=rows)
+        )
+    return answer
