@@ -108,3 +108,31 @@ def test_payments_stopped_then_lifted_and_a_repayment_claimed_and_received(clien
         40_000,
         0,
     )
+
+
+def test_co_financing_by_participants_time_and_its_shortfall(client: TestClient, tokens: Tokens) -> None:
+    c = tokens.coordinator
+    launched(client, tokens, cap=1)
+    grant = {"funder": "ESF", "amount": 1_000_000, "decision": DECISION, "co_financing_share_bp": 4_000}
+    grant_id = command(client, c, f"{BASE}/grants", grant)["ids"]["grant_id"]
+    allocation = {"grant_id": grant_id, "recipient_kind": "provider", "recipient": "NMBU", "amount": 600_000,
+                  "decision": DECISION}  # fmt: skip
+    allocation_id = command(client, c, f"{BASE}/allocations", allocation)["ids"]["allocation_id"]
+    command(client, c, f"{BASE}/expenditures", {"allocation_id": allocation_id, "amount": 300_000, "period": "2021-H1"})
+    time = {"grant_id": grant_id, "participant_minutes": 6_000, "contributor": "SEW Eurodrive", "period": "2021-H1"}
+    unrated = client.post(f"{BASE}/contributions/in-kind", headers=auth(c), json=time)
+    assert (unrated.status_code, unrated.json()["rule"]) == (409, "no_in_kind_rate")
+    bad = client.post(f"{BASE}/contributions/in-kind", headers=auth(c), json={**time, "participant_minutes": 0})
+    assert (bad.status_code, bad.json()["field"]) == (422, "body.participant_minutes")
+    command(client, c, f"{BASE}/in-kind-rates", {"grant_id": grant_id, "rate_per_hour": 30_000, "decision": DECISION})
+    given = command(client, c, f"{BASE}/contributions/in-kind", time)  # 100 hours at 300.00: 30,000.00
+    audit = read(client, tokens.funder, f"{BASE}/audit", wait_for=given["position"])
+    (co,) = audit["co_financing"]
+    # costs 300,000 + 3,000,000 = 3,300,000 minor units; 40 % = 1,320,000 required; contributed 3,000,000
+    assert (co["in_kind"], co["required"], co["shortfall"]) == (3_000_000, 1_320_000, 0)
+    command(client, c, f"{BASE}/expenditures", {"allocation_id": allocation_id, "amount": 300_000, "period": "2021-H2"})
+    at = events(client, tokens.analyst)[-1]["position"]
+    status = read(client, c, BASE, wait_for=at)
+    assert status["funds"]["co_financing_shortfall"] == 0  # in all: 40 % of 3,600,000 is met by 3,000,000
+    periods = {p["period"]: p for p in read(client, tokens.funder, f"{BASE}/audit")["co_financing"][0]["periods"]}
+    assert (periods["2021-H2"]["required"], periods["2021-H2"]["shortfall"]) == (120_000, 120_000)  # H2: none given
