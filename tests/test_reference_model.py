@@ -34,35 +34,25 @@ from ledger.commands import (
     AllocateFunds,
     AnalyseCompanyNeeds,
     ApprovePayment,
-    CancelPayment,
-    ClaimRepayment,
     ConfirmPayment,
     CorrectCompany,
     DisburseFunds,
     EnrolParticipants,
-    ExpirePayment,
     HoldActivity,
     HoldSession,
     JoinCompany,
-    LiftPaymentStop,
     PlanActivity,
     PresentCompany,
-    ReceiveRepayment,
     RecordAttendance,
-    RecordCashContribution,
-    RecordInKindContribution,
     RecordParticipantLeft,
     ReenterParticipant,
     RegisterParticipant,
     ReportExpenditure,
     RequestPayment,
-    ReturnUnusedFunds,
     ReverseEntry,
     ReviseCap,
     ScheduleSession,
     SetCompanyGoals,
-    SetInKindRate,
-    StopPayments,
     WithdrawCompany,
 )
 from ledger.domain.programme import Programme
@@ -72,6 +62,7 @@ from tests import reference_model as model
 from tests.reference_model import Recorded
 from tests.test_projection_properties import (
     AGE_BANDS,
+    ATTESTER,
     COMMON_OPS,
     DAYS,
     DECISION,
@@ -104,7 +95,6 @@ if TYPE_CHECKING:
 
 BEFORE_THE_START = date(2020, 6, 1)  # before any programme's launch: a correction "dated back to the start"
 BEFORE_THE_GRANT = LAUNCHED + timedelta(days=14)  # after the launch, before the preamble's grant took effect
-ATTESTER = Ctx(actor="attester@ledger")  # approves payments by two people; the step's own actor pays
 
 
 # --- the driver that remembers what the ledger accepted ----------------------------------------------------------
@@ -349,74 +339,6 @@ class RecordingDriver(Driver):
         )  # fmt: skip
         self.allocations.append((slug, result.ids["allocation_id"]))
         self.entries.append((slug, result.ids["entry_id"]))
-
-    def _pay_by_two(self, ctx: At, a: int, b: int, n: int) -> None:
-        """A payment requested on a day (reserving its amount), approved by another person, then confirmed as paid
-        by the first, cancelled, expired or left pending; a later step dated before the request is refused."""
-        slug, allocation_id = pick(self.allocations, a)
-        day = None if n == 5 else DAYS[12 + (a + n) % 8]
-        last_day = DAYS[13 + (a + n) % 8] if b % 4 == 3 and day is not None else None
-        requested = self.handle(
-            At(ctx.who, day),
-            RequestPayment(programme=slug, allocation_id=allocation_id, amount=6_007 * n, expires_on=last_day,
-                           kind=("payment", "advance")[b % 2]),
-        )  # fmt: skip
-        payment_id = requested.ids["payment_id"]
-        then = None if day is None else DAYS[12 + (a + n + b) % 12]
-        self.handle(At(ATTESTER, day), ApprovePayment(programme=slug, payment_id=payment_id))
-        if b % 4 == 0:
-            paid = self.handle(At(ctx.who, then), ConfirmPayment(programme=slug, payment_id=payment_id))
-            self.entries.append((slug, paid.ids["entry_id"]))
-        elif b % 4 == 1:
-            self.handle(At(ctx.who, then), CancelPayment(programme=slug, payment_id=payment_id, reason="withdrawn"))
-        elif b % 4 == 3:
-            self.handle(At(ctx.who, DAYS[-1]), ExpirePayment(programme=slug, payment_id=payment_id))
-
-    def _sanction(self, ctx: At, a: int, b: int, n: int) -> None:
-        """A funder's sanction on a day: payments stopped on an allocation or a grant, a payment tried while stopped
-        (refused), the stop lifted; or paid money claimed back and (part of it) repaid; or unused funds returned."""
-        slug, allocation_id = pick(self.allocations, a)
-        day, later = DAYS[12 + (a + n) % 6], DAYS[18 + (a + b) % 6]
-        if b % 3 == 0:
-            scope, target = ("allocation", allocation_id) if n % 2 else ("grant", pick(self.grants, a)[1])
-            self.handle(At(ctx.who, day), StopPayments(programme=slug, scope=scope, target_id=target, reason="audit",
-                                                       decision=DECISION))  # fmt: skip
-            with contextlib.suppress(LedgerError):
-                self.handle(At(ctx.who, day), DisburseFunds(programme=slug, allocation_id=allocation_id, amount=n))
-            self.handle(At(ctx.who, later), LiftPaymentStop(programme=slug, scope=scope, target_id=target,
-                                                            decision=DECISION))  # fmt: skip
-        elif b % 3 == 1:
-            claimed = self.handle(At(ctx.who, day), ClaimRepayment(programme=slug, allocation_id=allocation_id,
-                                                                   amount=1_001 * n, reason="ineligible",
-                                                                   decision=DECISION))  # fmt: skip
-            self.entries.append((slug, claimed.ids["entry_id"]))
-            repaid = self.handle(At(ctx.who, later), ReceiveRepayment(programme=slug, allocation_id=allocation_id,
-                                                                      amount=1_001 * n - a))  # fmt: skip
-            self.entries.append((slug, repaid.ids["entry_id"]))
-        else:
-            slug, grant_id = pick(self.grants, a)
-            back = ReturnUnusedFunds(programme=slug, grant_id=grant_id, amount=2_003 * n, decision=DECISION)
-            returned = self.handle(At(ctx.who, later), back)
-            self.entries.append((slug, returned.ids["entry_id"]))
-
-    def _co_finance(self, ctx: At, a: int, b: int, n: int) -> None:
-        """Co-financing of a grant: an in-kind rate set on a day, participants' time contributed in kind (refused
-        before the first rate took effect), cash; one of them reversed on a later day."""
-        slug, grant_id = pick(self.grants, a)
-        rate = SetInKindRate(programme=slug, grant_id=grant_id, rate_per_hour=7_001 * n, decision=DECISION)
-        self.handle(At(ctx.who, DAYS[1 + b % 6]), rate)
-        kinds = RecordInKindContribution(programme=slug, grant_id=grant_id, participant_minutes=37 * n + b,
-                                         contributor="Participants' time", period=f"2021-H{1 + a % 2}")  # fmt: skip
-        entries = []
-        with contextlib.suppress(LedgerError):
-            entries.append(self.handle(At(ctx.who, DAYS[(a + n) % 8]), kinds).ids["entry_id"])
-        cash = RecordCashContribution(programme=slug, grant_id=grant_id, amount=3_001 * n, contributor="County",
-                                      period="2021-H2")  # fmt: skip
-        entries.append(self.handle(At(ctx.who, DAYS[8 + b % 8]), cash).ids["entry_id"])
-        self.entries += [(slug, entry) for entry in entries]
-        if b % 3 == 0:
-            back = ReverseEntry(programme=slug, entry_id=entries[0], reason="not documented", decision=DECISION)
-            self.handle(At(ctx.who, DAYS[16 + a % 8]), back)
 
     def _tighten_cap(self, ctx: At, a: int, b: int, n: int) -> None:
         """The companies cap revised to a small number, dated back (refused below the companies counted on a day),
