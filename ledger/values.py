@@ -80,6 +80,13 @@ class DisbursementKind(StrEnum):
     PAYMENT = "payment"
 
 
+class StopScope(StrEnum):
+    """What a payment stop covers: every allocation of a grant, or one allocation."""
+
+    GRANT = "grant"
+    ALLOCATION = "allocation"
+
+
 class RecipientKind(StrEnum):
     PROVIDER = "provider"
     COMPANY = "company"
@@ -198,6 +205,8 @@ Headcount = Annotated[int, BeforeValidator(_integer), Field(ge=1, le=MAX_HEADCOU
 Version = Annotated[int, BeforeValidator(_integer), Field(ge=1, le=MAX_VERSION)]
 Minutes = Annotated[int, BeforeValidator(_integer), Field(ge=1, le=24 * 60)]
 """Training time in whole minutes, so hours add up without floats: 1 to 1440 (one day)."""
+ParticipantMinutes = Annotated[int, BeforeValidator(_integer), Field(ge=1, le=MAX_COUNT)]
+"""Participants' attended time in whole minutes, summed over participants: 1 to 10^9."""
 BasisPoints = Annotated[int, BeforeValidator(_integer), Field(ge=0, le=10_000)]
 """A share in basis points: 0 to 10000 (100 %)."""
 Flag = StrictBool

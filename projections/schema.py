@@ -261,6 +261,7 @@ audit_entries = _table(
     Column("recorded_at", String(40)),
     Column("reverses_entry_id", String(80)),
     Column("reversed_by_entry_id", String(80)),
+    Column("payment_id", String(80)),  # the payment by two people the entry is a step of
     indexes=(("programme_id", "position"),),
 )
 audit_accounts = _table(
@@ -293,6 +294,66 @@ audit_budget_lines = _table(
     _key("programme_id"),
     Column("category", String(120), primary_key=True),
     Column("amount", BigInteger),
+)
+# payments by two people: each request, who approved and who confirmed it as paid, and how it ended
+audit_payments = _table(
+    "audit_payments",
+    _key("programme_id"),  # an id the client may choose is unique within its programme only
+    _key("payment_id"),
+    Column("position", BigInteger, nullable=False),  # of its request
+    Column("allocation_id", String(80)),
+    Column("grant_id", String(80)),
+    Column("recipient", Text),
+    Column("category", Text),
+    Column("kind", String(20)),
+    Column("amount", BigInteger, nullable=False),
+    Column("state", String(20)),
+    Column("requested_by", Text),
+    Column("requested_on", Date),
+    Column("expires_on", Date),
+    Column("approved_by", Text),
+    Column("approved_on", Date),
+    Column("ended_by", Text),
+    Column("ended_on", Date),
+    Column("entry_id", String(80)),
+    Column("reason", Text),
+    indexes=(("programme_id",),),
+)
+# payment stops by a funder's decision, each with its lift (null while in force)
+audit_payment_stops = _table(
+    "audit_payment_stops",
+    _key("programme_id"),
+    _key("stop_id"),
+    Column("position", BigInteger, nullable=False),
+    Column("scope", String(20)),
+    Column("target_id", String(80)),
+    Column("reason", Text),
+    Column("stopped_by", Text),
+    Column("stopped_on", Date),
+    Column("decision_reference", Text),
+    Column("decision_body", Text),
+    Column("lifted_by", Text),
+    Column("lifted_on", Date),
+    Column("lift_decision_reference", Text),
+    Column("lift_decision_body", Text),
+    indexes=(("programme_id",),),
+)
+# co-financing contributions to a grant: cash, or participants' time in kind valued at the grant's rate
+audit_contributions = _table(
+    "audit_contributions",
+    _key("programme_id"),
+    _key("entry_id"),
+    Column("position", BigInteger, nullable=False),
+    Column("grant_id", String(80)),
+    Column("kind", String(20)),
+    Column("amount", BigInteger, nullable=False),
+    Column("participant_minutes", BigInteger),
+    Column("rate_per_hour", BigInteger),
+    Column("contributor", Text),
+    Column("period", String(40)),
+    Column("effective_on", Date),
+    Column("reversed", Boolean, nullable=False, default=False),
+    indexes=(("programme_id",),),
 )
 
 # --- evaluation (analysts) ----------------------------------------------------------------------------------

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING
 from ledger.commands import (
     AllocateFunds,
     AnalyseCompanyNeeds,
+    ApprovePayment,
     AwardGrant,
+    ConfirmPayment,
     DisburseFunds,
     EnrolParticipants,
     JoinCompany,
@@ -34,7 +36,9 @@ from ledger.commands import (
     ReallocateFunds,
     RecordModuleCompletion,
     ReportExpenditure,
+    RequestPayment,
     SetBudgetLine,
+    SetPaymentControl,
 )
 from scenarios._common import (
     CompanySpec,
@@ -294,10 +298,23 @@ def load(ledger: Ledger) -> Loaded:
                 effective_on="2021-08-16",
             ),
         )
+    # From the autumn every payment of NOK 500,000 or more takes two people (DFØ's payment routine): the final
+    # payment to the first course is requested by finance, approved by the secretariat, confirmed paid by finance.
     ledger.handle(
-        by(finance),
-        DisburseFunds(programme=SLUG, allocation_id=allocations[0], amount=60_000_000, effective_on="2021-09-01"),
+        by(SECRETARIAT),
+        SetPaymentControl(
+            programme=SLUG,
+            single_step_below=50_000_000,
+            decision={"reference": "Trepartsorganet 2021-08-20: betalingsrutine", "body": TRIPARTITE_BODY},
+            effective_on="2021-08-20",
+        ),
     )
+    final = ledger.handle(
+        by(finance),
+        RequestPayment(programme=SLUG, allocation_id=allocations[0], amount=60_000_000, effective_on="2021-08-30"),
+    ).ids["payment_id"]
+    ledger.handle(by(SECRETARIAT), ApprovePayment(programme=SLUG, payment_id=final, effective_on="2021-08-31"))
+    ledger.handle(by(finance), ConfirmPayment(programme=SLUG, payment_id=final, effective_on="2021-09-01"))
     ledger.handle(
         by(finance),
         ReportExpenditure(

@@ -36,11 +36,13 @@ from ledger.commands import (
     LaunchProgramme,
     PlanActivity,
     PresentCompany,
+    RecordInKindContribution,
     RecordParticipantLeft,
     ReenterParticipant,
     ReportExpenditure,
     ReverseEntry,
     SetBudgetLine,
+    SetInKindRate,
 )
 from scenarios._common import (
     CompanySpec,
@@ -64,6 +66,7 @@ ESF = "Europeiska socialfonden (Svenska ESF-rådet)"
 ESF_BODY = "Svenska ESF-rådet, strukturfondspartnerskapet Östra Mellansverige"
 ESF_AMOUNT = 900_000_000  # SEK 9 million in öre
 CO_FINANCING_BP = 4_000  # 40 % of the project's budget comes from co-financing
+IN_KIND_RATE = 30_000  # SEK 300 per participant-hour of participants' time, in öre
 REGION_SHARE = 120_000_000  # SEK 1.2 million from each region
 
 REGIONS = {
@@ -373,6 +376,7 @@ def load(ledger: Ledger) -> Loaded:
 
     # Activities per region, from spring 2019 to spring 2020; covid-19 cancels some in spring 2020.
     activity_ids: list[str] = []
+    participants_time: dict[str, int] = {}  # half-year -> participant-minutes of the activities held
     cancelled = 0
     for region, (_, university) in REGIONS.items():
         pool = by_region[region]
@@ -414,17 +418,46 @@ def load(ledger: Ledger) -> Loaded:
             named = rng.sample(available, min(len(available), wanted))
             extra = 0 if kind == "individual" else rng.randint(0, 10)
             extra += wanted - len(named)  # people not registered yet on the day are counted, not named
+            minutes = rng.choice([120, 240, 360, 480])
             ledger.handle(
                 by(PROJECT_LEAD),
                 HoldActivity(
                     programme=SLUG,
                     activity_id=activity_id,
-                    minutes=rng.choice([120, 240, 360, 480]),
+                    minutes=minutes,
                     participant_ids=named,
                     participant_count=len(named) + extra,
                     effective_on=planned_on,
                 ),
             )
+            half = f"{planned_on.year}-H{1 if planned_on.month <= 6 else 2}"
+            participants_time[half] = participants_time.get(half, 0) + minutes * (len(named) + extra)
+
+    # Co-financing: the Swedish ESF counts only participants' actual time, valued at a rate the ESF council set;
+    # the project reports the time of each half-year's activities as contributions in kind to the ESF grant.
+    ledger.handle(
+        by("case-officer@esf-radet"),
+        SetInKindRate(
+            programme=SLUG,
+            grant_id=esf,
+            rate_per_hour=IN_KIND_RATE,
+            decision={"reference": "Svenska ESF-rådet, schablon för deltagartid 2019", "body": ESF_BODY},
+            effective_on="2019-01-10",
+        ),
+    )
+    for half, minutes_given in sorted(participants_time.items()):
+        year, part = half.split("-H")
+        ledger.handle(
+            by(ECONOMIST),
+            RecordInKindContribution(
+                programme=SLUG,
+                grant_id=esf,
+                participant_minutes=minutes_given,
+                contributor="Deltagarnas tid i aktiviteterna",
+                period=half,
+                effective_on=f"{year}-{'06-30' if part == '1' else '12-31'}",
+            ),
+        )
 
     return Loaded(
         programme=SLUG,

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -216,8 +216,15 @@ class Moment:
         return versions[0] if versions else None
 
     def money_entries(self) -> dict[str, Recorded]:
-        """Every money entry recorded up to the moment, by entry id (a reversal names the entry it reverses)."""
-        return {f.ids["entry_id"]: f for f in self.of_programme(self.described) if "entry_id" in f.ids}
+        """Every money entry recorded up to the moment, by entry id (a reversal names the entry it reverses), every
+        payment request by its payment id (a confirmation pays what its request asked for), and each allocation and
+        grant by its id (a repayment goes to the allocation's grant, a return to the grant's funder)."""
+        facts = self.of_programme(self.described)
+        entries = {f.ids["entry_id"]: f for f in facts if "entry_id" in f.ids}
+        entries.update({f.ids["payment_id"]: f for f in facts if f.name == "request_payment"})
+        entries.update({f.ids["allocation_id"]: f for f in facts if f.name == "allocate_funds"})
+        entries.update({f.ids["grant_id"]: f for f in facts if f.name == "award_grant"})
+        return entries
 
     # counted facts ------------------------------------------------------------------------------------------------
 
@@ -538,10 +545,31 @@ def movements(fact: Recorded, entries: Mapping[str, Recorded]) -> list[tuple[str
         return [(f"allocation:{c.from_allocation_id}", f"allocation:{c.to_allocation_id}", int(c.amount))]
     if fact.name == "disburse_funds":
         return [(f"allocation:{c.allocation_id}", f"disbursed:{c.allocation_id}", int(c.amount))]
+    if fact.name == "confirm_payment":  # domain.md, payments by two people: paid when confirmed, as requested
+        request = entries[c.payment_id].command
+        return [(f"allocation:{request.allocation_id}", f"disbursed:{request.allocation_id}", int(request.amount))]
+    if fact.name == "claim_repayment":  # domain.md, sanctions: paid money claimed back is owed
+        return [(f"disbursed:{c.allocation_id}", f"repayment_due:{c.allocation_id}", int(c.amount))]
+    if fact.name == "receive_repayment":  # and repaid, to the funder of the allocation's grant
+        grant_id = entries[c.allocation_id].command.grant_id
+        return [(f"repayment_due:{c.allocation_id}", f"repaid:{grant_id}", int(c.amount))]
+    if fact.name == "return_unused_funds":  # unused funds go back to the funder
+        funder = entries[c.grant_id].command.funder
+        return [(f"grant:{c.grant_id}", f"funder:{funder}", int(c.amount))]
     if fact.name == "reverse_entry":
         original = entries[c.entry_id]
         return [(target, source, amount) for source, target, amount in movements(original, entries)]
     return []
+
+
+PAYS = ("disburse_funds", "confirm_payment")
+
+
+def pays(fact: Recorded, entries: Mapping[str, Recorded]) -> bool:
+    """A payment (made in one step or confirmed), or the reversal of one: what the weekly `disbursed` counts."""
+    if fact.name == "reverse_entry":
+        return entries[fact.command.entry_id].name in PAYS
+    return fact.name in PAYS
 
 
 def spending(fact: Recorded, entries: Mapping[str, Recorded]) -> tuple[str, int] | None:
@@ -599,6 +627,10 @@ def funds(moment: Moment) -> dict[str, int]:
     outstanding = total(kept.balances, "allocation")
     disbursed = total(kept.balances, "disbursed")
     return {
+        "pending": pending(moment),
+        "repayment_due": total(kept.balances, "repayment_due"),
+        "repaid": total(kept.balances, "repaid"),
+        "co_financing_shortfall": sum(grant["shortfall"] for grant in co_financing(moment, kept).values()),
         "granted": kept.granted,
         "allocated": outstanding + disbursed,
         "disbursed": disbursed,
@@ -606,6 +638,59 @@ def funds(moment: Moment) -> dict[str, int]:
         "spent": sum(kept.spent.values()),
         "remaining": total(kept.balances, "grant"),
     }
+
+
+def in_kind_rate(moment: Moment, contribution: Recorded) -> int:
+    """The grant's in-kind rate in force on a contribution's day: among the rates recorded before it and effective
+    by its day, the one effective last (on one day, the one recorded last)."""
+    rates = [
+        (f.effective_on, f.seq, int(f.command.rate_per_hour))
+        for f in moment.of_programme(moment.described)
+        if f.name == "set_in_kind_rate"
+        and f.command.grant_id == contribution.command.grant_id
+        and f.seq < contribution.seq
+        and f.effective_on <= contribution.effective_on
+    ]
+    return max(rates)[2]
+
+
+def co_financing(moment: Moment, kept: Books) -> dict[str, dict[str, int]]:
+    """docs/figures.md, CoFinancing: per grant, spent (the expenditure of its allocations), contributions in cash
+    and in kind (minutes x rate / 60, half to even) less reversed ones, required = the share of spent +
+    contributed, rounded up, and the shortfall."""
+    facts = moment.of_programme(moment.described)
+    share = {f.ids["grant_id"]: int(f.command.co_financing_share_bp) for f in facts if f.name == "award_grant"}
+    grant_of = {f.ids["allocation_id"]: f.command.grant_id for f in facts if f.name == "allocate_funds"}
+    reversed_ = {f.command.entry_id for f in moment.facts("reverse_entry")}
+    spent = dict.fromkeys(share, 0)
+    for allocation_id, amount in kept.spent.items():
+        spent[grant_of[allocation_id]] += amount
+    contributed = dict.fromkeys(share, 0)
+    for fact in moment.facts("record_cash_contribution", "record_in_kind_contribution"):
+        if fact.ids["entry_id"] in reversed_:
+            continue
+        if fact.name == "record_cash_contribution":
+            value = int(fact.command.amount)
+        else:
+            minutes = Decimal(int(fact.command.participant_minutes) * in_kind_rate(moment, fact))
+            value = int((minutes / 60).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+        contributed[fact.command.grant_id] += value
+    answer: dict[str, dict[str, int]] = {}
+    for grant_id, bp in share.items():
+        costs = spent[grant_id] + contributed[grant_id]
+        required = int((Decimal(bp * costs) / 10_000).to_integral_value(rounding=ROUND_CEILING))
+        answer[grant_id] = {"required": required, "shortfall": max(0, required - contributed[grant_id])}
+    return answer
+
+
+PAYMENT_ENDS = ("confirm_payment", "cancel_payment", "expire_payment")
+
+
+def pending(moment: Moment) -> int:
+    """docs/figures.md, Funds.pending: payments requested and not yet confirmed as paid, cancelled or expired;
+    as of an effective day, the requests counted by then less those whose end is counted by then."""
+    ended = {f.command.payment_id for f in moment.facts(*PAYMENT_ENDS)}
+    return sum(int(f.command.amount) for f in moment.facts("request_payment") if f.ids["payment_id"] not in ended)
 
 
 def programme_status(
@@ -678,8 +763,9 @@ def weekly(moment: Moment, companies: dict[str, dict[str, Any]]) -> list[dict[st
     for fact in moment.counted:
         if "entry_id" not in fact.ids:
             continue
-        paid = sum(amount for source, target, amount in movements(fact, entries) if target.startswith("disbursed:"))
-        paid -= sum(amount for source, target, amount in movements(fact, entries) if source.startswith("disbursed:"))
+        moved = movements(fact, entries) if pays(fact, entries) else []
+        paid = sum(amount for source, target, amount in moved if target.startswith("disbursed:"))
+        paid -= sum(amount for source, target, amount in moved if source.startswith("disbursed:"))
         if paid:
             add(fact.effective_on, "disbursed", paid)
         memo = spending(fact, entries)
@@ -853,7 +939,7 @@ def broken_rules(status: Mapping[str, Any], spent_by_allocation: Mapping[str, in
                  holdings: Mapping[str, int] | None = None) -> list[str]:  # fmt: skip
     """What a status answer (and, if given, each allocation's expenditure and holdings) shows that the rules
     forbid on any day: a negative balance, more allocated than granted, more paid than allocated, more spent than
-    an allocation holds, a cap exceeded."""
+    an allocation holds, more reserved by pending payments than is outstanding, a cap exceeded."""
     broken: list[str] = []
     money = status["funds"]
     for name, value in money.items():
@@ -865,6 +951,8 @@ def broken_rules(status: Mapping[str, Any], spent_by_allocation: Mapping[str, in
         broken.append(f"disbursed {money['disbursed']} > allocated {money['allocated']}")
     if money["spent"] > money["allocated"]:
         broken.append(f"spent {money['spent']} > allocated {money['allocated']}")
+    if money.get("pending", 0) > money["outstanding"]:  # a pending payment reserves what is not yet paid
+        broken.append(f"pending {money['pending']} > outstanding {money['outstanding']}")
     for allocation, spent in (spent_by_allocation or {}).items():
         held = (holdings or {}).get(allocation, 0)
         if spent > held:

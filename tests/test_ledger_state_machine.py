@@ -2,13 +2,15 @@
 
 The model predicts whether each command is accepted or rejected (and by which rule); after every step the
 ledger's state, reloaded from the store past the cache, must equal the model's: caps held, money conserved,
-no account but a funder's below zero, nothing spent beyond what is allocated, and a rejection wrote nothing."""
+no account but a funder's below zero, nothing spent beyond what is allocated, no allocation reserving more for
+pending payments than it holds, no payment approved and paid by one person, and a rejection wrote nothing."""
 
 from __future__ import annotations
 
 import itertools
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,19 +18,34 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from ledger.application import Ctx
 from ledger.commands import (
     AllocateFunds,
+    ApprovePayment,
     AwardGrant,
+    CancelPayment,
+    ClaimRepayment,
+    ConfirmPayment,
     DisburseFunds,
     JoinCompany,
+    LiftPaymentStop,
     ReallocateFunds,
+    ReceiveRepayment,
+    RecordCashContribution,
+    RecordInKindContribution,
     RegisterCompany,
     RegisterParticipant,
     ReportExpenditure,
+    RequestPayment,
+    ReturnUnusedFunds,
     ReverseEntry,
     ReviseCap,
+    SetInKindRate,
+    SetPaymentControl,
+    StopPayments,
     WithdrawCompany,
 )
+from ledger.domain import dated
 from ledger.domain.funds import Funds
 from ledger.domain.programme import Programme
 from ledger.errors import LedgerError, NotFound, RuleViolated
@@ -42,6 +59,7 @@ COMPANY_CAP = 2
 PARTICIPANT_CAP = 3
 COMPANIES = 4
 FUNDER = "funder:Kompetanse Norge"
+PEOPLE = (CTX, Ctx(actor="attester@sm"))  # two people who may approve and confirm payments
 _examples = itertools.count()
 
 
@@ -52,6 +70,14 @@ class Entry:
     allocation_id: str | None = None
     spent: int = 0
     reversed: bool = False
+
+
+@dataclass
+class Payment:
+    allocation_id: str
+    amount: int
+    state: str = "pending"
+    approved_by: str | None = None
 
 
 @dataclass
@@ -67,9 +93,28 @@ class Model:
     spent: dict[str, int] = field(default_factory=dict)
     balances: dict[str, int] = field(default_factory=dict)
     entries: dict[str, Entry] = field(default_factory=dict)
+    payments: dict[str, Payment] = field(default_factory=dict)
+    single_step_below: int | None = None
+    grant_of: dict[str, str] = field(default_factory=dict)  # allocation id -> its grant's id
+    stopped: set[str] = field(default_factory=set)  # accounts (grant:<id>, allocation:<id>) whose payments stop
+    rated: set[str] = field(default_factory=set)  # grants with an in-kind rate
+
+    def stops(self, allocation_id: str) -> bool:
+        return bool({f"allocation:{allocation_id}", f"grant:{self.grant_of[allocation_id]}"} & self.stopped)
 
     def bal(self, account: str) -> int:
         return self.balances.get(account, 0)
+
+    def reserved(self, account: str) -> int:
+        """What pending payments hold on an allocation account."""
+        return sum(p.amount for p in self.payments.values() if p.state == "pending"
+                   and f"allocation:{p.allocation_id}" == account)  # fmt: skip
+
+    def available(self, account: str) -> int:
+        return self.bal(account) - self.reserved(account)
+
+    def one_step(self, amount: int) -> bool:
+        return self.single_step_below is None or amount < self.single_step_below
 
     def total(self, allocation_id: str) -> int:
         return self.bal(f"allocation:{allocation_id}") + self.bal(f"disbursed:{allocation_id}")
@@ -244,6 +289,7 @@ class LedgerMachine(RuleBasedStateMachine):
             allocation_id = result.ids["allocation_id"]
             self.model.allocations.append(allocation_id)
             self.model.spent[allocation_id] = 0
+            self.model.grant_of[allocation_id] = grant_id
             self.model.post(
                 result.ids["entry_id"],
                 Entry("allocation", [(f"grant:{grant_id}", f"allocation:{allocation_id}", amount)]),
@@ -258,7 +304,7 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = NotFound
         elif source == target:
             expected = "same_allocation"
-        elif amount > m.bal(f"allocation:{source}"):
+        elif amount > m.available(f"allocation:{source}"):
             expected = "insufficient_allocation_balance"
         elif m.total(source) - amount < m.spent[source]:
             expected = "reallocation_below_expenditure"
@@ -288,7 +334,11 @@ class LedgerMachine(RuleBasedStateMachine):
         expected: str | type[LedgerError] | None = None
         if allocation_id not in self.model.spent:
             expected = NotFound
-        elif amount > self.model.bal(f"allocation:{allocation_id}"):
+        elif self.model.stops(allocation_id):
+            expected = "payments_stopped"
+        elif not self.model.one_step(amount):
+            expected = "two_person_payment_required"
+        elif amount > self.model.available(f"allocation:{allocation_id}"):
             expected = "insufficient_allocation_balance"
         result = self.attempt(
             expected,
@@ -335,7 +385,7 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = "already_reversed"
         else:
             for source, target, amount in original.postings:
-                if not target.startswith("funder:") and m.bal(target) < amount:
+                if not target.startswith("funder:") and m.available(target) < amount:
                     expected = "reversal_exceeds_balance"
                     break
                 if target.startswith("allocation:") and not source.startswith("disbursed:"):
@@ -355,6 +405,182 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert original.allocation_id is not None
                 m.spent[original.allocation_id] -= original.spent
             m.post(result.ids["entry_id"], Entry("reversal", [(t, s, v) for s, t, v in original.postings]))
+
+    # --- payments by two people ------------------------------------------------------------------------------
+
+    @rule(amount=st.integers(1, 600))
+    def set_payment_control(self, amount: int) -> None:
+        command = SetPaymentControl(programme=self.slug, single_step_below=amount, decision=DECISION)
+        if self.attempt(None, lambda: self.ledger.handle(CTX, command)):
+            self.model.single_step_below = amount
+
+    @rule(a=INDEX, amount=st.integers(1, 500))
+    def request_payment(self, a: int, amount: int) -> None:
+        allocation_id = pick(self.model.allocations, a)
+        expected: str | type[LedgerError] | None = None
+        if allocation_id not in self.model.spent:
+            expected = NotFound
+        elif amount > self.model.available(f"allocation:{allocation_id}"):
+            expected = "insufficient_allocation_balance"
+        command = RequestPayment(programme=self.slug, allocation_id=allocation_id, amount=amount)
+        result = self.attempt(expected, lambda: self.ledger.handle(CTX, command))
+        if result:
+            self.model.payments[result.ids["payment_id"]] = Payment(allocation_id, amount)
+
+    def _payment(self, p: int) -> tuple[str, Payment | None, str | type[LedgerError] | None]:
+        payment_id = pick(list(self.model.payments), p)
+        payment = self.model.payments.get(payment_id)
+        if payment is None:
+            return payment_id, None, NotFound
+        return payment_id, payment, None if payment.state == "pending" else "payment_not_pending"
+
+    @rule(p=INDEX, who=st.integers(0, 1))
+    def approve_payment(self, p: int, who: int) -> None:
+        payment_id, payment, expected = self._payment(p)
+        if expected is None and payment is not None and payment.approved_by is not None:
+            expected = "payment_already_approved"
+        command = ApprovePayment(programme=self.slug, payment_id=payment_id)
+        if self.attempt(expected, lambda: self.ledger.handle(PEOPLE[who], command)) and payment is not None:
+            payment.approved_by = PEOPLE[who].actor
+
+    @rule(p=INDEX, who=st.integers(0, 1))
+    def confirm_payment(self, p: int, who: int) -> None:
+        payment_id, payment, expected = self._payment(p)
+        if expected is None and payment is not None:
+            if self.model.stops(payment.allocation_id):
+                expected = "payments_stopped"
+            elif payment.approved_by is None and not self.model.one_step(payment.amount):
+                expected = "payment_not_approved"
+            elif payment.approved_by == PEOPLE[who].actor:
+                expected = "same_person_approved_and_paid"
+        command = ConfirmPayment(programme=self.slug, payment_id=payment_id)
+        result = self.attempt(expected, lambda: self.ledger.handle(PEOPLE[who], command))
+        if result and payment is not None:
+            payment.state = "paid"
+            a = payment.allocation_id
+            self.model.post(
+                result.ids["entry_id"], Entry("disbursement", [(f"allocation:{a}", f"disbursed:{a}", payment.amount)])
+            )
+
+    @rule(p=INDEX)
+    def cancel_payment(self, p: int) -> None:
+        payment_id, payment, expected = self._payment(p)
+        command = CancelPayment(programme=self.slug, payment_id=payment_id, reason="invoice withdrawn")
+        if self.attempt(expected, lambda: self.ledger.handle(CTX, command)) and payment is not None:
+            payment.state = "cancelled"
+
+    # --- sanctions: stops and lifts, repayment claims and repayments, unused funds returned ----------------------
+
+    def _target(self, t: int, grant: bool) -> tuple[str, str, bool]:
+        """(scope, id, known) of a grant or an allocation."""
+        if grant:
+            grant_id = pick(self.model.grants, t)
+            return "grant", grant_id, grant_id in self.model.grants
+        allocation_id = pick(self.model.allocations, t)
+        return "allocation", allocation_id, allocation_id in self.model.spent
+
+    @rule(t=INDEX, grant=st.booleans())
+    def stop_payments(self, t: int, grant: bool) -> None:
+        scope, target_id, known = self._target(t, grant)
+        account = f"{scope}:{target_id}"
+        expected: str | type[LedgerError] | None = None
+        if not known:
+            expected = NotFound
+        elif account in self.model.stopped:
+            expected = "payments_already_stopped"
+        command = StopPayments(programme=self.slug, scope=scope, target_id=target_id, reason="audit", decision=DECISION)
+        if self.attempt(expected, lambda: self.ledger.handle(CTX, command)):
+            self.model.stopped.add(account)
+
+    @rule(t=INDEX, grant=st.booleans())
+    def lift_payment_stop(self, t: int, grant: bool) -> None:
+        scope, target_id, known = self._target(t, grant)
+        account = f"{scope}:{target_id}"
+        expected: str | type[LedgerError] | None = None
+        if not known:
+            expected = NotFound
+        elif account not in self.model.stopped:
+            expected = "payments_not_stopped"
+        command = LiftPaymentStop(programme=self.slug, scope=scope, target_id=target_id, decision=DECISION)
+        if self.attempt(expected, lambda: self.ledger.handle(CTX, command)):
+            self.model.stopped.discard(account)
+
+    @rule(a=INDEX, amount=st.integers(1, 300))
+    def claim_repayment(self, a: int, amount: int) -> None:
+        allocation_id = pick(self.model.allocations, a)
+        m = self.model
+        expected: str | type[LedgerError] | None = None
+        if allocation_id not in m.spent:
+            expected = NotFound
+        elif amount > m.bal(f"disbursed:{allocation_id}"):
+            expected = "repayment_exceeds_disbursed"
+        elif m.total(allocation_id) - amount < m.spent[allocation_id]:
+            expected = "repayment_below_expenditure"
+        command = ClaimRepayment(programme=self.slug, allocation_id=allocation_id, amount=amount, reason="ineligible",
+                                 decision=DECISION)  # fmt: skip
+        result = self.attempt(expected, lambda: self.ledger.handle(CTX, command))
+        if result:
+            due = f"repayment_due:{allocation_id}"
+            m.post(result.ids["entry_id"], Entry("repayment_claim", [(f"disbursed:{allocation_id}", due, amount)]))
+
+    @rule(a=INDEX, amount=st.integers(1, 300))
+    def receive_repayment(self, a: int, amount: int) -> None:
+        allocation_id = pick(self.model.allocations, a)
+        m = self.model
+        expected: str | type[LedgerError] | None = None
+        if allocation_id not in m.spent:
+            expected = NotFound
+        elif amount > m.bal(f"repayment_due:{allocation_id}"):
+            expected = "repayment_exceeds_claim"
+        command = ReceiveRepayment(programme=self.slug, allocation_id=allocation_id, amount=amount)
+        result = self.attempt(expected, lambda: self.ledger.handle(CTX, command))
+        if result:
+            due, repaid = f"repayment_due:{allocation_id}", f"repaid:{m.grant_of[allocation_id]}"
+            m.post(result.ids["entry_id"], Entry("repayment", [(due, repaid, amount)]))
+
+    @rule(g=INDEX, amount=st.integers(1, 1_000))
+    def return_unused_funds(self, g: int, amount: int) -> None:
+        grant_id = pick(self.model.grants, g)
+        expected: str | type[LedgerError] | None = None
+        if grant_id not in self.model.grants:
+            expected = NotFound
+        elif amount > self.model.bal(f"grant:{grant_id}"):
+            expected = "insufficient_grant_balance"
+        command = ReturnUnusedFunds(programme=self.slug, grant_id=grant_id, amount=amount, decision=DECISION)
+        result = self.attempt(expected, lambda: self.ledger.handle(CTX, command))
+        if result:
+            self.model.post(result.ids["entry_id"], Entry("return", [(f"grant:{grant_id}", FUNDER, amount)]))
+
+    # --- co-financing: memo entries, reversible, moving no money ------------------------------------------------
+
+    @rule(g=INDEX, amount=st.integers(1, 1_000), in_kind=st.booleans())
+    def contribute(self, g: int, amount: int, in_kind: bool) -> None:
+        """Cash, or `amount` participant-minutes in kind at 60 per hour (worth `amount`) once a rate is set."""
+        grant_id = pick(self.model.grants, g)
+        m = self.model
+        expected: str | type[LedgerError] | None = None
+        if grant_id not in m.grants:
+            expected = NotFound
+        elif in_kind and grant_id not in m.rated:
+            expected = "no_in_kind_rate"
+        command: RecordCashContribution | RecordInKindContribution = (
+            RecordInKindContribution(programme=self.slug, grant_id=grant_id, participant_minutes=amount,
+                                     contributor="participants", period="2021")
+            if in_kind
+            else RecordCashContribution(programme=self.slug, grant_id=grant_id, amount=amount, contributor="county",
+                                        period="2021")
+        )  # fmt: skip
+        result = self.attempt(expected, lambda: self.ledger.handle(CTX, command))
+        if result:
+            m.post(result.ids["entry_id"], Entry("contribution", []))
+
+    @rule(g=INDEX)
+    def set_in_kind_rate(self, g: int) -> None:
+        grant_id = pick(self.model.grants, g)
+        expected = None if grant_id in self.model.grants else NotFound
+        command = SetInKindRate(programme=self.slug, grant_id=grant_id, rate_per_hour=60, decision=DECISION)
+        if self.attempt(expected, lambda: self.ledger.handle(CTX, command)):
+            self.model.rated.add(grant_id)
 
     @rule()
     def reopen(self) -> None:
@@ -391,6 +617,28 @@ class LedgerMachine(RuleBasedStateMachine):
         assert {e: info["reversed"] for e, info in funds.entries.items()} == {
             e: entry.reversed for e, entry in self.model.entries.items()
         }
+
+    @invariant()
+    def pending_payments_reserve_what_the_allocation_holds(self) -> None:
+        """On every effective day (all today here), what pending payments reserve on an allocation is there; a
+        paid payment was approved by another person than the one who confirmed it (or was below one step)."""
+        funds = self.stored(self.funds_id)
+        assert {p: info["state"] for p, info in funds.payments.items()} == {
+            p: payment.state for p, payment in self.model.payments.items()
+        }
+        for allocation_id in funds.allocations:
+            assert 0 <= funds.reserved_on(allocation_id) <= funds.balance(f"allocation:{allocation_id}")
+            lowest = dated.lowest_from(
+                date.min,
+                (funds.movements.get(f"allocation:{allocation_id}", {}), 1),
+                (funds.reserved.get(f"allocation:{allocation_id}", {}), -1),
+            )
+            assert lowest.value >= 0, (allocation_id, lowest)
+        assert {a for a, stop in funds.stops.items() if stop["stop_id"] is not None} == self.model.stopped
+        for info in funds.payments.values():
+            if info["state"] == "paid":
+                assert info["approved_by"] != info["paid_by"]
+                assert funds.entries[info["entry_id"]]["payment_id"] in funds.payments
 
 
 def _run(url: str, max_examples: int, steps: int) -> None:

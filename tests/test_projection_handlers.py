@@ -9,7 +9,27 @@ from pathlib import Path
 
 import pytest
 
-from ledger.events import EVENTS, CommandAccepted, CompanyJoined, ForumOpened, FundsOpened, LedgerEvent
+from ledger.events import (
+    EVENTS,
+    CommandAccepted,
+    CompanyJoined,
+    ContributionRecorded,
+    ForumOpened,
+    FundsOpened,
+    InKindRateSet,
+    LedgerEvent,
+    PaymentApproved,
+    PaymentCancelled,
+    PaymentConfirmed,
+    PaymentControlSet,
+    PaymentExpired,
+    PaymentRequested,
+    PaymentsStopped,
+    PaymentStopLifted,
+    RepaymentClaimed,
+    RepaymentReceived,
+    UnusedFundsReturned,
+)
 from projections.audit.fold import fold as audit_fold
 from projections.evaluation.fold import fold as evaluation_fold
 from projections.facts import Fact, facts_from
@@ -23,6 +43,24 @@ FIXTURE = Path(__file__).parent / "fixtures" / "store-v1" / "ledger.sqlite3"
 NOTHING_TO_SHOW: set[type[LedgerEvent]] = {FundsOpened, ForumOpened, CommandAccepted}
 """Events no read model shows: they open an aggregate (whose later events show) or keep an idempotency receipt.
 The integrity fold indexes every event alike, with no handlers."""
+
+
+SINCE_STORE_V1: set[type[LedgerEvent]] = {
+    PaymentControlSet,
+    PaymentRequested,
+    PaymentApproved,
+    PaymentConfirmed,
+    PaymentCancelled,
+    PaymentExpired,
+    PaymentsStopped,
+    PaymentStopLifted,
+    RepaymentClaimed,
+    RepaymentReceived,
+    UnusedFundsReturned,
+    InKindRateSet,
+    ContributionRecorded,
+}
+"""Events added after the earlier version wrote tests/fixtures/store-v1 (so it holds none of them)."""
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +83,7 @@ def test_every_event_a_read_model_shows_has_a_handler() -> None:
 
 
 def test_a_stored_event_is_a_fact_of_its_catalogue_class(stored_facts: list[Fact]) -> None:
-    assert {fact.kind for fact in stored_facts} == set(EVENTS)
+    assert {fact.kind for fact in stored_facts} == set(EVENTS) - SINCE_STORE_V1
     for fact in stored_facts:
         assert isinstance(fact.event, fact.kind)
         assert fact.name == fact.kind.__name__ == type(fact.event).__name__

@@ -18,6 +18,7 @@ hold them, so today it only guards against representation differences, not value
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -40,17 +41,22 @@ from ledger.commands import (
     AddCompanyToGroup,
     AllocateFunds,
     AnalyseCompanyNeeds,
+    ApprovePayment,
     AwardGrant,
     CancelActivity,
+    CancelPayment,
     CancelSession,
+    ClaimRepayment,
     CloseProgramme,
     CoCreateEducationOffer,
     Command,
     CompleteCompany,
+    ConfirmPayment,
     CorrectCompany,
     DisburseFunds,
     EnrolParticipants,
     EraseParticipant,
+    ExpirePayment,
     FormNetworkGroup,
     HoldActivity,
     HoldForumMeeting,
@@ -58,11 +64,15 @@ from ledger.commands import (
     HoldSession,
     JoinCompany,
     LaunchProgramme,
+    LiftPaymentStop,
     OfferModule,
     PlanActivity,
     PresentCompany,
     ReallocateFunds,
+    ReceiveRepayment,
     RecordAttendance,
+    RecordCashContribution,
+    RecordInKindContribution,
     RecordModuleCompletion,
     RecordParticipantLeft,
     ReenterParticipant,
@@ -70,12 +80,16 @@ from ledger.commands import (
     RegisterParticipant,
     RemoveCompanyFromGroup,
     ReportExpenditure,
+    RequestPayment,
+    ReturnUnusedFunds,
     ReverseEntry,
     ReviseCap,
     ReviseTarget,
     ScheduleSession,
     SetBudgetLine,
     SetCompanyGoals,
+    SetInKindRate,
+    StopPayments,
     WithdrawCompany,
 )
 from ledger.errors import LedgerError
@@ -116,6 +130,7 @@ SIZES = ("micro", "small", "medium", "large")
 DAYS = tuple(date(2021, 1, 4) + timedelta(days=9 * k) for k in range(24))
 LAUNCHED = date(2020, 12, 1)
 DECISION = {"reference": "Board meeting 2021-1", "body": "Tripartite board"}
+ATTESTER = Ctx(actor="attester@ledger")  # approves payments by two people; the step's own actor pays
 FUNDERS = ("Kompetanse Norge", "Viken fylkeskommune")
 CATEGORIES = ("courses", "coordination")
 TARGET_GROUPS = ("employed", "furloughed", "laid_off", "unemployed")
@@ -588,8 +603,79 @@ class Driver:
         )
         self.entries.append((slug, result.ids["entry_id"]))
 
+    # Commands a history starts with, so that short histories already have companies, participants and money.
 
-# Commands a history starts with, so that short histories already have companies, participants and money.
+    # --- the funding lifecycle: payments by two people, sanctions, co-financing -----------------------------
+
+    def _pay_by_two(self, ctx: At, a: int, b: int, n: int) -> None:
+        """A payment requested on a day (reserving its amount), approved by another person, then confirmed as paid
+        by the first, cancelled, expired or left pending; a later step dated before the request is refused."""
+        slug, allocation_id = pick(self.allocations, a)
+        day = None if n == 5 else DAYS[12 + (a + n) % 8]
+        last_day = DAYS[13 + (a + n) % 8] if b % 4 == 3 and day is not None else None
+        requested = self.handle(
+            At(ctx.who, day),
+            RequestPayment(programme=slug, allocation_id=allocation_id, amount=6_007 * n, expires_on=last_day,
+                           kind=("payment", "advance")[b % 2]),
+        )  # fmt: skip
+        payment_id = requested.ids["payment_id"]
+        then = None if day is None else DAYS[12 + (a + n + b) % 12]
+        self.handle(At(ATTESTER, day), ApprovePayment(programme=slug, payment_id=payment_id))
+        if b % 4 == 0:
+            paid = self.handle(At(ctx.who, then), ConfirmPayment(programme=slug, payment_id=payment_id))
+            self.entries.append((slug, paid.ids["entry_id"]))
+        elif b % 4 == 1:
+            self.handle(At(ctx.who, then), CancelPayment(programme=slug, payment_id=payment_id, reason="withdrawn"))
+        elif b % 4 == 3:
+            self.handle(At(ctx.who, DAYS[-1]), ExpirePayment(programme=slug, payment_id=payment_id))
+
+    def _sanction(self, ctx: At, a: int, b: int, n: int) -> None:
+        """A funder's sanction on a day: payments stopped on an allocation or a grant, a payment tried while stopped
+        (refused), the stop lifted; or paid money claimed back and (part of it) repaid; or unused funds returned."""
+        slug, allocation_id = pick(self.allocations, a)
+        day, later = DAYS[12 + (a + n) % 6], DAYS[18 + (a + b) % 6]
+        if b % 3 == 0:
+            scope, target = ("allocation", allocation_id) if n % 2 else ("grant", pick(self.grants, a)[1])
+            self.handle(At(ctx.who, day), StopPayments(programme=slug, scope=scope, target_id=target, reason="audit",
+                                                       decision=DECISION))  # fmt: skip
+            with contextlib.suppress(LedgerError):
+                self.handle(At(ctx.who, day), DisburseFunds(programme=slug, allocation_id=allocation_id, amount=n))
+            self.handle(At(ctx.who, later), LiftPaymentStop(programme=slug, scope=scope, target_id=target,
+                                                            decision=DECISION))  # fmt: skip
+        elif b % 3 == 1:
+            claimed = self.handle(At(ctx.who, day), ClaimRepayment(programme=slug, allocation_id=allocation_id,
+                                                                   amount=1_001 * n, reason="ineligible",
+                                                                   decision=DECISION))  # fmt: skip
+            self.entries.append((slug, claimed.ids["entry_id"]))
+            repaid = self.handle(At(ctx.who, later), ReceiveRepayment(programme=slug, allocation_id=allocation_id,
+                                                                      amount=1_001 * n - a))  # fmt: skip
+            self.entries.append((slug, repaid.ids["entry_id"]))
+        else:
+            slug, grant_id = pick(self.grants, a)
+            back = ReturnUnusedFunds(programme=slug, grant_id=grant_id, amount=2_003 * n, decision=DECISION)
+            returned = self.handle(At(ctx.who, later), back)
+            self.entries.append((slug, returned.ids["entry_id"]))
+
+    def _co_finance(self, ctx: At, a: int, b: int, n: int) -> None:
+        """Co-financing of a grant: an in-kind rate set on a day, participants' time contributed in kind (refused
+        before the first rate took effect), cash; one of them reversed on a later day."""
+        slug, grant_id = pick(self.grants, a)
+        rate = SetInKindRate(programme=slug, grant_id=grant_id, rate_per_hour=7_001 * n, decision=DECISION)
+        self.handle(At(ctx.who, DAYS[1 + b % 6]), rate)
+        kinds = RecordInKindContribution(programme=slug, grant_id=grant_id, participant_minutes=37 * n + b,
+                                         contributor="Participants' time", period=f"2021-H{1 + a % 2}")  # fmt: skip
+        entries = []
+        with contextlib.suppress(LedgerError):
+            entries.append(self.handle(At(ctx.who, DAYS[(a + n) % 8]), kinds).ids["entry_id"])
+        cash = RecordCashContribution(programme=slug, grant_id=grant_id, amount=3_001 * n, contributor="County",
+                                      period="2021-H2")  # fmt: skip
+        entries.append(self.handle(At(ctx.who, DAYS[8 + b % 8]), cash).ids["entry_id"])
+        self.entries += [(slug, entry) for entry in entries]
+        if b % 3 == 0:
+            back = ReverseEntry(programme=slug, entry_id=entries[0], reason="not documented", decision=DECISION)
+            self.handle(At(ctx.who, DAYS[16 + a % 8]), back)
+
+
 PREAMBLE: list[Step] = [
     ("launch", 0, 1, 3),
     ("register_company", 0, 0, 0),
@@ -623,7 +709,8 @@ COMMON_OPS = [
     "spend",
 ]
 OPS = sorted(name[1:] for name in vars(Driver) if name.startswith("_") and not name.startswith("__"))
-MONEY_OPS = ["grant", "budget_line", "allocate", "allocate", "reallocate", "disburse", "spend", "reverse", "join"]
+MONEY_OPS = ["grant", "budget_line", "allocate", "allocate", "reallocate", "disburse", "spend", "reverse", "join",
+             "pay_by_two", "sanction", "co_finance"]  # fmt: skip
 
 
 def histories(ops: list[str] | None = None, min_size: int = 8, max_size: int = 30) -> st.SearchStrategy[list[Step]]:

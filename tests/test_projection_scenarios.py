@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import Connection, select
 
 import scenarios
+from ledger.domain.funds import Funds
 from projections.as_of import programme_as_of
 from projections.audit.answers import EntryKind
 from projections.audit.queries import funding_audit, reconciliation
@@ -209,3 +210,40 @@ def test_esf_indicators_count_a_participant_missing_an_attribute_in_the_total_on
             counts: dict[str, int] = getattr(report, attribute)
             assert sum(counts.values()) == len(complete), (report.period, attribute)
     assert missing_somewhere > 0, "the scenario leaves some attributes missing on purpose"
+
+
+def test_smart_kompetens_meets_its_esf_co_financing_by_participants_time_each_half_year(demo: Demo) -> None:
+    """The ESF counts only participants' time as co-financing: each half-year's activities (minutes x people,
+    counted independently here from the activities held) at the ESF's rate are the contributions in kind."""
+    with demo.projector.engine.connect() as db:
+        programme_id = demo.programme_id(db, smart_kompetens.SLUG)
+        audit = funding_audit(db, programme_id)
+        held = db.execute(
+            select(activities.c.held_on, activities.c.minutes, activities.c.participants).where(
+                activities.c.programme_id == programme_id, activities.c.held_on.is_not(None)
+            )
+        ).all()
+    time: Counter[str] = Counter()
+    for held_on, minutes, people in held:
+        time[f"{held_on.year}-H{1 if held_on.month <= 6 else 2}"] += minutes * people
+    (esf,) = [g for g in audit.co_financing if g.funder == smart_kompetens.ESF]
+    assert esf.share_bp == smart_kompetens.CO_FINANCING_BP and esf.cash == 0
+    in_kind = {p.period: p.in_kind for p in esf.periods if p.in_kind}
+    assert in_kind == {half: Funds.in_kind_value(m, smart_kompetens.IN_KIND_RATE) for half, m in time.items()}
+    assert esf.required == -(-esf.share_bp * (esf.spent + esf.contributed) // 10_000)
+    assert esf.shortfall == max(0, esf.required - esf.contributed)
+    assert all(g.required == 0 for g in audit.co_financing if g.funder != smart_kompetens.ESF)
+
+
+def test_kongsberg_final_payment_was_approved_and_paid_by_two_people(demo: Demo) -> None:
+    with demo.projector.engine.connect() as db:
+        audit = funding_audit(db, demo.programme_id(db, kongsberg.SLUG))
+    (payment,) = audit.payments
+    assert (payment.amount, payment.state, payment.approved_by, payment.ended_by) == (
+        60_000_000,
+        "paid",
+        kongsberg.SECRETARIAT,
+        "finance@kongsberg-kompetanseloft",
+    )
+    control = [e for e in audit.entries if e.kind == "payment_control"]
+    assert [(e.amount, e.decision_body) for e in control] == [(50_000_000, kongsberg.TRIPARTITE_BODY)]

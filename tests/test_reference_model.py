@@ -33,6 +33,8 @@ from ledger.application import Ctx
 from ledger.commands import (
     AllocateFunds,
     AnalyseCompanyNeeds,
+    ApprovePayment,
+    ConfirmPayment,
     CorrectCompany,
     DisburseFunds,
     EnrolParticipants,
@@ -46,6 +48,7 @@ from ledger.commands import (
     ReenterParticipant,
     RegisterParticipant,
     ReportExpenditure,
+    RequestPayment,
     ReverseEntry,
     ReviseCap,
     ScheduleSession,
@@ -59,6 +62,7 @@ from tests import reference_model as model
 from tests.reference_model import Recorded
 from tests.test_projection_properties import (
     AGE_BANDS,
+    ATTESTER,
     COMMON_OPS,
     DAYS,
     DECISION,
@@ -782,6 +786,14 @@ def test_the_driver_records_what_the_ledger_accepted_and_reaches_the_extra_opera
         ("disburse_much", 0, 0, 1),
         ("allocate_early", 0, 0, 1),
         ("tighten_cap", 0, 3, 5),
+        ("pay_by_two", 1, 0, 1),  # from the allocation dated back: confirmed as paid
+        ("pay_by_two", 1, 1, 1),  # cancelled
+        ("pay_by_two", 1, 2, 1),  # left pending
+        ("pay_by_two", 1, 3, 1),  # expired
+        ("sanction", 1, 0, 1),  # a stop on the grant, a payment refused while stopped, the stop lifted
+        ("sanction", 1, 1, 1),  # a claim and a repayment (from the payment by two people)
+        ("sanction", 1, 2, 1),  # unused funds returned
+        ("co_finance", 0, 0, 1),  # a rate, time in kind, cash, one reversed
     ]
     app = create_app(Settings(database_url=sqlite_url, run_projector=False))
     try:
@@ -797,6 +809,10 @@ def test_the_driver_records_what_the_ledger_accepted_and_reaches_the_extra_opera
     assert driver.positions == sorted(driver.positions) and len(set(driver.positions)) == len(driver.positions)
     assert [fact.seq for fact in driver.history] == list(range(1, len(driver.history) + 1))
     assert sum(1 for fact in driver.history if fact.name == "join_company") == 6  # the retry once, the re-join
+    steps_of_payments = {"confirm_payment", "cancel_payment", "expire_payment", "approve_payment", "request_payment"}
+    sanctions = {"stop_payments", "lift_payment_stop", "claim_repayment", "receive_repayment", "return_unused_funds"}
+    co_financing = {"set_in_kind_rate", "record_in_kind_contribution", "record_cash_contribution"}
+    assert steps_of_payments | sanctions | co_financing <= {fact.name for fact in driver.history}
 
 
 # --- the disagreements found, one small history each ----------------------------------------------------------------
@@ -976,3 +992,33 @@ def test_a_participant_leaves_and_reenters_after_their_registration_and_in_order
     driver.handle(At(WHO, date(2021, 3, 8)), back)
     found = differences_on(preamble, date(2021, 3, 26))
     assert not found, "\n".join(found)
+
+
+def test_a_pending_payment_is_reserved_from_its_request_until_it_is_paid(preamble: Served) -> None:
+    """A payment requested on a day, approved by another person and confirmed as paid on a later day: effective
+    by a day between, the answers show it pending and not yet disbursed; from the day it is paid, disbursed; the
+    model agrees on each day, and no day shows more reserved than outstanding."""
+    driver = preamble.driver
+    slug, allocation_id = driver.allocations[0]
+    allocated = driver.handle(
+        At(WHO, DAYS[2]),
+        AllocateFunds(programme=slug, grant_id=driver.grants[0][1], recipient_kind="provider", recipient="NMBU",
+                      amount=100_000, decision=DECISION),
+    ).ids["allocation_id"]  # fmt: skip
+    requested = driver.handle(At(WHO, DAYS[10]), RequestPayment(programme=slug, allocation_id=allocated, amount=60_000))
+    payment_id = requested.ids["payment_id"]
+    over = RequestPayment(programme=slug, allocation_id=allocated, amount=40_001)
+    assert refused(preamble, At(WHO, DAYS[10]), over).rule == "insufficient_allocation_balance"
+    driver.handle(At(ATTESTER, DAYS[11]), ApprovePayment(programme=slug, payment_id=payment_id))
+    same = ConfirmPayment(programme=slug, payment_id=payment_id)
+    with pytest.raises(RuleViolated) as refusal:
+        driver.handle(At(ATTESTER, DAYS[12]), same)
+    assert refusal.value.rule == "same_person_approved_and_paid"
+    driver.handle(At(WHO, DAYS[12]), same)
+    assert allocation_id != allocated
+    for day, pending in ((DAYS[9], 0), (DAYS[10], 60_000), (DAYS[11], 60_000), (DAYS[12], 0)):
+        assert not differences_on(preamble, day), day
+        code, status = preamble.get(f"/api/programmes/{slug}", as_of_date=day.isoformat())
+        assert code == 200 and status["funds"]["pending"] == pending, (day, status["funds"])
+    found = broken_on_every_day(preamble)
+    assert not found, "rules broken on an effective day:\n" + "\n".join(found) + "\n" + describe(driver.history)

@@ -22,12 +22,26 @@ from ledger.commands.companies import (
 )
 from ledger.commands.funds import (
     AllocateFunds,
+    ApprovePayment,
     AwardGrant,
+    CancelPayment,
+    ClaimRepayment,
+    ConfirmPayment,
     DisburseFunds,
+    ExpirePayment,
+    LiftPaymentStop,
     ReallocateFunds,
+    ReceiveRepayment,
+    RecordCashContribution,
+    RecordInKindContribution,
     ReportExpenditure,
+    RequestPayment,
+    ReturnUnusedFunds,
     ReverseEntry,
     SetBudgetLine,
+    SetInKindRate,
+    SetPaymentControl,
+    StopPayments,
 )
 from ledger.commands.groups import AddCompanyToGroup, FormNetworkGroup, RemoveCompanyFromGroup
 from ledger.commands.modules import (
@@ -54,6 +68,9 @@ COMMANDS: tuple[type[Command], ...] = (
     AnalyseCompanyNeeds, WithdrawCompany, CompleteCompany,
     RegisterParticipant, RecordParticipantLeft, ReenterParticipant, EraseParticipant,
     AwardGrant, SetBudgetLine, AllocateFunds, ReallocateFunds, DisburseFunds, ReportExpenditure, ReverseEntry,
+    SetPaymentControl, RequestPayment, ApprovePayment, ConfirmPayment, CancelPayment, ExpirePayment,
+    StopPayments, LiftPaymentStop, ClaimRepayment, ReceiveRepayment, ReturnUnusedFunds,
+    SetInKindRate, RecordCashContribution, RecordInKindContribution,
     FormNetworkGroup, AddCompanyToGroup, RemoveCompanyFromGroup,
     OfferModule, ScheduleSession, HoldSession, CancelSession, EnrolParticipants, RecordAttendance,
     RecordModuleCompletion,
@@ -62,12 +79,14 @@ COMMANDS: tuple[type[Command], ...] = (
 """Every command, in the order of the use cases."""
 
 __all__ = [
-    "COMMANDS", "AddCompanyToGroup", "AllocateFunds", "AnalyseCompanyNeeds", "Attended", "AwardGrant", "CancelActivity",
-    "CancelSession", "CloseProgramme", "CoCreateEducationOffer", "Command", "CompleteCompany", "CorrectCompany",
-    "DisburseFunds", "EnrolParticipants", "EraseParticipant", "FormNetworkGroup", "HoldActivity", "HoldForumMeeting",
-    "HoldOnboarding", "HoldSession", "JoinCompany", "LaunchProgramme", "OfferModule", "PlanActivity", "PresentCompany",
-    "ProgrammeCommand", "ReallocateFunds", "RecordAttendance", "RecordModuleCompletion", "RecordParticipantLeft",
-    "ReenterParticipant", "RegisterCompany", "RegisterParticipant", "RemoveCompanyFromGroup", "ReportExpenditure",
-    "ReverseEntry", "ReviseCap", "ReviseTarget", "ScheduleSession", "SetBudgetLine", "SetCompanyGoals", "UnitOfWork",
-    "WithdrawCompany",
+    "COMMANDS", "AddCompanyToGroup", "AllocateFunds", "AnalyseCompanyNeeds", "ApprovePayment", "Attended", "AwardGrant",
+    "CancelActivity", "CancelPayment", "CancelSession", "ClaimRepayment", "CloseProgramme", "CoCreateEducationOffer",
+    "Command", "CompleteCompany", "ConfirmPayment", "CorrectCompany", "DisburseFunds", "EnrolParticipants",
+    "EraseParticipant", "ExpirePayment", "FormNetworkGroup", "HoldActivity", "HoldForumMeeting", "HoldOnboarding",
+    "HoldSession", "JoinCompany", "LaunchProgramme", "LiftPaymentStop", "OfferModule", "PlanActivity", "PresentCompany",
+    "ProgrammeCommand", "ReallocateFunds", "ReceiveRepayment", "RecordAttendance", "RecordCashContribution",
+    "RecordInKindContribution", "RecordModuleCompletion", "RecordParticipantLeft", "ReenterParticipant",
+    "RegisterCompany", "RegisterParticipant", "RemoveCompanyFromGroup", "ReportExpenditure", "RequestPayment",
+    "ReturnUnusedFunds", "ReverseEntry", "ReviseCap", "ReviseTarget", "ScheduleSession", "SetBudgetLine",
+    "SetCompanyGoals", "SetInKindRate", "SetPaymentControl", "StopPayments", "UnitOfWork", "WithdrawCompany",
 ]  # fmt: skip

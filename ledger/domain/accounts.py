@@ -22,5 +22,15 @@ def disbursed_account(allocation_id: str) -> str:
     return f"disbursed:{allocation_id}"
 
 
+def repayment_due_account(allocation_id: str) -> str:
+    """What the recipient of an allocation owes back by a repayment claim."""
+    return f"repayment_due:{allocation_id}"
+
+
+def repaid_account(grant_id: str) -> str:
+    """What recipients repaid to the funder of a grant."""
+    return f"repaid:{grant_id}"
+
+
 def is_external(account: str) -> bool:
     return account.startswith("funder:")

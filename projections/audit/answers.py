@@ -22,6 +22,26 @@ class EntryKind(StrEnum):
     PAYMENT = "payment"
     EXPENDITURE = "expenditure"
     REVERSAL = "reversal"
+    PAYMENT_CONTROL = "payment_control"
+    PAYMENT_REQUEST = "payment_request"
+    PAYMENT_APPROVAL = "payment_approval"
+    PAYMENT_CANCELLATION = "payment_cancellation"
+    PAYMENT_EXPIRY = "payment_expiry"
+    PAYMENT_STOP = "payment_stop"
+    PAYMENT_STOP_LIFT = "payment_stop_lift"
+    REPAYMENT_CLAIM = "repayment_claim"
+    REPAYMENT = "repayment"
+    RETURN = "return"
+    IN_KIND_RATE = "in_kind_rate"
+    CASH_CONTRIBUTION = "cash_contribution"
+    IN_KIND_CONTRIBUTION = "in_kind_contribution"
+
+
+class PaymentState(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
 
 
 MoneyEvent = Literal[
@@ -32,6 +52,19 @@ MoneyEvent = Literal[
     "FundsDisbursed",
     "ExpenditureReported",
     "EntryReversed",
+    "PaymentControlSet",
+    "PaymentRequested",
+    "PaymentApproved",
+    "PaymentConfirmed",
+    "PaymentCancelled",
+    "PaymentExpired",
+    "PaymentsStopped",
+    "PaymentStopLifted",
+    "RepaymentClaimed",
+    "RepaymentReceived",
+    "UnusedFundsReturned",
+    "InKindRateSet",
+    "ContributionRecorded",
 ]
 
 
@@ -45,6 +78,10 @@ class Funds(Answer):
     outstanding: int
     spent: int
     remaining: int
+    pending: int
+    repayment_due: int
+    repaid: int
+    co_financing_shortfall: int
 
 
 class AuditEntry(Answer):
@@ -76,6 +113,76 @@ class AuditEntry(Answer):
     recorded_at: str  # ISO 8601 with the offset, as recorded
     reverses_entry_id: str | None
     reversed_by_entry_id: str | None
+    payment_id: str | None
+
+
+class Payment(Answer):
+    """A payment by two people: requested (its amount reserved on the allocation), approved by one person,
+    confirmed as paid by another (`ended_by`), or cancelled or expired."""
+
+    payment_id: str
+    position: int
+    allocation_id: str
+    grant_id: str | None
+    recipient: str | None
+    category: str | None
+    kind: str
+    amount: int
+    state: PaymentState
+    requested_by: str
+    requested_on: date
+    expires_on: date | None
+    approved_by: str | None
+    approved_on: date | None
+    ended_by: str | None
+    ended_on: date | None
+    entry_id: str | None
+    reason: str | None
+
+
+class PaymentStop(Answer):
+    """A funder's decision stopping payments from a grant or an allocation, and its lift (null while in force)."""
+
+    stop_id: str
+    position: int
+    scope: str
+    target_id: str
+    reason: str
+    stopped_by: str
+    stopped_on: date
+    decision_reference: str
+    decision_body: str
+    lifted_by: str | None
+    lifted_on: date | None
+    lift_decision_reference: str | None
+    lift_decision_body: str | None
+
+
+class CoFinancingPeriod(Answer):
+    """One reporting period of a grant's co-financing (the periods its expenditure and contributions name)."""
+
+    period: str
+    spent: int
+    cash: int
+    in_kind: int
+    contributed: int
+    required: int
+    shortfall: int
+
+
+class CoFinancing(Answer):
+    """A grant's required co-financing share against its contributions, in all and per reporting period."""
+
+    grant_id: str
+    funder: str
+    share_bp: int
+    spent: int
+    cash: int
+    in_kind: int
+    contributed: int
+    required: int
+    shortfall: int
+    periods: list[CoFinancingPeriod]
 
 
 class Account(Answer):
@@ -115,3 +222,6 @@ class FundingAudit(Answer):
     accounts: list[Account]
     budget_lines: dict[str, int]
     reconciliation: Reconciliation
+    payments: list[Payment]
+    payment_stops: list[PaymentStop]
+    co_financing: list[CoFinancing]

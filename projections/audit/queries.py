@@ -11,13 +11,28 @@ from sqlalchemy import Connection, select
 from projections.audit.answers import (
     Account,
     AuditEntry,
+    CoFinancing,
+    CoFinancingPeriod,
+    EntryKind,
     FundingAudit,
     Funds,
+    Payment,
+    PaymentState,
+    PaymentStop,
     ReconciledAccount,
     Reconciliation,
     Totals,
 )
-from projections.schema import audit_accounts, audit_allocations, audit_budget_lines, audit_entries, audit_grants
+from projections.schema import (
+    audit_accounts,
+    audit_allocations,
+    audit_budget_lines,
+    audit_contributions,
+    audit_entries,
+    audit_grants,
+    audit_payment_stops,
+    audit_payments,
+)
 
 
 def _kind(account: str) -> str:
@@ -26,7 +41,7 @@ def _kind(account: str) -> str:
 
 def funds(db: Connection, programme_id: str) -> Funds:
     """Granted, allocated, disbursed, spent and remaining (unallocated), from the account balances."""
-    totals = {"funder": 0, "grant": 0, "allocation": 0, "disbursed": 0}
+    totals = {"funder": 0, "grant": 0, "allocation": 0, "disbursed": 0, "repayment_due": 0, "repaid": 0}
     for row in db.execute(select(audit_accounts).where(audit_accounts.c.programme_id == programme_id)):
         kind = _kind(row.account)
         if kind in totals:
@@ -35,6 +50,14 @@ def funds(db: Connection, programme_id: str) -> Funds:
         r.spent
         for r in db.execute(select(audit_allocations.c.spent).where(audit_allocations.c.programme_id == programme_id))
     )
+    pending = sum(
+        r.amount
+        for r in db.execute(
+            select(audit_payments.c.amount).where(
+                audit_payments.c.programme_id == programme_id, audit_payments.c.state == PaymentState.PENDING.value
+            )
+        )
+    )
     return Funds(
         granted=-totals["funder"],
         allocated=totals["allocation"] + totals["disbursed"],
@@ -42,6 +65,10 @@ def funds(db: Connection, programme_id: str) -> Funds:
         outstanding=totals["allocation"],
         spent=spent,
         remaining=totals["grant"],
+        pending=pending,
+        repayment_due=totals["repayment_due"],
+        repaid=totals["repaid"],
+        co_financing_shortfall=sum(grant.shortfall for grant in co_financing(db, programme_id, periods=False)),
     )
 
 
@@ -83,12 +110,39 @@ def funding_audit(db: Connection, programme_id: str, funder: str | None = None) 
         r.category: r.amount
         for r in db.execute(select(audit_budget_lines).where(audit_budget_lines.c.programme_id == programme_id))
     }
+    payments = payments_of(db, programme_id)
+    if funder is not None:
+        shown = {e.allocation_id for e in entries}
+        payments = [p for p in payments if p.allocation_id in shown]
     return FundingAudit(
         entries=entries,
         accounts=[Account.model_validate(dict(r)) for r in accounts],
         budget_lines=budget,
         reconciliation=reconciliation(db, programme_id),
+        payments=payments,
+        payment_stops=payment_stops_of(db, programme_id, entries if funder is not None else None),
+        co_financing=[grant for grant in co_financing(db, programme_id) if funder is None or grant.funder == funder],
     )
+
+
+def payment_stops_of(db: Connection, programme_id: str, shown: list[AuditEntry] | None = None) -> list[PaymentStop]:
+    """The payment stops in the order they were recorded (for one funder, those on its grants and allocations)."""
+    query = select(audit_payment_stops).where(audit_payment_stops.c.programme_id == programme_id)
+    stops = [
+        PaymentStop.model_validate({k: v for k, v in r.items() if k != "programme_id"})
+        for r in db.execute(query.order_by(audit_payment_stops.c.position)).mappings()
+    ]
+    if shown is None:
+        return stops
+    targets = {e.grant_id for e in shown} | {e.allocation_id for e in shown}
+    return [s for s in stops if s.target_id in targets]
+
+
+def payments_of(db: Connection, programme_id: str) -> list[Payment]:
+    """The payments by two people, in the order they were requested."""
+    query = select(audit_payments).where(audit_payments.c.programme_id == programme_id)
+    rows = db.execute(query.order_by(audit_payments.c.position)).mappings()
+    return [Payment.model_validate({k: v for k, v in r.items() if k != "programme_id"}) for r in rows]
 
 
 def audit_table(db: Connection, programme_id: str) -> list[dict[str, Any]]:
@@ -147,3 +201,57 @@ def reconciliation(db: Connection, programme_id: str) -> Reconciliation:
         and totals.sum_of_balances == 0
     )
     return Reconciliation(balanced=balanced, totals=totals, accounts=per_account)
+
+
+def _share(share_bp: int, spent: int, cash: int, in_kind: int) -> dict[str, int]:
+    """The required co-financing: the share of the costs (the grant's expenditure plus the contributions), rounded
+    up to whole minor units once; the shortfall is what the contributions lack of it."""
+    contributed = cash + in_kind
+    required = -(-share_bp * (spent + contributed) // 10_000)
+    return {"spent": spent, "cash": cash, "in_kind": in_kind, "contributed": contributed, "required": required,
+            "shortfall": max(0, required - contributed)}  # fmt: skip
+
+
+def co_financing(db: Connection, programme_id: str, *, periods: bool = True) -> list[CoFinancing]:
+    """Per grant (by grant id): its required share against the contributions recorded and not reversed,
+    in all and per reporting period (the periods its expenditure and its contributions name)."""
+    grants = db.execute(
+        select(audit_grants.c.grant_id, audit_grants.c.funder, audit_grants.c.co_financing_share_bp)
+        .where(audit_grants.c.programme_id == programme_id)
+        .order_by(audit_grants.c.grant_id)
+    ).all()
+    grant_of = {
+        r.allocation_id: r.grant_id
+        for r in db.execute(
+            select(audit_allocations.c.allocation_id, audit_allocations.c.grant_id).where(
+                audit_allocations.c.programme_id == programme_id
+            )
+        )
+    }
+    by: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"spent": 0, "cash": 0, "in_kind": 0})
+    for row in db.execute(
+        select(audit_contributions).where(
+            audit_contributions.c.programme_id == programme_id, audit_contributions.c.reversed.is_(False)
+        )
+    ):
+        by[(row.grant_id, row.period)][row.kind] += row.amount
+    entries = db.execute(
+        select(audit_entries.c.entry_id, audit_entries.c.kind, audit_entries.c.allocation_id, audit_entries.c.amount,
+               audit_entries.c.period, audit_entries.c.reverses_entry_id)
+        .where(audit_entries.c.programme_id == programme_id,
+               audit_entries.c.kind.in_([EntryKind.EXPENDITURE.value, EntryKind.REVERSAL.value]))
+    ).all()  # fmt: skip
+    expenditure = {e.entry_id: e for e in entries if e.kind == EntryKind.EXPENDITURE}
+    for e in entries:
+        original, sign = (e, 1) if e.kind == EntryKind.EXPENDITURE else (expenditure.get(e.reverses_entry_id), -1)
+        if original is not None and original.allocation_id in grant_of:
+            by[(grant_of[original.allocation_id], original.period)]["spent"] += sign * e.amount
+    answer: list[CoFinancing] = []
+    for grant_id, funder_, share_bp in grants:
+        mine = {period: figures for (g, period), figures in by.items() if g == grant_id}
+        total = {k: sum(f[k] for f in mine.values()) for k in ("spent", "cash", "in_kind")}
+        rows = [CoFinancingPeriod(period=p, **_share(share_bp, **mine[p])) for p in sorted(mine)] if periods else []
+        answer.append(
+            CoFinancing(grant_id=grant_id, funder=funder_, share_bp=share_bp, **_share(share_bp, **total), periods=rows)
+        )
+    return answer

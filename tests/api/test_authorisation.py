@@ -64,6 +64,20 @@ EXPECTED: dict[tuple[str, str], tuple[Any, ...]] = {
     ("POST", "/api/programmes/{slug}/expenditures"): WRITE,
     ("POST", "/api/programmes/{slug}/reversals"): WRITE,
     ("PUT", "/api/programmes/{slug}/budget-lines/{category}"): WRITE,
+    ("PUT", "/api/programmes/{slug}/payment-control"): WRITE,
+    ("POST", "/api/programmes/{slug}/payments"): WRITE,
+    ("POST", "/api/programmes/{slug}/payments/{payment_id}/approval"): WRITE,
+    ("POST", "/api/programmes/{slug}/payments/{payment_id}/confirmation"): WRITE,
+    ("POST", "/api/programmes/{slug}/payments/{payment_id}/cancellation"): WRITE,
+    ("POST", "/api/programmes/{slug}/payments/{payment_id}/expiry"): WRITE,
+    ("POST", "/api/programmes/{slug}/payment-stops"): WRITE,
+    ("POST", "/api/programmes/{slug}/payment-stops/lifting"): WRITE,
+    ("POST", "/api/programmes/{slug}/repayment-claims"): WRITE,
+    ("POST", "/api/programmes/{slug}/repayments"): WRITE,
+    ("POST", "/api/programmes/{slug}/returns"): WRITE,
+    ("POST", "/api/programmes/{slug}/in-kind-rates"): WRITE,
+    ("POST", "/api/programmes/{slug}/contributions/cash"): WRITE,
+    ("POST", "/api/programmes/{slug}/contributions/in-kind"): WRITE,
     ("POST", "/api/programmes/{slug}/network-groups"): WRITE,
     ("POST", "/api/programmes/{slug}/network-groups/{group_id}/members"): WRITE,
     ("POST", "/api/programmes/{slug}/network-groups/{group_id}/removals"): WRITE,
@@ -142,6 +156,7 @@ def world(sqlite_url: str) -> Iterator[tuple[FastAPI, TestClient, Tokens, dict[s
         allocation = post(f"{base}/allocations", allocation_body(grant_id, 400_000))
         second = post(f"{base}/allocations", allocation_body(grant_id, 100_000))
         paid = post(f"{base}/disbursements", {"allocation_id": allocation["ids"]["allocation_id"], "amount": 1000})
+        pending = post(f"{base}/payments", {"allocation_id": allocation["ids"]["allocation_id"], "amount": 2000})
         receipt = client.get("/api/integrity/receipt", headers=auth(tokens.analyst)).json()
         ids = {
             "slug": PROGRAMME_A,
@@ -157,6 +172,7 @@ def world(sqlite_url: str) -> Iterator[tuple[FastAPI, TestClient, Tokens, dict[s
             "allocation_id": allocation["ids"]["allocation_id"],
             "second_allocation_id": second["ids"]["allocation_id"],
             "entry_id": paid["ids"]["entry_id"],
+            "payment_id": pending["ids"]["payment_id"],
             "receipt_position": str(receipt["position"]),
             "receipt_chain": receipt["chain"],
             "receipt_issued_at": receipt["issued_at"],
@@ -237,6 +253,21 @@ def body_for(method: str, path: str, ids: dict[str, str]) -> dict[str, Any] | No
         "/expenditures": {"allocation_id": ids["allocation_id"], "amount": 100, "period": "2021-H2"},
         "/reversals": {"entry_id": ids["entry_id"], "reason": "wrong account", "decision": DECISION},
         "/budget-lines/{category}": {"amount": 500_000, "decision": DECISION},
+        "/payment-control": {"single_step_below": 100_000, "decision": DECISION},
+        "/payments": {"allocation_id": ids["allocation_id"], "amount": 300},
+        "/payment-stops": {"scope": "grant", "target_id": ids["grant_id"], "reason": "audit", "decision": DECISION},
+        "/payment-stops/lifting": {"scope": "grant", "target_id": ids["grant_id"], "decision": DECISION},
+        "/repayment-claims": {"allocation_id": ids["allocation_id"], "amount": 10, "reason": "r", "decision": DECISION},
+        "/repayments": {"allocation_id": ids["allocation_id"], "amount": 5},
+        "/returns": {"grant_id": ids["grant_id"], "amount": 1, "decision": DECISION},
+        "/in-kind-rates": {"grant_id": ids["grant_id"], "rate_per_hour": 30_000, "decision": DECISION},
+        "/contributions/cash": {"grant_id": ids["grant_id"], "amount": 100, "contributor": "c", "period": "2021-H2"},
+        "/contributions/in-kind": {
+            "grant_id": ids["grant_id"],
+            "participant_minutes": 60,
+            "contributor": "c",
+            "period": "2021-H2",
+        },
         "/network-groups": {"name": "Nord", "basis": "geography"},
         "/members": {"org_number": ORG},
         "/removals": {"org_number": ORG},
