@@ -56,10 +56,18 @@ TEMPLATES.filters["short_ids"] = short_ids
 def _language_links(request: Request) -> list[tuple[str, str, str]]:
     """(code, name, link) for the language switch: this page again with ?lang= (a plain link: no script). Of the
     query only the as-of date is kept, so no other text of the address comes back on the page."""
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k == "as_of_date"]
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k == "as_of_date" and _is_day(v)]
     return [
         (code, i18n.NAMES[code], f"{request.url.path}?{urlencode([*kept, ('lang', code)])}") for code in i18n.LANGUAGES
     ]
+
+
+def _is_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def render(
@@ -105,6 +113,11 @@ def check_csrf(request: Request, sent: str) -> None:
 
 
 def page_principal(request: Request, services: Services) -> Principal | None:
+    """The reader, by the login cookie (a page's form posts with it too: each form carries `csrf_token`, which
+    another site cannot know), or by a bearer token."""
+    cookie = request.cookies.get("ledger_token")
+    if cookie and request.method == "POST":
+        return services.tokens.authenticate(cookie)
     try:
         return principal_of(request, services, request.headers.get("authorization"))
     except HTTPException:
