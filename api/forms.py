@@ -78,14 +78,19 @@ def inputs(
     problems: Mapping[str, str] | None = None,
     leave_out: tuple[str, ...] = (),
     prefix: str = "",
+    choices: Mapping[str, list[tuple[str, str]]] | None = None,
 ) -> list[Input]:
-    """The inputs of a model's fields less `leave_out`; a nested model's fields come as `outer.inner`."""
+    """The inputs of a model's fields less `leave_out`; a nested model's fields come as `outer.inner`. `choices`:
+    the known values of a field that names something (a company's org number: the companies by name)."""
     values, problems = values or {}, problems or {}
     found: list[Input] = []
     for name, info in model.model_fields.items():
         if name in leave_out:
             continue
-        found.extend(_inputs_of(f"{prefix}{name}", info, words, values, problems))
+        for entry in _inputs_of(f"{prefix}{name}", info, words, values, problems):
+            if choices and entry.name in choices and entry.kind == "text":
+                entry.kind, entry.choices = "select", choices[entry.name]
+            found.append(entry)
     return found
 
 
