@@ -29,6 +29,39 @@ NAMES = {"nb": "Norsk bokmål", "sv": "Svenska", "en": "English"}
 """Each language in its own words, for the switch."""
 
 EN: dict[str, str] = {
+    "report": "Report",
+    "receipt_explained": (
+        "A receipt seals the ledger as it stands now. Keep it with your report; give it back later to "
+        "prove nothing before it changed and to see what changed since."
+    ),
+    "receipt_download": "Download a receipt",
+    "changes_since": "Changes since my last report",
+    "receipt_file": "The receipt file",
+    "receipt_text": "or its text",
+    "verify_and_compare": "Verify and show the changes",
+    "receipt_ok": "Verified: nothing recorded up to log position {position} (receipt of {day}) has changed.",
+    "receipt_bad": "Not verified: the history differs at log position {position}.",
+    "receipt_unreadable": "That is not a receipt of this ledger.",
+    "changed_figures": "Figures that changed",
+    "changed_count": "{count} figures changed by {events} events",
+    "figure": "Figure",
+    "old": "Then",
+    "new": "Now",
+    "events_since": "What was recorded since",
+    "event": "Event",
+    "correction": "correction of the past",
+    "resend_months": "ESF participant data to send again for: {months}",
+    "account.grant": "grant from {name}",
+    "account.allocation": "allocated to {name}",
+    "account.disbursed": "paid to {name}",
+    "recorded_by": "As the ledger stood on",
+    "showing_recorded": "Showing the ledger as it stood at the end of {day}",
+    "reason": "Reason",
+    "category": "Category",
+    "time_axes": (
+        "Two ways to look back: what had taken effect by a day, or what the ledger held on a day "
+        "(before later corrections)."
+    ),
     "companies_title": "Companies",
     "training": "Training",
     "record": "Record",
@@ -192,6 +225,41 @@ EN: dict[str, str] = {
 }
 
 NB: dict[str, str] = {
+    "report": "Rapport",
+    "receipt_explained": (
+        "En kvittering forsegler regnskapet slik det står nå. Ta vare på den med rapporten; gi den "
+        "tilbake senere for å bevise at ingenting før den er endret og se hva som er endret siden."
+    ),
+    "receipt_download": "Last ned en kvittering",
+    "changes_since": "Endringer siden forrige rapport",
+    "receipt_file": "Kvitteringsfilen",
+    "receipt_text": "eller teksten i den",
+    "verify_and_compare": "Kontroller og vis endringene",
+    "receipt_ok": (
+        "Kontrollert: ingenting registrert til og med loggposisjon {position} (kvittering fra {day}) er endret."
+    ),
+    "receipt_bad": "Ikke godkjent: historikken avviker ved loggposisjon {position}.",
+    "receipt_unreadable": "Dette er ikke en kvittering fra dette regnskapet.",
+    "changed_figures": "Tall som er endret",
+    "changed_count": "{count} tall endret av {events} hendelser",
+    "figure": "Tall",
+    "old": "Da",
+    "new": "Nå",
+    "events_since": "Registrert siden",
+    "event": "Hendelse",
+    "correction": "rettelse bakover i tid",
+    "resend_months": "ESF-deltakerdata må sendes på nytt for: {months}",
+    "account.grant": "tilsagn fra {name}",
+    "account.allocation": "fordelt til {name}",
+    "account.disbursed": "utbetalt til {name}",
+    "recorded_by": "Slik regnskapet sto",
+    "showing_recorded": "Viser regnskapet slik det sto ved slutten av {day}",
+    "reason": "Begrunnelse",
+    "category": "Kategori",
+    "time_axes": (
+        "To måter å se tilbake: det som hadde virkning per en dag, eller det regnskapet inneholdt en "
+        "dag (før senere rettelser)."
+    ),
     "companies_title": "Bedrifter",
     "training": "Opplæring",
     "record": "Registrer",
@@ -354,6 +422,41 @@ NB: dict[str, str] = {
 }
 
 SV: dict[str, str] = {
+    "report": "Rapport",
+    "receipt_explained": (
+        "Ett kvitto förseglar liggaren som den ser ut nu. Spara det med rapporten; lämna tillbaka det "
+        "senare för att bevisa att inget före det har ändrats och se vad som ändrats sedan."
+    ),
+    "receipt_download": "Ladda ner ett kvitto",
+    "changes_since": "Ändringar sedan min senaste rapport",
+    "receipt_file": "Kvittofilen",
+    "receipt_text": "eller dess text",
+    "verify_and_compare": "Kontrollera och visa ändringarna",
+    "receipt_ok": (
+        "Kontrollerat: inget registrerat till och med loggposition {position} (kvitto från {day}) har ändrats."
+    ),
+    "receipt_bad": "Inte godkänt: historiken skiljer sig vid loggposition {position}.",
+    "receipt_unreadable": "Det är inte ett kvitto från denna liggare.",
+    "changed_figures": "Siffror som ändrats",
+    "changed_count": "{count} siffror ändrade av {events} händelser",
+    "figure": "Siffra",
+    "old": "Då",
+    "new": "Nu",
+    "events_since": "Registrerat sedan dess",
+    "event": "Händelse",
+    "correction": "rättelse bakåt i tiden",
+    "resend_months": "ESF-deltagardata ska skickas igen för: {months}",
+    "account.grant": "beviljat av {name}",
+    "account.allocation": "fördelat till {name}",
+    "account.disbursed": "utbetalt till {name}",
+    "recorded_by": "Som liggaren såg ut",
+    "showing_recorded": "Visar liggaren som den såg ut i slutet av {day}",
+    "reason": "Motivering",
+    "category": "Kategori",
+    "time_axes": (
+        "Två sätt att se tillbaka: det som gällde per en dag, eller det liggaren innehöll en dag (före "
+        "senare rättelser)."
+    ),
     "companies_title": "Företag",
     "training": "Utbildning",
     "record": "Registrera",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -22,10 +22,12 @@ from api.charts import bar_chart, line_chart
 from api.deps import AsOf, ServicesDep, may_read, principal_of, programme_view, store_view
 from api.tokens import Principal
 from bootstrap import Services
+from ledger.errors import InvalidInput
 from projections.audit import queries as audit_queries
+from projections.audit.answers import FundingAudit
 from projections.evaluation import queries as evaluation_queries
 from projections.status import queries as status_queries
-from projections.status.answers import Stage
+from projections.status.answers import ProgrammeStatus, Stage
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,6 +53,16 @@ def short_ids(text: str) -> Markup:
 
 
 TEMPLATES.filters["short_ids"] = short_ids
+
+
+def named(text: str | None, names: dict[str, str]) -> Markup:
+    """A party or an account by its name where one is known, else with its ids cut short."""
+    if not text:
+        return Markup("")
+    return escape(names[text]) if text in names else short_ids(text)
+
+
+TEMPLATES.filters["named"] = named
 
 
 def _language_links(request: Request) -> list[tuple[str, str, str]]:
@@ -268,17 +280,51 @@ def programme_page(
     )
 
 
+def account_names(audit: FundingAudit, status: ProgrammeStatus | None, words: i18n.Words) -> dict[str, str]:
+    """What a person calls each account and party of the audit, by the id the ledger keeps: a grant by its
+    funder, an allocation and its disbursed money by the recipient, a company or a group by its name."""
+    names: dict[str, str] = {}
+    if status is not None:
+        names.update({c.org_number: c.name for c in status.companies if c.name})
+        names.update({g.group_id: g.name for g in status.network_groups})
+        names.update({m.module_id: m.title for m in status.modules})
+    for entry in audit.entries:
+        if entry.kind == "grant" and entry.to_account and entry.funder:
+            names[entry.to_account] = words("account.grant", name=entry.funder)
+        if entry.funder:
+            names[f"funder:{entry.funder}"] = entry.funder
+    for entry in audit.entries:
+        if entry.allocation_id and entry.recipient:
+            party = names.get(entry.recipient, entry.recipient)
+            names[f"allocation:{entry.allocation_id}"] = words("account.allocation", name=party)
+            names[f"disbursed:{entry.allocation_id}"] = words("account.disbursed", name=party)
+    return names
+
+
 @router.get("/programmes/{slug}/audit", response_class=HTMLResponse)
 def audit_page(
-    slug: str, request: Request, services: ServicesDep, as_of_date: Annotated[date | None, Query()] = None
+    slug: str,
+    request: Request,
+    services: ServicesDep,
+    as_of_date: Annotated[date | None, Query()] = None,
+    recorded_by: Annotated[date | None, Query()] = None,
 ) -> Response:
+    """The funding audit on either time axis: what had taken effect by a day (`as_of_date`), or the ledger as it
+    stood at the end of a day (`recorded_by`, a recorded time), never both."""
     principal = page_principal(request, services)
     if principal is None:
         return RedirectResponse("/login", status_code=303)
     may_read(principal, slug)
-    with programme_view(services, slug, _moment(as_of_date)) as (db, programme_id):
+    moment = _moment(as_of_date)
+    if recorded_by is not None:
+        moment = AsOf(position=None, time=_end_of(recorded_by), day=None, wait_for=None)
+        if as_of_date is not None:
+            raise InvalidInput("as_of", "give an effective date or a recorded date, not both")
+    with programme_view(services, slug, moment) as (db, programme_id):
         audit = audit_queries.funding_audit(db, programme_id)
         status = status_queries.programme_status(db, programme_id)
+    words = i18n.Words(i18n.choose(request))
+    suffix = _suffix(as_of_date) or (f"?recorded_by={recorded_by.isoformat()}" if recorded_by else "")
     return render(
         request,
         "audit.html",
@@ -287,10 +333,16 @@ def audit_page(
         services=services,
         slug=slug,
         audit=audit,
+        names=account_names(audit, status, words),
         currency=status.programme.currency if status else "NOK",
         as_of_date=as_of_date,
-        suffix=_suffix(as_of_date),
+        recorded_by=recorded_by,
+        suffix=suffix,
     )
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day, time.max, tzinfo=UTC)
 
 
 # --- errors ----------------------------------------------------------------------------------------------------
