@@ -21,8 +21,8 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 PACKAGE = "swagger-ui-dist"
 VERSION = "5.35.0"
@@ -42,9 +42,9 @@ TARGET = VENDOR / "swagger-ui"
 MANIFEST = "manifest.json"
 
 
-@dataclass(frozen=True)
-class Vendored:
-    """One package: its exact version, the files taken from its tarball (kept under their base names), and where."""
+class Vendored(NamedTuple):
+    """One package: its exact version, the files taken from its tarball (kept under their base names), and where.
+    (A named tuple, not a dataclass: the tests load this script by path, outside sys.modules.)"""
 
     package: str
     version: str
