@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal, get_currency_precision
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_precision
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -29,6 +29,39 @@ NAMES = {"nb": "Norsk bokmål", "sv": "Svenska", "en": "English"}
 """Each language in its own words, for the switch."""
 
 EN: dict[str, str] = {
+    "evaluation": "Evaluation",
+    "provenance": "Where the figure comes from",
+    "chart.weekly": "Week by week (cumulative)",
+    "chart.esf": "ESF indicators per period",
+    "esf.complete": "with all four attributes",
+    "esf.smes": "supported SMEs",
+    "funnel": "Funnel",
+    "conversion": "presented to joined",
+    "median_presented_joined": "median days from presentation to joining",
+    "median_joined_onboarded": "median days from joining to onboarding",
+    "median_joined_session": "median days from joining to the first session",
+    "participation": "Participation",
+    "by.region": "By region",
+    "by.sector": "By sector",
+    "by.size": "By size",
+    "by.target_group": "By target group",
+    "hours": "Hours",
+    "costs": "Costs",
+    "cost_per_participant": "per participant",
+    "cost_per_participant_hour": "per participant-hour",
+    "participant_hours": "participant-hours",
+    "esf": "ESF indicators",
+    "period_col": "Period",
+    "weekly": "Weekly series",
+    "week": "Week",
+    "download_csv": "Download as CSV",
+    "download_xlsx": "Download as XLSX",
+    "value": "Value",
+    "before": "Before",
+    "after": "After",
+    "contribution": "Change",
+    "figure_now": "The figure: {value}",
+    "open_events": "events behind {figure}",
     "report": "Report",
     "receipt_explained": (
         "A receipt seals the ledger as it stands now. Keep it with your report; give it back later to "
@@ -225,6 +258,39 @@ EN: dict[str, str] = {
 }
 
 NB: dict[str, str] = {
+    "evaluation": "Evaluering",
+    "provenance": "Hvor tallet kommer fra",
+    "chart.weekly": "Uke for uke (kumulativt)",
+    "chart.esf": "ESF-indikatorer per periode",
+    "esf.complete": "med alle fire opplysninger",
+    "esf.smes": "støttede SMB-er",
+    "funnel": "Trakt",
+    "conversion": "presentert til med",
+    "median_presented_joined": "median dager fra presentasjon til med",
+    "median_joined_onboarded": "median dager fra med til oppstart",
+    "median_joined_session": "median dager fra med til første samling",
+    "participation": "Deltakelse",
+    "by.region": "Etter region",
+    "by.sector": "Etter bransje",
+    "by.size": "Etter størrelse",
+    "by.target_group": "Etter målgruppe",
+    "hours": "Timer",
+    "costs": "Kostnader",
+    "cost_per_participant": "per deltaker",
+    "cost_per_participant_hour": "per deltakertime",
+    "participant_hours": "deltakertimer",
+    "esf": "ESF-indikatorer",
+    "period_col": "Periode",
+    "weekly": "Ukeserie",
+    "week": "Uke",
+    "download_csv": "Last ned som CSV",
+    "download_xlsx": "Last ned som XLSX",
+    "value": "Verdi",
+    "before": "Før",
+    "after": "Etter",
+    "contribution": "Endring",
+    "figure_now": "Tallet: {value}",
+    "open_events": "hendelser bak {figure}",
     "report": "Rapport",
     "receipt_explained": (
         "En kvittering forsegler regnskapet slik det står nå. Ta vare på den med rapporten; gi den "
@@ -422,6 +488,39 @@ NB: dict[str, str] = {
 }
 
 SV: dict[str, str] = {
+    "evaluation": "Utvärdering",
+    "provenance": "Var siffran kommer ifrån",
+    "chart.weekly": "Vecka för vecka (kumulativt)",
+    "chart.esf": "ESF-indikatorer per period",
+    "esf.complete": "med alla fyra uppgifter",
+    "esf.smes": "stödda små och medelstora företag",
+    "funnel": "Tratt",
+    "conversion": "presenterat till anslutet",
+    "median_presented_joined": "median dagar från presentation till anslutning",
+    "median_joined_onboarded": "median dagar från anslutning till uppstart",
+    "median_joined_session": "median dagar från anslutning till första träffen",
+    "participation": "Deltagande",
+    "by.region": "Per region",
+    "by.sector": "Per bransch",
+    "by.size": "Per storlek",
+    "by.target_group": "Per målgrupp",
+    "hours": "Timmar",
+    "costs": "Kostnader",
+    "cost_per_participant": "per deltagare",
+    "cost_per_participant_hour": "per deltagartimme",
+    "participant_hours": "deltagartimmar",
+    "esf": "ESF-indikatorer",
+    "period_col": "Period",
+    "weekly": "Veckoserie",
+    "week": "Vecka",
+    "download_csv": "Ladda ner som CSV",
+    "download_xlsx": "Ladda ner som XLSX",
+    "value": "Värde",
+    "before": "Före",
+    "after": "Efter",
+    "contribution": "Ändring",
+    "figure_now": "Siffran: {value}",
+    "open_events": "händelser bakom {figure}",
     "report": "Rapport",
     "receipt_explained": (
         "Ett kvitto förseglar liggaren som den ser ut nu. Spara det med rapporten; lämna tillbaka det "
@@ -666,6 +765,18 @@ class Words:
         shown = format_currency(major, currency, locale=self.locale, decimal_quantization=False)
         # CLDR's currency spacing, which Babel leaves out: a code of letters never touches a digit ("NOK 1.00").
         return _LETTER_DIGIT.sub("\\1\u00a0\\2", _DIGIT_LETTER.sub("\\1\u00a0\\2", shown))
+
+    def percent(self, value: float) -> str:
+        return format_percent(value, locale=self.locale, decimal_quantization=False)
+
+    @property
+    def decimal_mark(self) -> str:
+        return str(self.locale.number_symbols["latn"]["decimal"])
+
+    def plain(self, value: Decimal, places: int | None) -> str:
+        """A number for a spreadsheet cell: the locale's decimal mark, no grouping, `places` decimals if given."""
+        text = f"{value:.{places}f}" if places is not None else format(value.normalize(), "f")
+        return text.replace(".", self.decimal_mark)
 
     def major(self, minor: int, currency: str) -> Decimal:
         """The amount in the currency's major unit, exact."""
