@@ -15,7 +15,7 @@ import orjson
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import docs, errors, pages
+from api import docs, errors, pages, pages_admin, pages_analyst, pages_coordinator, pages_funder
 from api.responses import JSONResponse
 from api.routes import companies, funds, participants, programmes, reads, revisions, tokens, training
 from bootstrap import Services, build_services
@@ -168,6 +168,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for module in (programmes, companies, participants, funds, training, reads, revisions, tokens):
         app.include_router(module.router)
     app.include_router(pages.router)
+    app.include_router(pages_admin.router)
+    app.include_router(pages_coordinator.router)
+    app.include_router(pages_funder.router)
+    app.include_router(pages_analyst.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

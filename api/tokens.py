@@ -54,6 +54,22 @@ class Principal:
         return self.role in (Role.ADMIN, Role.ANALYST) or slug in self.programmes
 
 
+@dataclass(frozen=True)
+class TokenRecord:
+    """What is kept of a token (never the token itself)."""
+
+    token_id: str
+    role: Role
+    actor: str
+    programmes: tuple[str, ...]
+    created_at: str
+    expires_at: str | None
+    revoked_at: str | None
+
+    def works(self, now: str) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -90,6 +106,23 @@ class TokenStore:
                 )
             )
         return token_id, token
+
+    def listed(self) -> list[TokenRecord]:
+        """Every token, newest first."""
+        with self.engine.connect() as db:
+            rows = db.execute(select(tokens_table).order_by(tokens_table.c.created_at.desc())).mappings().all()
+        return [
+            TokenRecord(
+                row["token_id"],
+                Role(row["role"]),
+                row["actor"],
+                tuple(row["programmes"]),
+                row["created_at"],
+                row["expires_at"],
+                row["revoked_at"],
+            )
+            for row in rows
+        ]
 
     def revoke(self, token_id: str) -> bool:
         with self._lock:

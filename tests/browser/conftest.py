@@ -77,6 +77,8 @@ class Served:
     base_url: str
     analyst: str
     coordinator: str
+    admin: str = ""
+    funder: str = ""
 
 
 @pytest.fixture(scope="session")
@@ -92,6 +94,8 @@ def served(
     services.projector.run_once()
     _, analyst = services.tokens.create(Role.ANALYST, "analyst@browser-test")
     _, coordinator = services.tokens.create(Role.COORDINATOR, "coordinator@browser-test", [scenarios.SLUGS["fremtid"]])
+    _, admin = services.tokens.create(Role.ADMIN, "admin@browser-test")
+    _, funder = services.tokens.create(Role.FUNDER, "funder@browser-test", [scenarios.SLUGS["fremtid"]])
 
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -103,7 +107,7 @@ def served(
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_caught_up(base_url, analyst, thread)
-        yield Served(base_url, analyst, coordinator)
+        yield Served(base_url, analyst, coordinator, admin, funder)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -33,7 +33,7 @@ PROGRAMME_NAMES = {
 
 
 def log_in(browser: WebDriver, served: Served, token: str) -> None:
-    browser.get(f"{served.base_url}/login")
+    browser.get(f"{served.base_url}/login?lang=en")
     browser.find_element(CSS, "#token").send_keys(token)
     browser.find_element(CSS, "form[action='/login'] button[type=submit]").click()
     _wait_for(browser, lambda: urlsplit(browser.current_url).path == "/")
@@ -104,12 +104,12 @@ def test_a_visitor_without_a_cookie_is_sent_to_the_login_form(browser: WebDriver
 
 
 def test_an_unknown_token_is_refused_with_a_message(browser: WebDriver, served: Served) -> None:
-    browser.get(f"{served.base_url}/login")
+    browser.get(f"{served.base_url}/login?lang=en")
     browser.find_element(CSS, "#token").send_keys("pl_not-a-token")
     browser.find_element(CSS, "form[action='/login'] button[type=submit]").click()
     _wait_for(browser, lambda: "error=" in browser.current_url)
 
-    assert "Unknown or revoked token" in browser.find_element(CSS, "p.warn").text
+    assert "Unknown, expired or revoked token." in browser.find_element(CSS, "p.warn").text
     assert browser.get_cookie("ledger_token") is None
 
 
@@ -150,8 +150,8 @@ def test_the_status_page_shows_the_fremtid_figures(browser: WebDriver, served: S
     assert card(browser, "presentations") == "63"
     assert card(browser, "participants") == "40"
     assert card(browser, "activities-held") == "4"
-    assert card(browser, "granted") == "6 000 000 NOK"
-    assert card(browser, "remaining") == "400 000 NOK"
+    assert card(browser, "granted") == "NOK 6,000,000.00"
+    assert card(browser, "remaining") == "NOK 400,000.00"
     assert browser.find_element(CSS, "#as-of-note").text == "Showing the ledger now"
 
 
@@ -205,7 +205,7 @@ def test_picking_an_as_of_date_shows_the_ledger_on_that_day(browser: WebDriver, 
     pick_as_of_date(browser, "2021-06-23")
 
     assert browser.find_element(CSS, "input#as_of_date").get_attribute("value") == "2021-06-23"
-    assert browser.find_element(CSS, "#as-of-note").text == "Showing the ledger as of 2021-06-23"
+    assert browser.find_element(CSS, "#as-of-note").text == "Showing what had taken effect by Jun 23, 2021"
     # The article: 20 companies had confirmed just before midsummer 2021, against a cap of 40.
     assert card(browser, "companies-active") == "20"
     assert card_label(browser, "companies-active") == "companies joined of a cap of 40"
@@ -253,14 +253,14 @@ def test_the_audit_page_shows_running_balances_and_the_reconciliation(browser: W
     ]
     # The grant, three allocations, two disbursements and two expenditure reports.
     assert len(rows) == 8
-    assert rows[0][3] == fremtid.FUNDER and rows[0][4] == "6 000 000 NOK"
+    assert rows[0][3] == fremtid.FUNDER and rows[0][4] == "NOK 6,000,000.00"
     balances = [row[6] for row in rows if row[2].startswith("allocat")]
-    assert balances == ["3 600 000 NOK", "2 400 000 NOK", "400 000 NOK"], rows
+    assert balances == ["NOK 3,600,000.00", "NOK 2,400,000.00", "NOK 400,000.00"], rows
     # Every movement shows both accounts' balances after it; an expenditure report moves no money.
-    movements = [row for row in rows if row[2] != "expenditure"]
+    movements = [row for row in rows if row[2].splitlines()[0] != "expenditure"]
     assert len(movements) == 6
     assert all(row[5] and row[6] and row[7] and row[8] for row in movements), movements
-    assert movements[-1][2] == "payment" and movements[-1][6] == "1 050 000 NOK"
+    assert movements[-1][2].splitlines()[0] == "payment" and movements[-1][6] == "NOK 1,050,000.00"
 
 
 def test_the_audit_page_as_of_an_earlier_date_leaves_out_later_entries(browser: WebDriver, served: Served) -> None:
