@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import docs, errors, pages, pages_admin, pages_analyst, pages_coordinator, pages_funder
 from api.responses import JSONResponse
-from api.routes import companies, funds, participants, programmes, reads, revisions, tokens, training
+from api.routes import companies, funds, participants, programmes, reads, reporting, revisions, tokens, training
 from bootstrap import Services, build_services
 from storage.settings import Settings
 
@@ -165,7 +165,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = services
     errors.install(app)
-    for module in (programmes, companies, participants, funds, training, reads, revisions, tokens):
+    for module in (programmes, companies, participants, funds, reporting, training, reads, revisions, tokens):
         app.include_router(module.router)
     app.include_router(pages.router)
     app.include_router(pages_admin.router)

@@ -8,7 +8,7 @@ from cli.common import CliError, choose, note, one_line_errors, progress_bar, re
 
 # The read models `ledger rebuild` knows; tests/test_cli.py checks this against projections.projector.READ_MODELS,
 # which is not imported here so that `ledger --help` stays fast.
-READ_MODEL_NAMES = ("status", "audit", "evaluation", "integrity")
+READ_MODEL_NAMES = ("status", "audit", "evaluation", "integrity", "claims")
 
 
 @one_line_errors

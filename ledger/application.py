@@ -29,6 +29,7 @@ from ledger.domain.idempotency import CommandReceipt
 from ledger.domain.module import CourseModule
 from ledger.domain.network import NetworkGroup
 from ledger.domain.programme import Programme
+from ledger.domain.reporting import Reporting
 from ledger.errors import IdempotencyConflict, InvalidInput, NotFound, RuleViolated, invalid_input
 from ledger.events import ParticipantRegistered
 from ledger.values import Actor, Id, Text, Version, parse_org_number
@@ -116,7 +117,8 @@ class Ledger(Application[uuid.UUID]):
     name = "ledger"
     # Snapshots serve cold loads (the cache serves warm ones); a snapshot costs the size of the state, so a
     # long interval keeps big aggregates (a module with 100,000 attendances) from paying it often.
-    snapshotting_intervals = {Programme: 1000, Funds: 1000, CourseModule: 1000, NetworkGroup: 1000, Forum: 1000}
+    snapshotting_intervals = {Programme: 1000, Funds: 1000, CourseModule: 1000, NetworkGroup: 1000, Forum: 1000,
+                              Reporting: 1000}  # fmt: skip
     env = {"AGGREGATE_CACHE_MAXSIZE": "2000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
 
     def __init__(self, env: dict[str, str] | None = None, vault: IdentityVault | None = None) -> None:

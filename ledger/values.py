@@ -80,6 +80,13 @@ class DisbursementKind(StrEnum):
     PAYMENT = "payment"
 
 
+class CostUnit(StrEnum):
+    """What a unit cost (a simplified cost option) is paid for."""
+
+    PARTICIPANT_HOUR = "participant_hour"
+    COMPLETED_MODULE = "completed_module"
+
+
 class StopScope(StrEnum):
     """What a payment stop covers: every allocation of a grant, or one allocation."""
 

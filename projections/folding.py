@@ -22,6 +22,7 @@ from ledger.events import (
     ModuleOffered,
     NetworkGroupFormed,
     ProgrammeLaunched,
+    ReportingOpened,
 )
 from projections.facts import Fact
 from projections.rows import Row, Rows, blank
@@ -35,7 +36,9 @@ it may change any programme's (a company's details corrected), or None."""
 
 EVERY_PROGRAMME = "*"
 
-CREATED_IN_A_PROGRAMME = (FundsOpened, ActivityPlanned, ForumOpened, ModuleOffered, NetworkGroupFormed)
+CREATED_IN_A_PROGRAMME = (
+    FundsOpened, ActivityPlanned, ForumOpened, ModuleOffered, NetworkGroupFormed, ReportingOpened
+)  # fmt: skip
 IN_NO_PROGRAMME = (CompanyRegistered, CompanyDetailsCorrected, CommandAccepted)
 """Aggregates created for a programme: their first event names it, their later events belong to it too."""
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from projections import snapshots as snapshot_store
 from projections.audit.fold import READ_MODEL as AUDIT
+from projections.claims.fold import READ_MODEL as CLAIMS
 from projections.days import DayVersions, Recorded, day_tables
 from projections.evaluation.fold import READ_MODEL as EVALUATION
 from projections.facts import EventLog, Fact, fact_from
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ledger.projector")
 
-READ_MODELS: dict[str, ReadModel] = {m.name: m for m in (STATUS, AUDIT, EVALUATION, INTEGRITY)}
+READ_MODELS: dict[str, ReadModel] = {m.name: m for m in (STATUS, AUDIT, EVALUATION, INTEGRITY, CLAIMS)}
 
 
 def stored_tables(model: ReadModel) -> tuple[str, ...]:

@@ -64,6 +64,7 @@ status_owners = _owners("view_owners")
 audit_owners = _owners("audit_owners")
 eval_owners = _owners("eval_owners")
 integrity_owners = _owners("integrity_owners")
+claim_owners = _owners("claim_owners")
 
 # --- programme status (coordinators) ------------------------------------------------------------------------
 programmes = _table(
@@ -354,6 +355,34 @@ audit_contributions = _table(
     Column("effective_on", Date),
     Column("reversed", Boolean, nullable=False, default=False),
     indexes=(("programme_id",),),
+)
+
+# --- claims (funders): the facts a period's claim is computed from, one row per event, kept as recorded ------
+# (an answer as of any moment filters them by position and effective day; projections/claims/fold.py says what
+# each column holds for each event)
+claim_facts = _table(
+    "claim_facts",
+    _key("programme_id"),
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("event", String(40), nullable=False),
+    Column("effective_on", Date, nullable=False),
+    Column("recorded_at", String(40)),
+    Column("actor", Text),
+    Column("grant_id", String(80)),
+    Column("allocation_id", String(80)),
+    Column("module_id", String(80)),
+    Column("ref", String(80)),  # the entry, deliverable, claim or participant the event is about
+    Column("reverses", String(80)),  # a reversal's reversed entry
+    Column("kind", String(40)),  # a unit cost's unit, a disbursement's kind, a calendar's frequency, a category
+    Column("label", Text),  # a period's name, a lump sum's title, a flat rate's base category, a recipient
+    Column("amount", BigInteger),  # money, or a rate per unit
+    Column("units", BigInteger),  # minutes attended, completions, basis points
+    Column("starts_on", Date),
+    Column("ends_on", Date),
+    Column("sealed_position", BigInteger),
+    Column("chain", String(64)),
+    Column("decision_reference", Text),
+    Column("decision_body", Text),
 )
 
 # --- evaluation (analysts) ----------------------------------------------------------------------------------

@@ -273,7 +273,7 @@ def test_token_create_refuses_an_unknown_role(store: str) -> None:
 
 def test_errors_are_one_plain_line(store: str, tmp_path: Path) -> None:
     line = error_line(run(store, "rebuild", "nope"))
-    assert line == "error: unknown read model 'nope': choose from status, audit, evaluation, integrity, all"
+    assert line == "error: unknown read model 'nope': choose from status, audit, evaluation, integrity, claims, all"
     (tmp_path / "bad.json").write_text("{not json")
     line = error_line(run(store, "verify", "--receipt", str(tmp_path / "bad.json")))
     assert "Error" not in line and "cannot read the receipt" in line

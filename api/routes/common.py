@@ -3,11 +3,14 @@ command, the documented errors."""
 
 from __future__ import annotations
 
+import inspect
 from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from api.deps import CtxDep, PrincipalDep, ServicesDep, may_write
 from api.responses import JSONResponse
 from ledger.application import CommandResult
 from ledger.commands import Command
@@ -94,3 +97,34 @@ def answer(result: CommandResult) -> JSONResponse:
     return JSONResponse(
         result.as_dict(), status_code=200 if result.replayed else 201, headers={"ETag": f'"{result.version}"'}
     )
+
+
+def command_routes(router: APIRouter, table: tuple[tuple[str, str, type[Command]], ...]) -> None:
+    """Declare a command route for each (method, path, command) of `table`: the path's parameters are the
+    programme's slug and the fields the command `addresses`, the body its other fields; the command's docstring
+    documents the route. One declaration per route, instead of one function each."""
+    for method, path, command in table:
+        addressed = [name for name in command.addresses if name != "programme"]
+
+        def route(*, _command: type[Command] = command, _addressed: list[str] = addressed, **kwargs: Any) -> Any:
+            slug, principal = kwargs["slug"], kwargs["principal"]
+            may_write(principal, slug)
+            path_fields = {name: kwargs[name] for name in _addressed}
+            built = kwargs["body"].command(programme=slug, **path_fields)
+            return answer(kwargs["services"].ledger.handle(kwargs["ctx"], built))
+
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        route.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter("slug", keyword, annotation=str),
+                *(inspect.Parameter(name, keyword, annotation=str) for name in addressed),
+                inspect.Parameter("body", keyword, annotation=body_model(command)),
+                inspect.Parameter("ctx", keyword, annotation=CtxDep),
+                inspect.Parameter("services", keyword, annotation=ServicesDep),
+                inspect.Parameter("principal", keyword, annotation=PrincipalDep),
+            ]
+        )
+        route.__name__ = command.command
+        router.add_api_route(
+            path, route, methods=[method], name=command.command, description=command.__doc__, **COMMAND
+        )
