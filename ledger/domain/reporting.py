@@ -140,7 +140,7 @@ class Reporting(LedgerAggregate):
         actor: str,
         effective_on: date | None,
     ) -> None:
-        self._unit_cost_set(allocation_id=allocation_id, unit=unit, module_id=module_id, rate=rate,
+        self._unit_cost_set(allocation_id=allocation_id, unit=unit, for_module_id=module_id, rate=rate,
                             decision=decision, actor=actor, effective_on=effective_on)  # fmt: skip
 
     @event(ev.UnitCostSet)
@@ -148,7 +148,7 @@ class Reporting(LedgerAggregate):
         self,
         allocation_id: str,
         unit: str,
-        module_id: str | None,
+        for_module_id: str | None,
         rate: int,
         decision: dict[str, str],
         actor: str,

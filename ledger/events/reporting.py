@@ -25,13 +25,13 @@ class ReportingCalendarSet(LedgerEvent):
 
 class UnitCostSet(LedgerEvent):
     """A simplified cost option by decision: from its effective day, each unit (a participant-hour attended, a
-    module completed) in the programme's modules, or in one module, makes `rate` eligible on an allocation. A rate
-    of 0 ends it."""
+    module completed) in the programme's modules, or in one module (`for_module_id`), makes `rate` eligible on an
+    allocation. A rate of 0 ends it."""
 
     TOPIC = "ledger:UnitCostSet"
     allocation_id: str
     unit: str  # participant_hour or completed_module
-    module_id: str | None  # None: every module of the programme
+    for_module_id: str | None  # None: every module of the programme
     rate: int
     decision: dict[str, str]
 

@@ -124,7 +124,7 @@ def calendar_set(e: ReportingCalendarSet, at: At, rows: Rows) -> None:
 
 @fold.on(UnitCostSet)
 def unit_cost_set(e: UnitCostSet, at: At, rows: Rows) -> None:
-    _fact(rows, at, e.decision, allocation_id=e.allocation_id, module_id=e.module_id, kind=e.unit, amount=e.rate)
+    _fact(rows, at, e.decision, allocation_id=e.allocation_id, module_id=e.for_module_id, kind=e.unit, amount=e.rate)
 
 
 @fold.on(FlatRateSet)
