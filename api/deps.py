@@ -149,7 +149,7 @@ async def as_of(
 AsOfDep = Annotated[AsOf, Depends(as_of)]
 
 
-def _caught_up(services: Services, moment: AsOf) -> None:
+def caught_up(services: Services, moment: AsOf) -> None:
     if moment.wait_for is not None and moment.wait_for > services.projector.head():
         # a position no command has been given yet: waiting cannot help, say so at once
         raise InvalidInput("wait_for", f"position {moment.wait_for} is beyond the log head")
@@ -183,7 +183,7 @@ def _history_indexed(services: Services, moment: AsOf) -> None:
 def programme_view(services: Services, slug: str, moment: AsOf) -> Iterator[tuple[Connection, str]]:
     """A connection to one programme's read models, now or as of a moment, and the programme's id."""
     checked_slug(slug)
-    _caught_up(services, moment)
+    caught_up(services, moment)
     if not moment.now:
         _history_indexed(services, moment)
     with services.views.connect() as live:
@@ -224,7 +224,7 @@ def programme_answer(
         with programme_view(services, slug, moment) as (db, programme_id):
             return _json(compute(db, programme_id), headers())
     checked_slug(slug)
-    _caught_up(services, moment)
+    caught_up(services, moment)
     key = (name, slug, *variant)
     with services.views.connect() as db:
         found = services.answers.programme_id(db, slug)
@@ -248,7 +248,7 @@ def _json(answer: BaseModel, headers: dict[str, str]) -> Response:
 
 @contextmanager
 def store_view(services: Services, moment: AsOf) -> Iterator[Connection]:
-    _caught_up(services, moment)
+    caught_up(services, moment)
     if moment.now:
         with services.views.connect() as db:
             yield db

@@ -1,5 +1,5 @@
 """Exports: the raw events as JSON lines (all, or one programme's), the analysts' fact table (Parquet or CSV,
-`projections/fact_table.py`), a programme's audit or weekly evaluation as CSV."""
+`projections/fact_table.py`), a programme's audit, weekly evaluation or claims' lines as CSV."""
 
 import sys
 from pathlib import Path
@@ -15,18 +15,18 @@ if TYPE_CHECKING:
     from bootstrap import Services
     from projections.facts import Fact
 
-EXPORTS = ("events", "facts", "audit", "evaluation")
+EXPORTS = ("events", "facts", "audit", "evaluation", "claims")
 FORMATS = ("parquet", "csv")
 
 
 @one_line_errors
 def export(
-    what: Annotated[str, typer.Argument(metavar="WHAT", help="events, facts, audit or evaluation")],
+    what: Annotated[str, typer.Argument(metavar="WHAT", help="events, facts, audit, evaluation or claims")],
     programme: Annotated[
         str | None,
         typer.Option(
             metavar="SLUG",
-            help="Programme slug: required for audit and evaluation; for events, only that programme's events "
+            help="Programme slug: required for audit, evaluation and claims; for events, only that programme's events "
             "(and those of the companies it deals with)",
         ),
     ] = None,
@@ -37,10 +37,11 @@ def export(
         str, typer.Option("--format", metavar="FORMAT", help="facts: parquet (needs --output) or csv")
     ] = "parquet",
 ) -> None:
-    """Export events (JSON lines), the fact table (Parquet or CSV), an audit or an evaluation (CSV).
+    """Export events (JSON lines), the fact table (Parquet or CSV), an audit, an evaluation or claims (CSV).
 
     events: the raw event stream, all or one programme's; facts: one typed row per event, no personal data, for
-    DuckDB, pandas or polars; audit and evaluation: a programme's audit entries or weekly evaluation table."""
+    DuckDB, pandas or polars; audit, evaluation and claims: a programme's audit entries, weekly evaluation table or
+    claims' lines (per period and grant, with the events behind each line)."""
     choose(what, EXPORTS, "export")
     if what == "facts":
         choose(output_format, FORMATS, "format")
@@ -64,7 +65,7 @@ def export(
             elif what == "events":
                 _write_events(sink, _events(opened, chosen))
             else:
-                _write_csv(sink, _table(opened, what, chosen))
+                _write_csv(sink, _table(opened, what, chosen, programme or ""))
         finally:
             if output:
                 sink.close()
@@ -157,12 +158,16 @@ def _write_events(sink: TextIO, facts: "Iterable[Fact]") -> None:
         sink.write(orjson.dumps(fact.as_record(), default=str).decode() + "\n")
 
 
-def _table(opened: "Services", what: str, programme_id: str) -> list[dict[str, Any]]:
-    """The audit entries or the weekly evaluation as flat rows, as the API's CSV exports have them."""
+def _table(opened: "Services", what: str, programme_id: str, slug: str) -> list[dict[str, Any]]:
+    """The audit entries, the weekly evaluation or the claims' lines as flat rows, as the API's CSV exports have
+    them."""
     from projections.audit.queries import audit_table
+    from projections.claims.queries import claim_lines_table, claims_as_of
     from projections.evaluation.queries import weekly_table
 
     with opened.views.connect() as db:
+        if what == "claims":
+            return claim_lines_table(claims_as_of(db, programme_id, slug))
         return audit_table(db, programme_id) if what == "audit" else weekly_table(db, programme_id)
 
 

@@ -28,12 +28,16 @@ from typing import TYPE_CHECKING, Any
 from ledger.commands import (
     AllocateFunds,
     AnalyseCompanyNeeds,
+    ApproveClaim,
     AwardGrant,
     CancelActivity,
+    ClosePeriod,
     DisburseFunds,
+    DraftClaim,
     HoldActivity,
     JoinCompany,
     LaunchProgramme,
+    PayClaim,
     PlanActivity,
     PresentCompany,
     RecordInKindContribution,
@@ -43,6 +47,8 @@ from ledger.commands import (
     ReverseEntry,
     SetBudgetLine,
     SetInKindRate,
+    SetReportingCalendar,
+    SubmitClaim,
 )
 from scenarios._common import (
     CompanySpec,
@@ -458,6 +464,34 @@ def load(ledger: Ledger) -> Loaded:
                 effective_on=f"{year}-{'06-30' if part == '1' else '12-31'}",
             ),
         )
+
+    # Claims: the ESF council's half-yearly calendar; each half-year closed (its report sealed), then the ESF
+    # grant's claim drafted and submitted by the project's economist, approved by the case officer and paid by the
+    # council's payments unit; the last claim is still with the council.
+    ledger.handle(
+        by("case-officer@esf-radet"),
+        SetReportingCalendar(
+            programme=SLUG,
+            frequency="half_yearly",
+            starts_on="2019-01-01",
+            decision={
+                "reference": "Svenska ESF-rådet, beslut dnr 2018/00541, ansökan om utbetalning",
+                "body": ESF_BODY,
+            },
+            effective_on="2019-01-10",
+        ),
+    )
+    for half, steps in [("2019-H1", 4), ("2019-H2", 4), ("2020-H1", 3), ("2020-H2", 2)]:
+        ledger.handle(by(ECONOMIST), ClosePeriod(programme=SLUG, period=half))
+        claim_id = ledger.handle(by(ECONOMIST), DraftClaim(programme=SLUG, grant_id=esf, period=half)).ids["claim_id"]
+        ledger.handle(by(ECONOMIST), SubmitClaim(programme=SLUG, claim_id=claim_id))
+        if steps >= 3:
+            decision = {"reference": f"Svenska ESF-rådet, beslut om utbetalning {half}", "body": ESF_BODY}
+            ledger.handle(
+                by("case-officer@esf-radet"), ApproveClaim(programme=SLUG, claim_id=claim_id, decision=decision)
+            )
+        if steps >= 4:
+            ledger.handle(by("utbetalning@esf-radet"), PayClaim(programme=SLUG, claim_id=claim_id))
 
     return Loaded(
         programme=SLUG,

@@ -980,3 +980,235 @@ def model_broken_rules(history: list[Recorded], slug: str, on: date) -> list[str
             holdings[allocation] = holdings.get(allocation, 0) + amount
     accounts = [f"account {a} = {v} < 0" for a, v in kept.balances.items() if v < 0 and not a.startswith("funder:")]
     return accounts + broken_rules(status, kept.spent, holdings)
+
+
+# --- claims (funders): docs/figures.md, "Claims" ---------------------------------------------------------------
+
+PERIOD_STARTS = {
+    "monthly": (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
+    "quarterly": (1, 4, 7, 10),
+    "half_yearly": (1, 7),
+    "cpr": (1, 4, 7, 9, 11),
+}
+PERIOD_LETTER = {"quarterly": "Q", "half_yearly": "H", "cpr": "C"}
+CLAIM_FACTS = (
+    "award_grant", "allocate_funds", "report_expenditure", "disburse_funds", "confirm_payment", "reverse_entry",
+    "record_attendance", "record_module_completion", "set_reporting_calendar", "set_unit_cost", "set_flat_rate",
+    "agree_lump_sum", "complete_deliverable", "close_period", "draft_claim", "submit_claim", "approve_claim",
+    "pay_claim",
+)  # fmt: skip
+"""The commands whose events the claims count (the answer lists the periods up to the last day one took effect)."""
+CLAIM_STEP = {"draft_claim": "drafted", "submit_claim": "submitted", "approve_claim": "approved", "pay_claim": "paid"}
+
+
+def claim_period(day: date, frequency: str) -> tuple[int, int]:
+    """(year, index of the period in its year) of the period holding `day`."""
+    starts = PERIOD_STARTS[frequency]
+    return day.year, sum(1 for month in starts if month <= day.month) - 1
+
+
+def claim_period_name(period: tuple[int, int], frequency: str) -> str:
+    year, index = period
+    letter = PERIOD_LETTER.get(frequency)
+    return f"{year}-{PERIOD_STARTS[frequency][index]:02d}" if letter is None else f"{year}-{letter}{index + 1}"
+
+
+def next_claim_period(period: tuple[int, int], frequency: str) -> tuple[int, int]:
+    year, index = period
+    return (year + 1, 0) if index + 1 == len(PERIOD_STARTS[frequency]) else (year, index + 1)
+
+
+def claim_period_end(period: tuple[int, int], frequency: str) -> date:
+    year, index = next_claim_period(period, frequency)
+    return date(year, PERIOD_STARTS[frequency][index], 1) - timedelta(days=1)
+
+
+def half_even(numerator: int, denominator: int) -> int:
+    return int((Decimal(numerator) / Decimal(denominator)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def in_force(settings: list[Recorded], day: date) -> Recorded | None:
+    """The setting recorded last among those effective latest on or before the day."""
+    candidates = [s for s in settings if s.effective_on <= day]
+    if not candidates:
+        return None
+    latest = max(s.effective_on for s in candidates)
+    return [s for s in candidates if s.effective_on == latest][-1]
+
+
+ClaimTotals = dict[tuple[str, tuple[int, int], str], int]
+"""(grant id, origin period, component) -> amount"""
+
+
+def claim_totals(facts: list[Recorded], frequency: str, first: tuple[int, int]) -> ClaimTotals:
+    """Every component's amount per grant and origin period, from these facts (all recorded before the limit)."""
+
+    def period(day: date) -> tuple[int, int]:
+        return max(claim_period(day, frequency), first)
+
+    allocations = {f.ids["allocation_id"]: f for f in facts if f.name == "allocate_funds"}
+    entries = {f.ids["entry_id"]: f for f in facts if "entry_id" in f.ids}
+    requests = {f.ids["payment_id"]: f for f in facts if f.name == "request_payment"}
+    totals: ClaimTotals = {}
+
+    def add(allocation_id: str, day: date, component: str, amount: int) -> None:
+        if allocation_id in allocations:
+            key = (str(allocations[allocation_id].command.grant_id), period(day), component)
+            totals[key] = totals.get(key, 0) + amount
+
+    spent: list[tuple[str, date, int]] = []  # allocation, day, amount (a reversal negative)
+    for f in facts:
+        if f.name == "report_expenditure":
+            spent.append((f.command.allocation_id, f.effective_on, f.command.amount))
+        elif f.name == "disburse_funds" and text(f.command.kind) == "advance":
+            add(f.command.allocation_id, f.effective_on, "advance", f.command.amount)
+        elif f.name == "confirm_payment":
+            request = requests.get(f.command.payment_id)
+            if request is not None and text(request.command.kind) == "advance":
+                add(request.command.allocation_id, f.effective_on, "advance", request.command.amount)
+        elif f.name == "reverse_entry":
+            original = entries.get(f.command.entry_id)
+            if original is None:
+                continue
+            if original.name == "report_expenditure":
+                spent.append((original.command.allocation_id, f.effective_on, -original.command.amount))
+            elif original.name == "disburse_funds" and text(original.command.kind) == "advance":
+                add(original.command.allocation_id, f.effective_on, "advance", -original.command.amount)
+            elif original.name == "confirm_payment":
+                request = requests.get(original.command.payment_id)
+                if request is not None and text(request.command.kind) == "advance":
+                    add(request.command.allocation_id, f.effective_on, "advance", -request.command.amount)
+    for allocation_id, day, amount in spent:
+        add(allocation_id, day, "actual", amount)
+
+    # unit costs: units grouped by allocation, unit, module, rate and origin period; rounded once per group
+    unit_costs = [f for f in facts if f.name == "set_unit_cost"]
+    series: dict[tuple[str, str, str | None], list[Recorded]] = {}
+    for f in unit_costs:
+        series.setdefault((f.command.allocation_id, text(f.command.unit) or "", f.command.module_id), []).append(f)
+    units: dict[tuple[str, str, str | None, int, tuple[int, int]], int] = {}
+    for f in facts:
+        if f.name == "record_attendance":
+            done = [("participant_hour", int(row.minutes)) for row in f.command.attendance]
+        elif f.name == "record_module_completion":
+            done = [("completed_module", 1)]
+        else:
+            continue
+        for (allocation_id, unit, module_id), settings in series.items():
+            for kind, amount in done:
+                if kind != unit or module_id not in (None, f.command.module_id):
+                    continue
+                setting = in_force(settings, f.effective_on)
+                if setting is None or setting.command.rate == 0:
+                    continue
+                key = (allocation_id, unit, module_id, int(setting.command.rate), period(f.effective_on))
+                units[key] = units.get(key, 0) + amount
+    for (allocation_id, unit, _, rate, origin), count in units.items():
+        amount = half_even(count * rate, 60) if unit == "participant_hour" else count * rate
+        add(allocation_id, date(origin[0], PERIOD_STARTS[frequency][origin[1]], 1), "unit_cost", amount)
+
+    # flat rates: the base category's expenditure on the same grant, by the rate in force on each day
+    shares: dict[tuple[str, str, int, tuple[int, int]], int] = {}
+    flat: dict[tuple[str, str], list[Recorded]] = {}
+    for f in facts:
+        if f.name == "set_flat_rate":
+            flat.setdefault((f.command.allocation_id, f.command.base_category), []).append(f)
+    for (allocation_id, base), settings in flat.items():
+        owner = allocations.get(allocation_id)
+        if owner is None:
+            continue
+        for spent_on, day, amount in spent:
+            source = allocations.get(spent_on)
+            if source is None or source.command.grant_id != owner.command.grant_id or source.command.category != base:
+                continue
+            setting = in_force(settings, day)
+            if setting is None or setting.command.rate_bp == 0:
+                continue
+            share = (allocation_id, base, int(setting.command.rate_bp), period(day))
+            shares[share] = shares.get(share, 0) + amount
+    for (allocation_id, _, rate_bp, origin), base_amount in shares.items():
+        add(allocation_id, date(origin[0], PERIOD_STARTS[frequency][origin[1]], 1), "flat_rate",
+            half_even(base_amount * rate_bp, 10_000))  # fmt: skip
+
+    agreed = {f.ids["deliverable_id"]: f for f in facts if f.name == "agree_lump_sum"}
+    for f in facts:
+        if f.name == "complete_deliverable" and f.command.deliverable_id in agreed:
+            deal = agreed[f.command.deliverable_id].command
+            add(deal.allocation_id, f.effective_on, "lump_sum", deal.amount)
+    return totals
+
+
+CLAIM_COMPONENTS = ("actual", "unit_cost", "flat_rate", "lump_sum", "advance")
+
+
+def claims(
+    history: list[Recorded], slug: str, programme_id: str, *, upto: int | None = None, on: date | None = None
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Each period's claim per grant: (period name, grant id) -> its figures. A closed period counts what was
+    recorded before its closing; the first open one what is recorded now, less what the claims before it counted
+    for the periods up to the last closed; later open periods only their own facts."""
+    moment = select(history, slug, programme_id, upto=upto, on=on)
+    facts = [f for f in moment.counted if f.name in CLAIM_FACTS]
+    calendars = [f for f in facts if f.name == "set_reporting_calendar"]
+    if not calendars:
+        return {}
+    frequency = text(calendars[-1].command.frequency) or ""
+    first = claim_period(calendars[-1].command.starts_on, frequency)
+    closings = [f for f in facts if f.name == "close_period"]
+    grants = sorted({f.ids["grant_id"] for f in facts if f.name == "award_grant"})
+    now = claim_totals(facts, frequency, first)
+    sealed = [claim_totals([f for f in facts if f.seq < c.seq], frequency, first) for c in closings]
+
+    def summed(totals: ClaimTotals, grant: str, component: str, upto_period: tuple[int, int] | None,
+               only: tuple[int, int] | None = None) -> int:  # fmt: skip
+        return sum(amount for (g, origin, c), amount in totals.items() if g == grant and c == component
+                   and (only is None or origin == only) and (upto_period is None or origin <= upto_period))  # fmt: skip
+
+    last_day = max([f.effective_on for f in facts] + [date(first[0], PERIOD_STARTS[frequency][first[1]], 1)])
+    shown = [first]
+    while not (claim_period_end(shown[-1], frequency) >= last_day and len(shown) > len(closings)):
+        shown.append(next_claim_period(shown[-1], frequency))
+
+    steps: dict[tuple[str, str], str] = {}
+    drafted: dict[str, tuple[str, str]] = {}
+    for f in facts:
+        if f.name == "draft_claim":
+            drafted[f.ids["claim_id"]] = (f.command.period, f.command.grant_id)
+        if f.name in CLAIM_STEP:
+            claim_id = f.ids.get("claim_id") or f.command.claim_id
+            if claim_id in drafted:
+                steps[drafted[claim_id]] = CLAIM_STEP[f.name]
+
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    balance = dict.fromkeys(grants, 0)
+    for index, period in enumerate(shown):
+        name = claim_period_name(period, frequency)
+        for grant in grants:
+            figures: dict[str, int] = {}
+            for component in CLAIM_COMPONENTS:
+                if index < len(closings):
+                    before = summed(sealed[index - 1], grant, component, shown[index - 1]) if index else 0
+                    figures[component] = summed(sealed[index], grant, component, period) - before
+                elif index == len(closings):
+                    before = summed(sealed[index - 1], grant, component, shown[index - 1]) if index else 0
+                    figures[component] = summed(now, grant, component, period) - before
+                else:
+                    figures[component] = summed(now, grant, component, None, only=period)
+            eligible = sum(figures[c] for c in CLAIM_COMPONENTS if c != "advance")
+            balance[grant] += figures["advance"]
+            cleared = min(max(eligible, 0), max(balance[grant], 0))
+            balance[grant] -= cleared
+            out[(name, grant)] = {
+                "closed": index < len(closings),
+                "actual": figures["actual"],
+                "unit_costs": figures["unit_cost"],
+                "flat_rates": figures["flat_rate"],
+                "lump_sums": figures["lump_sum"],
+                "eligible": eligible,
+                "advances_paid": figures["advance"],
+                "advances_cleared": cleared,
+                "advance_balance": balance[grant],
+                "payable": eligible - cleared,
+                "state": steps.get((name, grant)),
+            }
+    return out

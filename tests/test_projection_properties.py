@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
+from eventsourcing.application import AggregateNotFoundError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
@@ -39,21 +40,26 @@ from stdnum.no import orgnr
 from ledger.application import CommandResult, Ctx, Ledger
 from ledger.commands import (
     AddCompanyToGroup,
+    AgreeLumpSum,
     AllocateFunds,
     AnalyseCompanyNeeds,
+    ApproveClaim,
     ApprovePayment,
     AwardGrant,
     CancelActivity,
     CancelPayment,
     CancelSession,
     ClaimRepayment,
+    ClosePeriod,
     CloseProgramme,
     CoCreateEducationOffer,
     Command,
     CompleteCompany,
+    CompleteDeliverable,
     ConfirmPayment,
     CorrectCompany,
     DisburseFunds,
+    DraftClaim,
     EnrolParticipants,
     EraseParticipant,
     ExpirePayment,
@@ -66,6 +72,7 @@ from ledger.commands import (
     LaunchProgramme,
     LiftPaymentStop,
     OfferModule,
+    PayClaim,
     PlanActivity,
     PresentCompany,
     ReallocateFunds,
@@ -88,10 +95,16 @@ from ledger.commands import (
     ScheduleSession,
     SetBudgetLine,
     SetCompanyGoals,
+    SetFlatRate,
     SetInKindRate,
+    SetReportingCalendar,
+    SetUnitCost,
     StopPayments,
+    SubmitClaim,
     WithdrawCompany,
 )
+from ledger.domain.programme import Programme
+from ledger.domain.reporting import Reporting
 from ledger.errors import LedgerError
 from projections.as_of import AS_OF_MODELS, programme_as_of, store_as_of
 from projections.audit.queries import funding_audit, reconciliation
@@ -675,6 +688,64 @@ class Driver:
             back = ReverseEntry(programme=slug, entry_id=entries[0], reason="not documented", decision=DECISION)
             self.handle(At(ctx.who, DAYS[16 + a % 8]), back)
 
+    def reporting_of(self, slug: str) -> Reporting:
+        """The programme's reporting (no step without one)."""
+        try:
+            found: Reporting = self.ledger.repository.get(Reporting.create_id(Programme.create_id(slug)))
+        except AggregateNotFoundError:
+            raise Skip from None
+        return found
+
+    def _calendar(self, ctx: At, a: int, b: int, n: int) -> None:
+        """A reporting calendar (refused once a period of the programme is closed)."""
+        frequency = ("monthly", "quarterly", "half_yearly", "cpr")[n % 4]
+        calendar = SetReportingCalendar(programme=slug_for(a), frequency=frequency, starts_on="2021-01-01",
+                                        decision=DECISION)  # fmt: skip
+        self.handle(ctx, calendar)
+
+    def _unit_cost(self, ctx: At, a: int, b: int, n: int) -> None:
+        """A unit cost on an allocation: per participant-hour (mostly) or completion, for every module or one."""
+        slug, allocation_id = pick(self.allocations, a)
+        modules = [m for s, m in self.modules if s == slug]
+        module_id = modules[a % len(modules)] if modules and n % 3 == 0 else None
+        unit = "completed_module" if b % 3 == 0 else "participant_hour"
+        self.handle(ctx, SetUnitCost(programme=slug, allocation_id=allocation_id, unit=unit, rate=37 * n + b,
+                                     module_id=module_id, decision=DECISION))  # fmt: skip
+
+    def _flat_rate(self, ctx: At, a: int, b: int, n: int) -> None:
+        slug, allocation_id = pick(self.allocations, a)
+        self.handle(ctx, SetFlatRate(programme=slug, allocation_id=allocation_id, rate_bp=333 * n + b,
+                                     base_category=CATEGORIES[b % 2], decision=DECISION))  # fmt: skip
+
+    def _lump_sum(self, ctx: At, a: int, b: int, n: int) -> None:
+        """A lump sum agreed, its deliverable done on another day (refused before the agreement)."""
+        slug, allocation_id = pick(self.allocations, a)
+        agreed = self.handle(ctx, AgreeLumpSum(programme=slug, allocation_id=allocation_id, title="Plan",
+                                               amount=1_001 * n, decision=DECISION))  # fmt: skip
+        done = CompleteDeliverable(programme=slug, deliverable_id=agreed.ids["deliverable_id"])
+        self.handle(At(ctx.who, DAYS[(a + b + n) % len(DAYS)]), done)
+
+    def _close_period(self, ctx: At, a: int, b: int, n: int) -> None:
+        """The next period closed, today or on the step's day (refused before it ended or the last closing)."""
+        slug = slug_for(a)
+        period = self.reporting_of(slug).next_to_close().name
+        self.handle(At(ctx.who, None if n % 2 else ctx.day), ClosePeriod(programme=slug, period=period))
+
+    def _claim(self, ctx: At, a: int, b: int, n: int) -> None:
+        """A claim drafted for the last closed period and taken through its steps by different people."""
+        slug, grant_id = pick(self.grants, a)
+        reporting = self.reporting_of(slug)
+        if not reporting.closed:
+            raise Skip
+        draft = DraftClaim(programme=slug, grant_id=grant_id, period=reporting.closed[-1])
+        claim_id = self.handle(At(ctx.who, None), draft).ids["claim_id"]
+        people = [Ctx(actor=f"actor-{(a + k) % 3}@programme") for k in range(3)]
+        self.handle(At(people[0], None), SubmitClaim(programme=slug, claim_id=claim_id))
+        if n > 1:
+            self.handle(At(people[1], None), ApproveClaim(programme=slug, claim_id=claim_id, decision=DECISION))
+        if n > 3:
+            self.handle(At(people[2], None), PayClaim(programme=slug, claim_id=claim_id))
+
 
 PREAMBLE: list[Step] = [
     ("launch", 0, 1, 3),
@@ -710,7 +781,8 @@ COMMON_OPS = [
 ]
 OPS = sorted(name[1:] for name in vars(Driver) if name.startswith("_") and not name.startswith("__"))
 MONEY_OPS = ["grant", "budget_line", "allocate", "allocate", "reallocate", "disburse", "spend", "reverse", "join",
-             "pay_by_two", "sanction", "co_finance"]  # fmt: skip
+             "pay_by_two", "sanction", "co_finance", "calendar", "unit_cost", "flat_rate", "lump_sum", "close_period",
+             "claim"]  # fmt: skip
 
 
 def histories(ops: list[str] | None = None, min_size: int = 8, max_size: int = 30) -> st.SearchStrategy[list[Step]]:

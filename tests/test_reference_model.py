@@ -521,7 +521,25 @@ def compare(served_: Served, what: str, params: dict[str, Any], upto: int | None
         weeks = [w["week"] for w in answer["weekly"]]
         if weeks != sorted(weeks) or len(set(weeks)) != len(weeks):
             found.append(f"{what} {slug} evaluation.weekly: weeks not in order {weeks}")
+        found += compare_claims(served_, what, slug, params, upto, on)
     return found
+
+
+CLAIM_FIGURES = ("closed", "actual", "unit_costs", "flat_rates", "lump_sums", "eligible", "advances_paid",
+                 "advances_cleared", "advance_balance", "payable", "state")  # fmt: skip
+
+
+def compare_claims(
+    served_: Served, what: str, slug: str, params: dict[str, Any], upto: int | None, on: date | None
+) -> list[str]:
+    """Every period's claim per grant, the model's against the API's."""
+    expected = model.claims(served_.driver.history, slug, programme_id(slug), upto=upto, on=on)
+    code, answer = served_.get(f"/api/programmes/{slug}/claims", **params)
+    if code != 200:
+        return [f"{what} {slug}: claims answered {code} {answer}"]
+    actual = {f"{c['period']} {c['grant_id']}": {k: c[k] for k in CLAIM_FIGURES} for c in answer["claims"]}
+    wanted = {f"{period} {grant}": figures for (period, grant), figures in expected.items()}
+    return [f"{what} {slug} claims.{d}" for d in differences(wanted, actual)]
 
 
 def recorded_time_between(driver: RecordingDriver, k: int) -> datetime | None:
@@ -617,6 +635,154 @@ def test_the_answers_are_the_reference_models_live_and_as_of_every_kind_of_momen
 ) -> None:
     with store(*server) as url, served(url) as served_:
         check_history(served_, history, data)
+
+
+CLAIM_OPS = ["unit_cost", "unit_cost", "flat_rate", "lump_sum", "close_period", "close_period", "close_period",
+             "claim", "claim", "calendar", "spend", "spend", "spend_back", "reverse", "reverse_expenditure_back",
+             "disburse", "pay_by_two", "allocate", "allocate_back", "schedule", "hold_session", "hold_session",
+             "attend", "attend", "attend", "completion", "enrol"]  # fmt: skip
+CALENDAR: list[Step] = [("calendar", 0, 0, 1), ("calendar", 1, 0, 2)]  # quarterly in alpha, half-yearly in beta
+
+
+def claim_histories() -> st.SearchStrategy[list[Step]]:
+    step = st.tuples(st.sampled_from(CLAIM_OPS), st.integers(0, 7), st.integers(0, 7), st.integers(1, 5))
+    return st.lists(step, min_size=15, max_size=40).map(lambda steps: PREAMBLE + CALENDAR + steps)
+
+
+def claims_reached(served_: Served) -> list[str]:
+    """What of the claims a history reached: hypothesis' statistics show it, the fixed history asserts it."""
+    reached = []
+    for slug in SLUGS:
+        code, answer = served_.get(f"/api/programmes/{slug}/claims")
+        for claim in answer["claims"] if code == 200 else []:
+            reached += [name for name in ("unit_costs", "flat_rates", "lump_sums", "adjustments", "advances_cleared")
+                        if claim[name]]  # fmt: skip
+            reached += ["closed"] * claim["closed"] + [f"claim {claim['state']}"] * (claim["state"] is not None)
+    return sorted(set(reached))
+
+
+@settings(
+    max_examples=20, deadline=None, phases=NO_SHRINKING, suppress_health_check=SLOW_AND_FIXTURED, derandomize=True
+)
+@given(history=claim_histories(), data=st.data())
+def test_the_claims_are_the_reference_models_live_and_as_of_every_kind_of_moment(
+    server: tuple[str, str | None], history: list[Step], data: st.DataObject
+) -> None:
+    """Histories rich in reporting: calendars, unit costs, flat rates, lump sums, closings and claims among the
+    attendance, completions, expenditure, advances and reversals they count."""
+    with store(*server) as url, served(url) as served_:
+        check_history(served_, history, data)
+        for name in claims_reached(served_):
+            event(f"claims reached: {name}")
+
+
+REACHING_CLAIMS: tuple[list[Step], ...] = (
+    [
+        ("reverse_expenditure_back", 5, 4, 2),
+        ("close_period", 0, 5, 5),
+        ("reverse_expenditure_back", 1, 5, 5),
+        ("schedule", 0, 6, 2),
+        ("attend", 7, 6, 2),
+        ("close_period", 3, 0, 1),
+        ("close_period", 1, 6, 1),
+        ("calendar", 3, 3, 4),
+        ("flat_rate", 4, 3, 4),
+        ("claim", 5, 0, 2),
+        ("attend", 0, 6, 1),
+        ("spend_back", 7, 2, 1),
+        ("claim", 6, 1, 5),
+        ("unit_cost", 1, 3, 2),
+        ("spend", 0, 1, 2),
+        ("allocate", 0, 1, 5),
+        ("disburse", 3, 6, 1),
+        ("spend_back", 3, 1, 5),
+        ("close_period", 2, 0, 1),
+        ("claim", 2, 4, 5),
+        ("unit_cost", 1, 6, 2),
+        ("close_period", 0, 5, 5),
+        ("allocate_back", 1, 5, 1),
+        ("allocate_back", 5, 7, 2),
+        ("spend_back", 3, 0, 4),
+        ("completion", 5, 0, 4),
+        ("lump_sum", 3, 3, 4),
+        ("claim", 5, 1, 3),
+        ("hold_session", 4, 1, 5),
+        ("completion", 0, 0, 4),
+        ("attend", 6, 7, 3),
+        ("attend", 3, 1, 4),
+        ("hold_session", 3, 1, 4),
+        ("pay_by_two", 5, 5, 2),
+        ("hold_session", 4, 2, 3),
+        ("unit_cost", 0, 2, 3),
+        ("close_period", 1, 2, 1),
+        ("unit_cost", 0, 7, 2),
+        ("completion", 6, 4, 5),
+        ("unit_cost", 5, 4, 2),
+    ],
+    [
+        ("allocate", 4, 0, 5),
+        ("hold_session", 3, 4, 1),
+        ("spend_back", 6, 2, 1),
+        ("reverse_expenditure_back", 0, 3, 1),
+        ("flat_rate", 2, 6, 3),
+        ("allocate", 1, 6, 1),
+        ("claim", 4, 6, 5),
+        ("lump_sum", 4, 1, 5),
+        ("disburse", 4, 2, 3),
+        ("calendar", 4, 1, 2),
+        ("claim", 5, 1, 1),
+        ("reverse", 4, 2, 5),
+        ("hold_session", 2, 7, 3),
+        ("pay_by_two", 7, 5, 5),
+        ("spend", 1, 0, 1),
+        ("disburse", 7, 4, 4),
+        ("claim", 4, 2, 2),
+        ("enrol", 2, 4, 4),
+        ("hold_session", 3, 3, 4),
+        ("spend", 6, 4, 5),
+        ("spend_back", 6, 4, 4),
+        ("spend", 4, 2, 2),
+        ("calendar", 5, 0, 2),
+        ("lump_sum", 5, 0, 5),
+        ("allocate", 4, 6, 5),
+        ("unit_cost", 7, 0, 2),
+        ("enrol", 7, 5, 3),
+        ("reverse_expenditure_back", 2, 2, 4),
+        ("pay_by_two", 1, 5, 1),
+        ("close_period", 6, 7, 1),
+        ("close_period", 6, 1, 4),
+        ("claim", 4, 4, 5),
+        ("unit_cost", 5, 5, 1),
+        ("disburse", 7, 1, 3),
+        ("disburse", 7, 2, 1),
+        ("claim", 5, 7, 4),
+        ("lump_sum", 3, 3, 4),
+        ("attend", 1, 1, 4),
+        ("lump_sum", 2, 2, 5),
+        ("spend", 0, 2, 3),
+    ],
+)
+"""Two fixed histories that between them reach every part of a claim (found by drawing from CLAIM_OPS)."""
+
+
+@pytest.mark.parametrize("server", ["sqlite"], indirect=True)
+def test_fixed_claim_histories_reach_every_part_of_a_claim_and_match_the_model(server: tuple[str, str | None]) -> None:
+    """The property test above reaches each part of a claim only in some examples; these two reach all of them
+    (unit costs, flat rates, lump sums, adjustments, closed periods, a paid claim) and are compared every time."""
+    reached: set[str] = set()
+    for steps in REACHING_CLAIMS:
+        with store(*server) as url, served(url) as served_:
+            served_.driver.run(PREAMBLE + CALENDAR + steps)
+            position = served_.catch_up()
+            found = [f"live {d}" for slug in SLUGS
+                     for d in compare_claims(served_, "live", slug, {"wait_for": position}, None, None)]  # fmt: skip
+            for k in range(0, len(served_.driver.history) + 1, 7):
+                at = served_.driver.positions[k - 1] if k else 0
+                for slug in SLUGS:
+                    found += compare_claims(served_, f"as_of_position={at}", slug, {"as_of_position": at}, k, None)
+            assert not found, "\n".join(found[:40])
+            reached |= set(claims_reached(served_))
+    assert {"unit_costs", "flat_rates", "lump_sums", "adjustments", "closed", "claim paid"} <= reached
 
 
 # --- no effective day breaks a rule --------------------------------------------------------------------------------

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import io
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from fastapi.responses import Response
 
-from api.deps import AsOfDep, PrincipalDep, ServicesDep, checked_slug, may_read
+from api.deps import AsOfDep, PrincipalDep, ServicesDep, caught_up, checked_slug, may_read
 from api.routes.common import READ_ERRORS, command_routes
 from ledger.commands import (
     AgreeLumpSum,
@@ -51,8 +51,7 @@ command_routes(
 def _claims(services: ServicesDep, slug: str, moment: AsOfDep) -> Claims:
     """The claims as of the moment: the read model's facts up to it, by query (no replay)."""
     checked_slug(slug)
-    if moment.wait_for is not None and not services.projector.wait_for(moment.wait_for, timeout=5.0):
-        raise HTTPException(503, f"the read models have not reached position {moment.wait_for} yet; retry")
+    caught_up(services, moment)
     with services.views.connect() as db:
         programme_id = services.answers.programme_id(db, slug)
         if programme_id is None:

@@ -57,8 +57,9 @@ class SetReportingCalendar(ReportingCommand):
 
 
 class ClosePeriod(ReportingCommand):
-    """Close the next period of the calendar once it has ended: its report is sealed at the log's head (position,
-    hash chain, time). Facts recorded later that take effect in it count in the next open period, as adjustments."""
+    """Close the next period of the calendar, on a day after it ended: its report is sealed at the log's head when
+    this is recorded (position, hash chain, time). Facts recorded later that take effect in it count in the next
+    open period, as adjustments."""
 
     command: ClassVar[str] = "close_period"
     addresses: ClassVar[tuple[str, ...]] = ("programme", "period")
@@ -68,8 +69,8 @@ class ClosePeriod(ReportingCommand):
         reporting = self.reporting(work)
         head = chained(work.ledger.recorder).chain_head()
         position, chain = (0, GENESIS) if head is None else (head.position, head.chain)
-        now = datetime.now(UTC)
-        reporting.close_period(self.period, position, chain, now.isoformat(), now.date(), work.actor)
+        sealed_at = datetime.now(UTC).isoformat()
+        reporting.close_period(self.period, position, chain, sealed_at, work.actor, self.effective_on)
         return {"period": self.period, "sealed_position": str(position), "chain": chain}
 
 
@@ -88,7 +89,9 @@ class SetUnitCost(ReportingCommand):
         reporting = self.reporting(work)
         self.allocation(work, self.allocation_id)
         if self.module_id is not None:
-            work.read(CourseModule, uuid.UUID(self.module_id), "module")
+            module = work.read(CourseModule, uuid.UUID(self.module_id), "module")
+            if module.programme_id != str(self.programme_id):
+                raise NotFound("module", self.module_id, field="module_id")
         reporting.set_unit_cost(self.allocation_id, self.unit.value, self.module_id, self.rate,
                                 self.decision.as_dict(), work.actor, self.effective_on)  # fmt: skip
         return {}
@@ -157,7 +160,7 @@ class DraftClaim(ReportingCommand):
         if self.grant_id not in self.funds(work).grants:
             raise NotFound("grant", self.grant_id, field="grant_id")
         claim_id = self.claim_id or str(uuid.uuid4())
-        reporting.draft_claim(claim_id, self.grant_id, self.period, work.actor)
+        reporting.draft_claim(claim_id, self.grant_id, self.period, work.actor, self.effective_on)
         return {"claim_id": claim_id}
 
 
@@ -172,7 +175,7 @@ class SubmitClaim(ClaimCommand):
     command: ClassVar[str] = "submit_claim"
 
     def handle(self, work: UnitOfWork) -> dict[str, str]:
-        self.reporting(work).submit_claim(self.claim_id, work.actor)
+        self.reporting(work).submit_claim(self.claim_id, work.actor, self.effective_on)
         return {}
 
 
@@ -183,7 +186,7 @@ class ApproveClaim(ClaimCommand):
     decision: Decision
 
     def handle(self, work: UnitOfWork) -> dict[str, str]:
-        self.reporting(work).approve_claim(self.claim_id, self.decision.as_dict(), work.actor)
+        self.reporting(work).approve_claim(self.claim_id, self.decision.as_dict(), work.actor, self.effective_on)
         return {}
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.domain import event
 
 from ledger import periods
+from ledger.domain import dated
 from ledger.domain.base import LedgerAggregate, stable_id
 from ledger.errors import NotFound, RuleViolated
 from ledger.events import reporting as ev
@@ -54,6 +55,7 @@ class Reporting(LedgerAggregate):
         self.frequency: str | None = None
         self.starts_on: date | None = None
         self.closed: list[str] = []  # names of the closed periods, in order
+        self.closed_on: str | None = None  # the day the last closing took effect (closings take effect in order)
         self.deliverables: dict[str, dict[str, Any]] = {}  # deliverable_id -> {allocation_id, done}
         self.claims: dict[str, dict[str, Any]] = {}  # claim_id -> {grant_id, period, state, by: {step: actor}}
 
@@ -90,8 +92,10 @@ class Reporting(LedgerAggregate):
     ) -> None:
         self.frequency, self.starts_on = frequency, starts_on
 
-    def close_period(self, period: str, position: int, chain: str, sealed_at: str, today: date, actor: str) -> None:
-        """Periods close in order, each once it has ended; the seal is the log's head when it closes."""
+    def close_period(
+        self, period: str, position: int, chain: str, sealed_at: str, actor: str, effective_on: date | None
+    ) -> None:
+        """Periods close in order, each on a day after it ended; the seal is the log's head when it is recorded."""
         frequency = self.calendar()
         wanted = periods.named(period, frequency)
         if wanted is None:
@@ -101,8 +105,10 @@ class Reporting(LedgerAggregate):
         due = self.next_to_close()
         if wanted != due:
             raise RuleViolated("period_out_of_order", f"period {due.name} is the next to close, not {period}")
-        if wanted.ends_on >= today:
-            raise RuleViolated("period_not_ended", f"period {period} ends on {wanted.ends_on}", on=wanted.ends_on)
+        day = dated.effective(effective_on)
+        if wanted.ends_on >= day:
+            raise RuleViolated("period_not_ended", f"period {period} ends on {wanted.ends_on}", on=day)
+        dated.require_not_before(day, self.closed_on, "effective_before_previous", "the last closing")
         self._period_closed(
             period=period,
             starts_on=wanted.starts_on,
@@ -111,7 +117,7 @@ class Reporting(LedgerAggregate):
             chain=chain,
             sealed_at=sealed_at,
             actor=actor,
-            effective_on=None,
+            effective_on=effective_on,
         )
 
     @event(ev.PeriodClosed)
@@ -127,6 +133,7 @@ class Reporting(LedgerAggregate):
         effective_on: date | None,
     ) -> None:
         self.closed.append(period)
+        self.closed_on = self.fact_on.isoformat()
 
     # --- simplified cost options ---------------------------------------------------------------------------
 
@@ -226,7 +233,7 @@ class Reporting(LedgerAggregate):
 
     # --- claims --------------------------------------------------------------------------------------------
 
-    def draft_claim(self, claim_id: str, grant_id: str, period: str, actor: str) -> None:
+    def draft_claim(self, claim_id: str, grant_id: str, period: str, actor: str, effective_on: date | None) -> None:
         if claim_id in self.claims:
             raise RuleViolated("claim_exists", f"claim {claim_id} exists already")
         if period not in self.closed:
@@ -234,7 +241,7 @@ class Reporting(LedgerAggregate):
         for claim in self.claims.values():
             if claim["grant_id"] == grant_id and claim["period"] == period:
                 raise RuleViolated("claim_exists", f"grant {grant_id} has a claim for {period} already")
-        self._claim_drafted(claim_id=claim_id, grant_id=grant_id, period=period, actor=actor, effective_on=None)
+        self._claim_drafted(claim_id=claim_id, grant_id=grant_id, period=period, actor=actor, effective_on=effective_on)
 
     @event(ev.ClaimDrafted)
     def _claim_drafted(self, claim_id: str, grant_id: str, period: str, actor: str, effective_on: date | None) -> None:
@@ -250,21 +257,21 @@ class Reporting(LedgerAggregate):
             )
         return claim
 
-    def submit_claim(self, claim_id: str, actor: str) -> None:
+    def submit_claim(self, claim_id: str, actor: str, effective_on: date | None) -> None:
         self._claim(claim_id, "drafted", "submitted")
-        self._claim_submitted(claim_id=claim_id, actor=actor, effective_on=None)
+        self._claim_submitted(claim_id=claim_id, actor=actor, effective_on=effective_on)
 
     @event(ev.ClaimSubmitted)
     def _claim_submitted(self, claim_id: str, actor: str, effective_on: date | None) -> None:
         self._step(claim_id, "submitted", actor)
 
-    def approve_claim(self, claim_id: str, decision: dict[str, str], actor: str) -> None:
+    def approve_claim(self, claim_id: str, decision: dict[str, str], actor: str, effective_on: date | None) -> None:
         claim = self._claim(claim_id, "submitted", "approved")
         if claim["by"]["submitted"] == actor:
             raise RuleViolated(
                 "same_person_submitted_and_approved", f"{actor} submitted claim {claim_id}: another person approves it"
             )
-        self._claim_approved(claim_id=claim_id, decision=decision, actor=actor, effective_on=None)
+        self._claim_approved(claim_id=claim_id, decision=decision, actor=actor, effective_on=effective_on)
 
     @event(ev.ClaimApproved)
     def _claim_approved(self, claim_id: str, decision: dict[str, str], actor: str, effective_on: date | None) -> None:
