@@ -20,15 +20,20 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from ledger.application import Ctx
 from ledger.commands import (
+    AgreeLumpSum,
     AllocateFunds,
+    ApproveClaim,
     ApprovePayment,
     AwardGrant,
     CancelPayment,
     ClaimRepayment,
+    ClosePeriod,
     ConfirmPayment,
     DisburseFunds,
+    DraftClaim,
     JoinCompany,
     LiftPaymentStop,
+    PayClaim,
     ReallocateFunds,
     ReceiveRepayment,
     RecordCashContribution,
@@ -42,7 +47,10 @@ from ledger.commands import (
     ReviseCap,
     SetInKindRate,
     SetPaymentControl,
+    SetReportingCalendar,
+    SetUnitCost,
     StopPayments,
+    SubmitClaim,
     WithdrawCompany,
 )
 from ledger.domain import dated
@@ -98,6 +106,9 @@ class Model:
     grant_of: dict[str, str] = field(default_factory=dict)  # allocation id -> its grant's id
     stopped: set[str] = field(default_factory=set)  # accounts (grant:<id>, allocation:<id>) whose payments stop
     rated: set[str] = field(default_factory=set)  # grants with an in-kind rate
+    calendar: bool = False  # a monthly reporting calendar from January 2021
+    closed: list[str] = field(default_factory=list)  # the months closed, in order
+    claims: dict[str, dict[str, str]] = field(default_factory=dict)  # claim id -> {grant, period, state, step: actor}
 
     def stops(self, allocation_id: str) -> bool:
         return bool({f"allocation:{allocation_id}", f"grant:{self.grant_of[allocation_id]}"} & self.stopped)
@@ -179,6 +190,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.award_grant(2_000)
         self.allocate(0, 600)
         self.allocate(0, 400)
+        self.set_reporting_calendar()
 
     # --- companies and participants -----------------------------------------------------------------------
 
@@ -582,6 +594,91 @@ class LedgerMachine(RuleBasedStateMachine):
         if self.attempt(expected, lambda: self.ledger.handle(CTX, command)):
             self.model.rated.add(grant_id)
 
+    # --- reporting: the calendar, closed periods, cost options and claims (no money moves) ---------------------
+
+    @rule()
+    def set_reporting_calendar(self) -> None:
+        expected = "calendar_fixed" if self.model.closed else None
+        command = SetReportingCalendar(programme=self.slug, frequency="monthly", starts_on="2021-01-01",
+                                       decision=DECISION)  # fmt: skip
+        if self.attempt(expected, lambda: self.ledger.handle(CTX, command)):
+            self.model.calendar = True
+
+    @rule(offset=st.sampled_from((0, 0, 0, -1, 1)))
+    def close_period(self, offset: int) -> None:
+        """Mostly the next month to close; else the last closed again, or one too far."""
+        m = self.model
+        month = max(len(m.closed) + 1 + offset, 1)
+        name = f"2021-{month:02d}"
+        expected: str | None = None
+        if not m.calendar:
+            expected = "no_reporting_calendar"
+        elif name in m.closed:
+            expected = "period_closed"
+        elif month != len(m.closed) + 1:
+            expected = "period_out_of_order"
+        if self.attempt(expected, lambda: self.ledger.handle(CTX, ClosePeriod(programme=self.slug, period=name))):
+            m.closed.append(name)
+
+    @rule(a=INDEX, rate=st.integers(0, 1_000), lump=st.booleans())
+    def cost_option(self, a: int, rate: int, lump: bool) -> None:
+        allocation_id = pick(self.model.allocations, a)
+        expected = None if allocation_id in self.model.allocations else NotFound
+        command: AgreeLumpSum | SetUnitCost = (
+            AgreeLumpSum(programme=self.slug, allocation_id=allocation_id, title="Plan", amount=rate + 1,
+                         decision=DECISION)
+            if lump
+            else SetUnitCost(programme=self.slug, allocation_id=allocation_id, unit="participant_hour", rate=rate,
+                             decision=DECISION)
+        )  # fmt: skip
+        self.attempt(expected, lambda: self.ledger.handle(CTX, command))
+
+    @rule(g=INDEX, k=st.integers(0, 3), people=st.lists(st.integers(0, 1), max_size=4))
+    def draft_claim(self, g: int, k: int, people: list[int]) -> None:
+        """Mostly for a closed month, else for one still open; then steps by `people`, one each."""
+        closed = self.model.closed
+        grant_id, period = pick(self.model.grants, g), closed[k % len(closed)] if closed and k else "2021-12"
+        m = self.model
+        expected: str | type[LedgerError] | None = None
+        if grant_id not in m.grants:
+            expected = NotFound
+        elif period not in m.closed:
+            expected = "period_open"
+        elif any(c["grant"] == grant_id and c["period"] == period for c in m.claims.values()):
+            expected = "claim_exists"
+        command = DraftClaim(programme=self.slug, grant_id=grant_id, period=period)
+        result = self.attempt(expected, lambda: self.ledger.handle(CTX, command))
+        if result:
+            m.claims[result.ids["claim_id"]] = {"grant": grant_id, "period": period, "state": "drafted"}
+            for who in people:
+                self.move_claim(len(m.claims) - 1, who)
+
+    @rule(c=INDEX, who=st.integers(0, 1))
+    def move_claim(self, c: int, who: int) -> None:
+        """The claim's next step, by one of two people: the approver may not have submitted it, the payer not
+        have approved it."""
+        claim_id = pick(list(self.model.claims), c)
+        claim = self.model.claims.get(claim_id)
+        actor = PEOPLE[who]
+        expected: str | type[LedgerError] | None = None
+        command: SubmitClaim | ApproveClaim | PayClaim
+        if claim is None:
+            expected, step, command = NotFound, "", SubmitClaim(programme=self.slug, claim_id=claim_id)
+        elif claim["state"] == "drafted":
+            step, command = "submitted", SubmitClaim(programme=self.slug, claim_id=claim_id)
+        elif claim["state"] == "submitted":
+            step, command = "approved", ApproveClaim(programme=self.slug, claim_id=claim_id, decision=DECISION)
+            expected = "same_person_submitted_and_approved" if claim["submitted"] == actor.actor else None
+        elif claim["state"] == "approved":
+            step, command = "paid", PayClaim(programme=self.slug, claim_id=claim_id)
+            expected = "same_person_approved_and_paid" if claim["approved"] == actor.actor else None
+        else:
+            step, command = "", PayClaim(programme=self.slug, claim_id=claim_id)
+            expected = "claim_paid"
+        if self.attempt(expected, lambda: self.ledger.handle(actor, command)) and claim is not None:
+            claim[step] = actor.actor
+            claim["state"] = step
+
     @rule()
     def reopen(self) -> None:
         """A fresh ledger on the same store, with an empty cache, carries on where the old one stopped."""
@@ -655,7 +752,7 @@ def _run(url: str, max_examples: int, steps: int) -> None:
 
 
 def test_random_command_sequences_keep_the_ledger_consistent_on_sqlite(sqlite_url: str) -> None:
-    _run(sqlite_url, max_examples=25, steps=20)
+    _run(sqlite_url, max_examples=25, steps=30)
 
 
 @pytest.mark.postgres
