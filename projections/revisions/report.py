@@ -28,6 +28,7 @@ from ledger.events import (
 )
 from projections.as_of import fold_into, position_at, programme_at, programme_facts
 from projections.audit import queries as audit
+from projections.claims.queries import claims_as_of
 from projections.evaluation import queries as evaluation
 from projections.revisions.answers import FigureChange, Moment, RevisionEvent, RevisionReport
 from projections.schema import event_index
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Connection, Engine
 
+    from projections.claims.answers import Claim
     from projections.facts import EventLog, Fact
 
 # Participant data as the Swedish ESF reports it to SCB month by month: who took part, from when to when, and
@@ -134,6 +136,11 @@ def revision_report(
                      new=current.get(answer, {}).get(figure), positions=moved[(answer, figure)])
         for answer, figure in sorted(_differing(start, current))
     ]  # fmt: skip
+    claim_changes = claims_changed(views, programme_id, slug, since, until, funder)
+    changes = sorted([*changes, *claim_changes], key=lambda c: (c.answer, c.figure))
+    for change in claim_changes:
+        for position in change.positions:
+            changed_by[position] = changed_by.get(position, 0) + 1
     reported_day = (first.recorded_at or datetime.now(UTC)).date()
     # with a funder, the events that changed that funder's figures; else every event of the programme
     events = [
@@ -150,6 +157,39 @@ def revision_report(
         events=events,
         resend_months=resend_months([f for f in between if issubclass(f.kind, PARTICIPANT_DATA)], first),
     )
+
+
+def claims_changed(
+    views: Engine, programme_id: str, slug: str, since: int, until: int, funder: str | None
+) -> list[FigureChange]:
+    """The claims' figures that differ between the two moments. The claims are computed by query at each moment
+    (no replay); a changed figure of a claim names the events recorded between the moments that are behind the
+    claim's lines or are its closing or steps (the events behind a claim, not one figure: claims are not folded
+    event by event)."""
+    with views.connect() as db:
+        before, after = (claims_as_of(db, programme_id, slug, at) for at in (since, until))
+    mine = [c for c in (*before.claims, *after.claims) if funder is None or c.funder == funder]
+    behind: dict[str, set[int]] = {}
+    for claim in mine:
+        key = f"{claim.period} {claim.grant_id}"
+        found = behind.setdefault(key, set())
+        found |= {p for line in claim.lines for p in line.positions} | {s.position for s in claim.steps}
+        if claim.sealed_position is not None:
+            found.add(claim.sealed_position)
+
+    def figures(claims: list[Claim]) -> Figures:
+        chosen = [c for c in claims if funder is None or c.funder == funder]
+        return flatten({f"{c.period} {c.grant_id}": c.model_dump(mode="json", exclude={"lines", "steps"})
+                        for c in chosen})  # fmt: skip
+
+    old, new = figures(before.claims), figures(after.claims)
+    changes = []
+    for figure in sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k)):
+        named = figure.split(".", 1)[0]
+        positions = sorted(p for p in behind.get(named, set()) if since < p <= until)
+        changes.append(FigureChange(answer="claims", figure=figure, old=old.get(figure), new=new.get(figure),
+                                    positions=positions))  # fmt: skip
+    return changes
 
 
 AnswerOf = dict[str, "Callable[[Connection], Any]"]

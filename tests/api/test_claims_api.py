@@ -66,6 +66,15 @@ def test_a_period_closed_and_claimed_through_its_steps(client: TestClient, token
     assert (adjustment["adjustment"], adjustment["origin_period"], adjustment["amount"]) == (True, "2021-H1", 5_000)
     assert adjustment["positions"] == [late["position"]]
 
+    since_seal = read(client, tokens.funder, f"{BASE}/revisions", since_position=closed["position"])
+    claim_changes = {c["figure"]: c for c in since_seal["changes"] if c["answer"] == "claims"}
+    h2_actual = claim_changes[f"2021-H2 {ids['grant_id']}.actual"]
+    assert (h2_actual["old"], h2_actual["new"], h2_actual["positions"]) == (0, 5_000, [late["position"]])
+    assert not any(figure.startswith("2021-H1") and not figure.endswith((".state", ".claim_id"))
+                   for figure in claim_changes)  # fmt: skip
+    late_event = next(e for e in since_seal["events"] if e["position"] == late["position"])
+    assert late_event["back_dated"] is True
+
     at_seal = read(client, tokens.funder, f"{BASE}/claims", as_of_position=seal)
     assert at_seal["claims"][0]["period"] == "2021-H1"
     assert at_seal["claims"][0]["closed"] is False  # the closing itself came after its seal
