@@ -997,7 +997,7 @@ CLAIM_FACTS = (
     "agree_lump_sum", "complete_deliverable", "close_period", "draft_claim", "submit_claim", "approve_claim",
     "pay_claim",
 )  # fmt: skip
-"""The commands whose events the claims count (the answer lists the periods up to the last day one took effect)."""
+"""The commands whose events the claims read."""
 CLAIM_STEP = {"draft_claim": "drafted", "submit_claim": "submitted", "approve_claim": "approved", "pay_claim": "paid"}
 
 
@@ -1164,7 +1164,10 @@ def claims(
         return sum(amount for (g, origin, c), amount in totals.items() if g == grant and c == component
                    and (only is None or origin == only) and (upto_period is None or origin <= upto_period))  # fmt: skip
 
-    last_day = max([f.effective_on for f in facts] + [date(first[0], PERIOD_STARTS[frequency][first[1]], 1)])
+    counting = ("report_expenditure", "disburse_funds", "confirm_payment", "reverse_entry", "record_attendance",
+                "record_module_completion", "complete_deliverable")  # fmt: skip
+    last_day = max([f.effective_on for f in facts if f.name in counting]
+                   + [date(first[0], PERIOD_STARTS[frequency][first[1]], 1)])  # fmt: skip
     shown = [first]
     while not (claim_period_end(shown[-1], frequency) >= last_day and len(shown) > len(closings)):
         shown.append(next_claim_period(shown[-1], frequency))

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from datetime import date
 
 Row = dict[str, Any]
+COUNTED = frozenset({"ExpenditureReported", "FundsDisbursed", "PaymentConfirmed", "EntryReversed",
+                     "AttendanceRecorded", "ModuleCompleted", "DeliverableCompleted"})  # fmt: skip
+"""The events whose days can make a period's figures (settings, closings and claim steps do not)."""
 LineKey = tuple[str, str, Component, str | None, int | None]
 """origin period, allocation, component, basis, rate"""
 
@@ -193,8 +196,8 @@ def claims(slug: str, rows: list[Row], position: int, effective_by: date | None 
     now = programme.figures(position)
     closed_names = [c["label"] for c in closings]
 
-    # the periods shown: from the first to the last that has a fact, at least to the first open one
-    last_day = max([r["effective_on"] for r in rows] + [first.starts_on])
+    # the periods shown: from the first to the last a counted fact took effect in, at least to the first open one
+    last_day = max([r["effective_on"] for r in rows if r["event"] in COUNTED] + [first.starts_on])
     shown: list[periods.Period] = []
     period = first
     while True:
