@@ -53,127 +53,151 @@ def _in_force(settings: list[Setting], day: date) -> Setting | None:
 
 
 class Programme:
-    """The facts of one programme up to a position, read for the figures."""
+    """The facts of one programme up to a position, read once, in log order, for the figures at every seal."""
 
     def __init__(self, rows: list[Row], frequency: periods.Frequency, first: periods.Period) -> None:
         self.rows = rows
         self.frequency = frequency
         self.first = first
         self.allocations = {r["allocation_id"]: r for r in rows if r["event"] == "FundsAllocated"}
-        self.entries = {r["ref"]: r for r in rows if r["event"] in ("ExpenditureReported", "FundsDisbursed",
-                                                                   "PaymentConfirmed")}  # fmt: skip
 
     def period_of(self, day: date) -> periods.Period:
         return periods.period_of(max(day, self.first.starts_on), self.frequency)
 
-    def figures(self, up_to: int) -> dict[LineKey, Figure]:
-        """Every line's figure from the facts recorded up to `up_to`, by the period they took effect in."""
-        rows = [r for r in self.rows if r["position"] <= up_to]
-        lines: dict[LineKey, Figure] = defaultdict(Figure)
+    def figures_at(self, limits: list[int]) -> list[dict[LineKey, Figure]]:
+        """Every line's figure from the facts recorded up to each limit (ascending), by the period they took
+        effect in. One pass over the facts gathers what they count by day; at each limit, the rates then recorded
+        turn the days' units into amounts (a rate set later, back-dated, applies only from its limit on)."""
+        counted = Counted()
+        out: list[dict[LineKey, Figure]] = []
+        rows = iter(self.rows)
+        row = next(rows, None)
+        for limit in limits:
+            while row is not None and row["position"] <= limit:
+                counted.add(row)
+                row = next(rows, None)
+            out.append(self._lines(counted))
+        return out
 
-        def add(day: date, allocation: str, component: Component, amount: int, position: int) -> None:
-            figure = lines[(self.period_of(day).name, allocation, component, None, None)]
+    def _lines(self, counted: Counted) -> dict[LineKey, Figure]:
+        lines: dict[LineKey, Figure] = {}
+
+        def line(key: LineKey, units: int | None = None) -> Figure:
+            return lines.setdefault(key, Figure(units=units))
+
+        for (day, allocation, component), (amount, positions) in counted.moved.items():
+            figure = line((self.period_of(day).name, allocation, component, None, None))
             figure.amount += amount
-            figure.positions.append(position)
-
-        # actual expenditure and advances, less their reversals (on the reversal's day)
-        moved: list[tuple[date, str, int, int]] = []  # day, allocation, actual amount, position (for flat rates)
-        for r in rows:
-            event = r["event"]
-            if event == "ExpenditureReported":
-                add(r["effective_on"], r["allocation_id"], Component.ACTUAL, r["amount"], r["position"])
-                moved.append((r["effective_on"], r["allocation_id"], r["amount"], r["position"]))
-            elif event in ("FundsDisbursed", "PaymentConfirmed") and r["kind"] == "advance":
-                add(r["effective_on"], r["allocation_id"], Component.ADVANCE, r["amount"], r["position"])
-            elif event == "EntryReversed":
-                original = self.entries.get(r["reverses"])
-                if original is None or original["position"] > up_to:
-                    continue
-                if original["event"] == "ExpenditureReported":
-                    add(r["effective_on"], original["allocation_id"], Component.ACTUAL, -original["amount"],
-                        r["position"])  # fmt: skip
-                    moved.append((r["effective_on"], original["allocation_id"], -original["amount"], r["position"]))
-                elif original.get("kind") == "advance":
-                    add(r["effective_on"], original["allocation_id"], Component.ADVANCE, -original["amount"],
-                        r["position"])  # fmt: skip
-        self._unit_costs(rows, lines)
-        self._flat_rates(rows, moved, lines)
-        self._lump_sums(rows, lines)
+            figure.positions += positions
+        self._unit_costs(counted, lines)
+        self._flat_rates(counted, lines)
+        for deliverable, day, position in counted.done:
+            deal = counted.agreed.get(deliverable)
+            if deal is not None:
+                figure = line(
+                    (self.period_of(day).name, deal["allocation_id"], Component.LUMP_SUM, deal["label"], None)
+                )
+                figure.amount += deal["amount"]
+                figure.positions += [deal["position"], position]
         return {key: figure for key, figure in lines.items() if key[1] in self.allocations}
 
-    def _unit_costs(self, rows: list[Row], lines: dict[LineKey, Figure]) -> None:
+    def _unit_costs(self, counted: Counted, lines: dict[LineKey, Figure]) -> None:
         """Units (minutes attended, modules completed) grouped by the rate in force on their day; each group's
         amount rounded once: minutes x rate / 60, half to even."""
-        series: dict[tuple[str, str, str | None], list[Setting]] = defaultdict(list)
-        for r in rows:
-            if r["event"] == "UnitCostSet":
-                series[(r["allocation_id"], r["kind"], r["module_id"])].append(
-                    Setting(r["effective_on"], r["position"], r["amount"])
-                )
-        if not series:
-            return
-        units: dict[LineKey, Figure] = defaultdict(lambda: Figure(units=0))
-        for r in rows:
-            unit = {"AttendanceRecorded": "participant_hour", "ModuleCompleted": "completed_module"}.get(r["event"])
-            if unit is None:
-                continue
-            for (allocation, kind, module), settings in series.items():
-                if kind != unit or module not in (None, r["module_id"]):
-                    continue
-                setting = _in_force(settings, r["effective_on"])
-                if setting is None or setting.rate == 0:
-                    continue
-                basis = unit if module is None else f"{unit} {module}"
-                key: LineKey = (self.period_of(r["effective_on"]).name, allocation, Component.UNIT_COST, basis,
-                                setting.rate)  # fmt: skip
-                figure = units[key]
-                figure.units = (figure.units or 0) + r["units"]
-                figure.positions.append(r["position"])
-        for key, figure in units.items():
-            rate = key[4] or 0
-            whole = figure.units or 0
-            figure.amount = (per(whole * rate, 60) or 0) if key[3] and key[3].startswith("participant_hour") \
-                else whole * rate  # fmt: skip
-            lines[key] = figure
-
-    def _flat_rates(self, rows: list[Row], moved: list[tuple[date, str, int, int]],
-                    lines: dict[LineKey, Figure]) -> None:  # fmt: skip
-        """A share of the actual expenditure on the same grant's allocations of the base category, by the rate in
-        force on each expenditure's day; each group rounded once: base x basis points / 10000, half to even."""
-        series: dict[tuple[str, str], list[Setting]] = defaultdict(list)
-        for r in rows:
-            if r["event"] == "FlatRateSet":
-                series[(r["allocation_id"], r["label"])].append(Setting(r["effective_on"], r["position"], r["units"]))
-        shares: dict[LineKey, Figure] = defaultdict(lambda: Figure(units=0))
-        for (allocation, base), settings in series.items():
-            owner = self.allocations.get(allocation)
-            if owner is None:
-                continue
-            for day, spent_on, amount, position in moved:
-                spent = self.allocations.get(spent_on)
-                if spent is None or spent["grant_id"] != owner["grant_id"] or spent["kind"] != base:
+        groups: dict[LineKey, Figure] = {}
+        for (allocation, unit, module), settings in counted.unit_costs.items():
+            for (kind, module_id, day), (units, positions) in counted.units.items():
+                if kind != unit or module not in (None, module_id):
                     continue
                 setting = _in_force(settings, day)
                 if setting is None or setting.rate == 0:
                     continue
-                figure = shares[(self.period_of(day).name, allocation, Component.FLAT_RATE, base, setting.rate)]
+                basis = unit if module is None else f"{unit} {module}"
+                key: LineKey = (self.period_of(day).name, allocation, Component.UNIT_COST, basis, setting.rate)
+                figure = groups.setdefault(key, Figure(units=0))
+                figure.units = (figure.units or 0) + units
+                figure.positions += positions
+        for key, figure in groups.items():
+            whole, rate = figure.units or 0, key[4] or 0
+            hourly = (key[3] or "").startswith("participant_hour")
+            figure.amount = (per(whole * rate, 60) or 0) if hourly else whole * rate
+            lines[key] = figure
+
+    def _flat_rates(self, counted: Counted, lines: dict[LineKey, Figure]) -> None:
+        """A share of the actual expenditure on the same grant's allocations of the base category, by the rate in
+        force on each expenditure's day; each group rounded once: base x basis points / 10000, half to even."""
+        groups: dict[LineKey, Figure] = {}
+        for (allocation, base), settings in counted.flat_rates.items():
+            owner = self.allocations.get(allocation)
+            if owner is None:
+                continue
+            for (day, spent_on, component), (amount, positions) in counted.moved.items():
+                spent = self.allocations.get(spent_on)
+                if component != Component.ACTUAL or spent is None or spent["grant_id"] != owner["grant_id"] \
+                        or spent["kind"] != base:  # fmt: skip
+                    continue
+                setting = _in_force(settings, day)
+                if setting is None or setting.rate == 0:
+                    continue
+                key: LineKey = (self.period_of(day).name, allocation, Component.FLAT_RATE, base, setting.rate)
+                figure = groups.setdefault(key, Figure(units=0))
                 figure.units = (figure.units or 0) + amount
-                figure.positions.append(position)
-        for key, figure in shares.items():
+                figure.positions += positions
+        for key, figure in groups.items():
             figure.amount = per((figure.units or 0) * (key[4] or 0), 10_000) or 0
             lines[key] = figure
 
-    def _lump_sums(self, rows: list[Row], lines: dict[LineKey, Figure]) -> None:
-        agreed = {r["ref"]: r for r in rows if r["event"] == "LumpSumAgreed"}
-        for r in rows:
-            if r["event"] != "DeliverableCompleted" or r["ref"] not in agreed:
-                continue
-            deal = agreed[r["ref"]]
-            key = (self.period_of(r["effective_on"]).name, deal["allocation_id"], Component.LUMP_SUM, deal["label"],
-                   None)  # fmt: skip
-            figure = lines[key]
-            figure.amount += deal["amount"]
-            figure.positions += [deal["position"], r["position"]]
+
+class Counted:
+    """What the facts read so far count, by day: money moved (actual expenditure and advances, less reversals, on
+    the reversal's day), units done, deliverables done, and the rates and lump sums agreed."""
+
+    def __init__(self) -> None:
+        self.moved: dict[tuple[date, str, Component], tuple[int, list[int]]] = {}
+        self.units: dict[tuple[str, str, date], tuple[int, list[int]]] = {}  # (unit, module, day)
+        self.unit_costs: dict[tuple[str, str, str | None], list[Setting]] = defaultdict(list)
+        self.flat_rates: dict[tuple[str, str], list[Setting]] = defaultdict(list)
+        self.agreed: dict[str, Row] = {}
+        self.done: list[tuple[str, date, int]] = []
+        self.entries: dict[str, Row] = {}
+
+    @staticmethod
+    def _bump(into: dict[Any, tuple[int, list[int]]], key: Any, amount: int, position: int) -> None:
+        total, positions = into.get(key, (0, []))
+        positions.append(position)
+        into[key] = (total + amount, positions)
+
+    def add(self, r: Row) -> None:
+        event, day, position = r["event"], r["effective_on"], r["position"]
+        if event == "ExpenditureReported":
+            self.entries[r["ref"]] = r
+            self._bump(self.moved, (day, r["allocation_id"], Component.ACTUAL), r["amount"], position)
+        elif event in ("FundsDisbursed", "PaymentConfirmed"):
+            self.entries[r["ref"]] = r
+            if r["kind"] == "advance":
+                self._bump(self.moved, (day, r["allocation_id"], Component.ADVANCE), r["amount"], position)
+        elif event == "EntryReversed":
+            original = self.entries.get(r["reverses"])
+            if original is None:
+                return
+            if original["event"] == "ExpenditureReported":
+                self._bump(self.moved, (day, original["allocation_id"], Component.ACTUAL), -original["amount"],
+                           position)  # fmt: skip
+            elif original.get("kind") == "advance":
+                self._bump(self.moved, (day, original["allocation_id"], Component.ADVANCE), -original["amount"],
+                           position)  # fmt: skip
+        elif event == "AttendanceRecorded":
+            self._bump(self.units, ("participant_hour", r["module_id"], day), r["units"], position)
+        elif event == "ModuleCompleted":
+            self._bump(self.units, ("completed_module", r["module_id"], day), r["units"], position)
+        elif event == "UnitCostSet":
+            self.unit_costs[(r["allocation_id"], r["kind"], r["module_id"])].append(Setting(day, position, r["amount"]))
+        elif event == "FlatRateSet":
+            self.flat_rates[(r["allocation_id"], r["label"])].append(Setting(day, position, r["units"]))
+        elif event == "LumpSumAgreed":
+            self.agreed[r["ref"]] = r
+        elif event == "DeliverableCompleted":
+            self.done.append((r["ref"], day, position))
 
 
 def claims(slug: str, rows: list[Row], position: int, effective_by: date | None = None) -> Claims:
@@ -192,8 +216,7 @@ def claims(slug: str, rows: list[Row], position: int, effective_by: date | None 
 
     # the figures at each seal, and now
     seals = [c["sealed_position"] for c in closings]
-    at_seal = [programme.figures(seal) for seal in seals]
-    now = programme.figures(position)
+    *at_seal, now = programme.figures_at([*seals, position])
     closed_names = [c["label"] for c in closings]
 
     # the periods shown: from the first to the last a counted fact took effect in, at least to the first open one
