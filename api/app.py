@@ -15,7 +15,7 @@ import orjson
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import docs, errors, pages, pages_admin, pages_analyst, pages_coordinator, pages_funder
+from api import docs, errors, pages, pages_admin, pages_analyst, pages_claims, pages_coordinator, pages_funder
 from api.responses import JSONResponse
 from api.routes import companies, funds, participants, programmes, reads, reporting, revisions, tokens, training
 from bootstrap import Services, build_services
@@ -171,6 +171,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(pages_admin.router)
     app.include_router(pages_coordinator.router)
     app.include_router(pages_funder.router)
+    app.include_router(pages_claims.router)
     app.include_router(pages_analyst.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -9,8 +9,9 @@ import io
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from api.deps import AsOfDep, PrincipalDep, ServicesDep, caught_up, checked_slug, may_read
+from api.deps import AsOf, AsOfDep, PrincipalDep, ServicesDep, caught_up, checked_slug, may_read
 from api.routes.common import READ_ERRORS, command_routes
+from bootstrap import Services
 from ledger.commands import (
     AgreeLumpSum,
     ApproveClaim,
@@ -48,7 +49,7 @@ command_routes(
 )
 
 
-def _claims(services: ServicesDep, slug: str, moment: AsOfDep) -> Claims:
+def claims_at(services: Services, slug: str, moment: AsOf) -> Claims:
     """The claims as of the moment: the read model's facts up to it, by query (no replay)."""
     checked_slug(slug)
     caught_up(services, moment)
@@ -68,7 +69,7 @@ def claims(slug: str, services: ServicesDep, principal: PrincipalDep, moment: As
     adjustments for late facts in closed periods, advances cleared, what is payable, the claim's steps, and every
     line's events. A closed period's figures are sealed at its closing."""
     may_read(principal, slug)
-    return _claims(services, slug, moment)
+    return claims_at(services, slug, moment)
 
 
 @router.get("/claims.csv", responses=READ_ERRORS, response_class=Response)
@@ -76,6 +77,6 @@ def claims_csv(slug: str, services: ServicesDep, principal: PrincipalDep, moment
     """The claims' lines, one per row, with their period, grant and the events behind each."""
     may_read(principal, slug)
     out = io.StringIO()
-    write_rows(out, claim_lines_table(_claims(services, slug, moment)))
+    write_rows(out, claim_lines_table(claims_at(services, slug, moment)))
     return Response(out.getvalue(), media_type="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{slug}-claims.csv"'})  # fmt: skip
