@@ -73,7 +73,7 @@ def test_each_half_year_shows_the_apis_figures_and_who_took_each_step(app: FastA
 def test_a_late_fact_in_a_closed_half_year_is_an_adjustment_of_the_next(app: FastAPI, funder: TestClient) -> None:
     before = esf_row(funder.get(f"{SMART}/claims", params={"lang": "en"}).text, "2019-H2")
     esf = api_claims(app, funder)["2019-H2 Europeiska socialfonden (Svenska ESF-rådet)"]
-    allocation = next(line["allocation_id"] for line in esf["lines"] if line["component"] == "actual")  # type: ignore[index, union-attr]
+    allocation = next(line["allocation_id"] for line in esf["lines"] if line["component"] == "actual")
     ledger = app.state.services.ledger
     ledger.handle(Ctx(actor="ekonom@regionostergotland.se"),
                   ReportExpenditure(programme="smart-kompetens", allocation_id=allocation, amount=123_456,
