@@ -46,6 +46,7 @@ from ledger.commands import (
     ReportExpenditure,
     ReverseEntry,
     SetBudgetLine,
+    SetFlatRate,
     SetInKindRate,
     SetReportingCalendar,
     SubmitClaim,
@@ -478,6 +479,19 @@ def load(ledger: Ledger) -> Loaded:
                 "reference": "Svenska ESF-rådet, beslut dnr 2018/00541, ansökan om utbetalning",
                 "body": ESF_BODY,
             },
+            effective_on="2019-01-10",
+        ),
+    )
+    # Indirect costs as the Swedish ESF allowed them: a flat rate of 15 % on the project management's direct
+    # costs, eligible on the management allocation (simplified cost option, CPR Art. 54).
+    ledger.handle(
+        by("case-officer@esf-radet"),
+        SetFlatRate(
+            programme=SLUG,
+            allocation_id=management,
+            base_category="projektledning",
+            rate_bp=1_500,
+            decision={"reference": "Svenska ESF-rådet, beslut dnr 2018/00541, indirekta kostnader", "body": ESF_BODY},
             effective_on="2019-01-10",
         ),
     )
