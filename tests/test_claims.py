@@ -350,3 +350,43 @@ def test_given_a_claim_when_it_moves_through_its_steps_then_the_answer_names_who
         ("drafted", CTX.actor), ("submitted", SUBMITTER.actor), ("approved", APPROVER.actor), ("paid", PAYER.actor)
     ]  # fmt: skip
     assert h1.steps[2].decision_reference == DECISION["reference"]
+
+
+def test_given_a_closing_dated_on_or_before_its_periods_end_then_refused(given: Given) -> None:
+    given.handle(ClosePeriod(programme=SLUG, period="2021-H1", effective_on="2021-08-01"))
+    early = ClosePeriod(programme=SLUG, period="2021-H2", effective_on="2021-07-15")
+    refused(given.ledger, early, RuleViolated, "period_not_ended")
+    given.handle(ClosePeriod(programme=SLUG, period="2021-H2", effective_on="2022-01-03"))
+    refused(given.ledger, ClosePeriod(programme=SLUG, period="2022-H1", effective_on="2021-12-31"), RuleViolated,
+            "period_not_ended")  # fmt: skip
+
+
+def test_given_a_closing_on_a_late_day_when_the_next_is_dated_earlier_then_refused(given: Given) -> None:
+    given.handle(ClosePeriod(programme=SLUG, period="2021-H1", effective_on="2022-03-01"))
+    refused(given.ledger, ClosePeriod(programme=SLUG, period="2021-H2", effective_on="2022-02-01"), RuleViolated,
+            "effective_before_previous")  # fmt: skip
+
+
+def test_given_ids_already_used_or_unknown_when_reporting_then_refused_naming_them(given: Given) -> None:
+    agreed = given.handle(AgreeLumpSum(programme=SLUG, allocation_id=given.education, title="Plan", amount=10,
+                                       decision=DECISION, effective_on="2021-02-01"))  # fmt: skip
+    again = AgreeLumpSum(programme=SLUG, allocation_id=given.education, title="Plan", amount=10, decision=DECISION,
+                         deliverable_id=agreed["deliverable_id"])  # fmt: skip
+    refused(given.ledger, again, RuleViolated, "deliverable_exists")
+    unknown = CompleteDeliverable(programme=SLUG, deliverable_id="00000000-0000-4000-8000-000000000001")
+    refused(given.ledger, unknown, NotFound, "deliverable_id")
+    given.close("2021-H1")
+    claim_id = given.claim()
+    twice = DraftClaim(programme=SLUG, grant_id=given.grant_id, period="2021-H1", claim_id=claim_id)
+    refused(given.ledger, twice, RuleViolated, "claim_exists")
+    nothing = SubmitClaim(programme=SLUG, claim_id="00000000-0000-4000-8000-000000000002")
+    refused(given.ledger, nothing, NotFound, "claim_id")
+
+
+def test_given_another_programmes_module_when_a_unit_cost_names_it_then_unknown_here(given: Given) -> None:
+    launch(given.ledger, slug="other", name="Another programme")
+    elsewhere = given.handle(OfferModule(programme="other", title="Welding", providers=["Fagskolen"], theme="weld",
+                                         region="Viken"))["module_id"]  # fmt: skip
+    command = SetUnitCost(programme=SLUG, allocation_id=given.education, unit="participant_hour", rate=100,
+                          module_id=elsewhere, decision=DECISION)  # fmt: skip
+    refused(given.ledger, command, NotFound, "module_id")
