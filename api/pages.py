@@ -334,6 +334,7 @@ def audit_page(
         slug=slug,
         audit=audit,
         names=account_names(audit, status, words),
+        stopped_targets={stop.target_id for stop in audit.payment_stops if stop.lifted_by is None},
         currency=status.programme.currency if status else "NOK",
         as_of_date=as_of_date,
         recorded_by=recorded_by,
