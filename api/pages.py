@@ -64,6 +64,67 @@ def named(text: str | None, names: dict[str, str]) -> Markup:
 
 TEMPLATES.filters["named"] = named
 
+MONEY_FIGURES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "status": (("funds.",), frozenset()),
+    "audit": (
+        ("budget_lines.", "reconciliation.totals."),
+        frozenset(
+            {
+                "amount",
+                "from_balance",
+                "to_balance",
+                "balance",
+                "credits",
+                "debits",
+                "from_entries",
+                "spent",
+                "cash",
+                "in_kind",
+                "contributed",
+                "required",
+                "shortfall",
+                "allocated",
+                "disbursed",
+                "remaining",
+                "pending",
+            }
+        ),
+    ),
+    "evaluation": ((), frozenset({"spent", "disbursed", "cost_per_participant", "cost_per_participant_hour"})),
+}
+"""The published figures held in minor units (docs/figures.md), by answer: the paths they start with, or their
+last part (`entries[…].amount`, `costs.spent`). The pages show them in the currency's major unit."""
+
+
+def is_money(answer: str, figure: str) -> bool:
+    prefixes, leaves = MONEY_FIGURES.get(answer, ((), frozenset()))
+    leaf = figure.rsplit(".", 1)[-1]
+    return figure.startswith(prefixes) or ("." in figure and leaf in leaves) or figure in leaves
+
+
+def figure_value(words: i18n.Words, currency: str, answer: str, figure: str, value: Any) -> str:
+    """A figure as the reader reads it: money in the major unit with the locale's marks, numbers with its
+    decimal mark and grouping, a missing value as a dash, anything else as it is."""
+    if value is None:
+        return "\u2013"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int) and is_money(answer, figure):
+        return words.money(value, currency)
+    if isinstance(value, int | float):
+        return words.number(value)
+    return str(value)
+
+
+TEMPLATES.globals["figure_value"] = figure_value
+
+
+def programme_currency(services: Services, slug: str) -> str:
+    """The programme's currency, for the pages that show its money."""
+    with programme_view(services, slug, AsOf(position=None, time=None, day=None, wait_for=None)) as (db, pid):
+        status = status_queries.programme_status(db, pid)
+    return status.programme.currency if status else "NOK"
+
 
 def _language_links(request: Request) -> list[tuple[str, str, str]]:
     """(code, name, link) for the language switch: this page again with ?lang= (a plain link: no script). Of the

@@ -16,7 +16,14 @@ from api import i18n
 from api.app import create_app
 from api.tokens import Role
 from ledger.application import Ctx
-from ledger.commands import ApprovePayment, RecordCashContribution, RequestPayment, ReviseCap, StopPayments
+from ledger.commands import (
+    ApprovePayment,
+    RecordCashContribution,
+    ReportExpenditure,
+    RequestPayment,
+    ReviseCap,
+    StopPayments,
+)
 from storage.settings import Settings
 from tests.pages.test_pages import by_testid, csrf
 
@@ -188,3 +195,30 @@ def test_the_audit_names_each_grants_co_financing_shortfall(app: FastAPI) -> Non
     assert "beviljat av " in table and "40\u00a0%" in table
     assert f"Saknas {i18n.Words('sv').money(grant['shortfall'], 'SEK')}" in by_testid(before, "shortfall")
     assert "Uppfyllt" in by_testid(after, "shortfall")
+
+
+def test_the_changes_since_a_receipt_show_money_in_the_major_unit(app: FastAPI) -> None:
+    services, ids = app.state.services, app.state.loaded["kongsberg"].ids
+    _, token = services.tokens.create(Role.FUNDER, "funder@kompetanse-norge", [KONGSBERG])
+    funder = TestClient(app)
+    funder.post("/login", data={"token": token})
+    receipt = funder.get(f"/programmes/{KONGSBERG}/receipt")
+    before = funder.get(f"/api/programmes/{KONGSBERG}").json()["funds"]["spent"]
+    services.ledger.handle(
+        Ctx(actor="okonomi@kongsberg.test"),
+        ReportExpenditure(programme=KONGSBERG, allocation_id=ids["coordination"], amount=1_234_567, period="2021-H2"),
+    )
+    services.projector.run_once()
+    form = funder.get(f"/programmes/{KONGSBERG}/report", params={"lang": "nb"}).text
+
+    answer = funder.post(
+        f"/programmes/{KONGSBERG}/report",
+        params={"lang": "nb"},
+        data={"_csrf": csrf(form)},
+        files={"receipt_file": ("receipt.json", receipt.content, "application/json")},
+    ).text
+
+    row = re.search(r"<tr><td data-label=\"Tall\">status · funds\.spent</td>(.*?)</tr>", answer)
+    assert row is not None, answer
+    old, new = re.findall(r'<td class="num" data-label="[^"]+">([^<]*)</td>', row.group(1))
+    assert old == i18n.Words("nb").money(before, "NOK") and new == i18n.Words("nb").money(before + 1_234_567, "NOK")
