@@ -221,4 +221,5 @@ def test_the_changes_since_a_receipt_show_money_in_the_major_unit(app: FastAPI) 
     row = re.search(r"<tr><td data-label=\"Tall\">status · funds\.spent</td>(.*?)</tr>", answer)
     assert row is not None, answer
     old, new = re.findall(r'<td class="num" data-label="[^"]+">([^<]*)</td>', row.group(1))
+    assert "audit · recipients[Koordinering, rekruttering og kartlegging av opplæringsbehov].spent" in answer
     assert old == i18n.Words("nb").money(before, "NOK") and new == i18n.Words("nb").money(before + 1_234_567, "NOK")
