@@ -135,7 +135,7 @@ def test_the_coordinator_records_a_presentation_and_a_joining_and_the_pipeline_m
     assert browser.find_element(CSS, "[data-testid=recorded]").is_displayed()
 
     browser.get(f"{served.base_url}{FREMTID}/companies?q={org}")
-    assert browser.find_element(CSS, "[data-testid=stage-now]").text == "joined"
+    assert browser.find_element(CSS, "[data-testid=stage-now]").text == {"nb": "med", "en": "joined"}[language]
     check(browser, "coordinator-companies", language, width)
     browser.get(f"{served.base_url}{FREMTID}")
     assert int(browser.find_element(CSS, "[data-testid=companies-active]").text) == joined_before + 1

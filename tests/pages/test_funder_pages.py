@@ -223,3 +223,17 @@ def test_the_changes_since_a_receipt_show_money_in_the_major_unit(app: FastAPI) 
     old, new = re.findall(r'<td class="num" data-label="[^"]+">([^<]*)</td>', row.group(1))
     assert "audit · recipients[Koordinering, rekruttering og kartlegging av opplæringsbehov].spent" in answer
     assert old == i18n.Words("nb").money(before, "NOK") and new == i18n.Words("nb").money(before + 1_234_567, "NOK")
+
+
+def test_the_audit_names_each_kind_of_entry_in_the_reader_s_language(app: FastAPI) -> None:
+    services = app.state.services
+    _, token = services.tokens.create(Role.FUNDER, "funder@kompetanse-norge", [KONGSBERG])
+    funder = TestClient(app)
+    funder.post("/login", data={"token": token})
+
+    page = funder.get(f"/programmes/{KONGSBERG}/audit", params={"lang": "nb"}).text
+
+    table = page.split('data-testid="audit"')[1]
+    kinds = set(re.findall(r'data-label="Type">([^<]*)<', table))
+    assert {"tilsagn", "fordeling", "forskudd", "utbetaling bedt om", "utbetaling attestert"} <= kinds, kinds
+    assert not [kind for kind in kinds if "_" in kind]
