@@ -29,13 +29,19 @@ class Input:
 
     name: str
     label: str
-    kind: str  # text, number, date, select, checkbox, list (one value a line)
+    kind: str  # text, number, date, select, checkbox, list (one value a line), rows (a list of records)
     required: bool
     value: str = ""
     hint: str = ""
     choices: list[tuple[str, str]] = field(default_factory=list)
     limits: dict[str, str] = field(default_factory=dict)  # HTML attributes: min, max, maxlength, minlength, pattern
     error: str = ""
+    rows: list[list[Input]] = field(default_factory=list)  # kind "rows": each row's inputs, `name.<row>.<field>`
+    columns: list[str] = field(default_factory=list)  # kind "rows": the labels of a row's inputs
+
+
+ROWS = 8
+"""How many rows a field that is a list of records offers (no script adds rows); blank rows are left out."""
 
 
 def _unwrapped(annotation: Any) -> tuple[Any, bool]:
@@ -66,9 +72,23 @@ def _limits(metadata: list[Any], into: dict[str, str]) -> None:
             into["pattern"] = str(item.pattern).removeprefix("^").removesuffix("$")
 
 
+def _record_of(annotation: Any) -> type[BaseModel] | None:
+    """The record type of a field that is a list of records (a session's attendance: participant and minutes)."""
+    if get_origin(annotation) is not list:
+        return None
+    item, *_ = get_args(annotation) or (str,)
+    return item if isinstance(item, type) and issubclass(item, BaseModel) else None
+
+
 def _label(words: i18n.Words, name: str) -> str:
-    known = i18n.CATALOGUE[words.language].get(f"field.{name}")
-    return known or name.replace("_", " ").replace(".", ": ").capitalize()
+    """A field's declared label: by its last part (`decision.reference`: `field.decision.reference`, else
+    `field.reference`; a row's `attendance.0.minutes`: `field.minutes`)."""
+    catalogue = i18n.CATALOGUE[words.language]
+    parts = [part for part in name.split(".") if not part.isdigit()]
+    for key in (".".join(parts), parts[-1]):
+        if f"field.{key}" in catalogue:
+            return catalogue[f"field.{key}"]
+    return name.replace("_", " ").replace(".", ": ").capitalize()
 
 
 def inputs(
@@ -117,7 +137,18 @@ def _inputs_of(
         limits=limits,
         error=problems.get(name, ""),
     )
-    if get_origin(annotation) is list:
+    if get_origin(annotation) is list and _record_of(annotation) is not None:
+        record = _record_of(annotation)
+        assert record is not None
+        entry.kind, entry.value = "rows", ""
+        given = {int(k.split(".")[1]) for k in values if k.startswith(f"{name}.") and k.split(".")[1].isdigit()}
+        count = max(ROWS, max(given, default=-1) + 1)
+        entry.rows = [inputs(record, words, values, problems, prefix=f"{name}.{row}.") for row in range(count)]
+        for row in entry.rows:
+            for cell in row:
+                cell.required = False  # a blank row is left out; a row begun is checked whole
+        entry.columns = [cell.label for cell in entry.rows[0]]
+    elif get_origin(annotation) is list:
         entry.kind = "list"
         item, *_ = get_args(annotation) or (str,)
         if get_origin(item) is Annotated:
@@ -126,7 +157,7 @@ def _inputs_of(
             entry.limits = {k: v for k, v in item_limits.items() if k == "maxlength"}
     elif isinstance(annotation, type) and issubclass(annotation, Enum):
         entry.kind = "select"
-        entry.choices = [(str(member.value), str(member.value).replace("_", " ")) for member in annotation]
+        entry.choices = [(str(member.value), words.option(member)) for member in annotation]
     elif annotation is bool:
         entry.kind = "checkbox"
     elif annotation is int:
@@ -142,14 +173,25 @@ def parsed(
     """The model from a submitted form (and the values the page gives itself, such as the programme), or the
     problems by field name. Empty inputs are left out, so an optional field takes its declared default."""
     data: dict[str, Any] = {}
+    rows: dict[str, dict[int, dict[str, Any]]] = {}
     for name, raw in form.items():
+        outer, _, rest = name.partition(".")
+        index, _, inner = rest.partition(".")
+        info = model.model_fields.get(outer)
+        if info is not None and index.isdigit() and inner and _record_of(_unwrapped(info.annotation)[0]):
+            record = _record_of(_unwrapped(info.annotation)[0])
+            cell = record.model_fields.get(inner) if record is not None else None
+            if raw.strip():
+                typed = _whole_number(_unwrapped(cell.annotation)[0], raw.strip()) if cell is not None else raw.strip()
+                rows.setdefault(outer, {}).setdefault(int(index), {})[inner] = typed
+            continue
         if name.startswith("_") or raw.strip() == "":
             continue
         info = _field(model, name)
         if info is None:
             continue
         annotation, _ = _unwrapped(info.annotation)
-        value: Any = raw
+        value: Any = _whole_number(annotation, raw)
         if get_origin(annotation) is list:
             value = [line.strip() for line in raw.replace(",", "\n").splitlines() if line.strip()]
         elif annotation is bool:
@@ -159,19 +201,39 @@ def parsed(
             data.setdefault(outer, {})[inner] = value
         else:
             data[name] = value
+    row_of: dict[str, list[int]] = {}  # the form's row number of each record kept, blank rows left out
+    for outer, by_row in rows.items():
+        row_of[outer] = sorted(by_row)
+        data[outer] = [by_row[row] for row in row_of[outer]]
     data.update(given)
     try:
         checked = _plain(model).model_validate(data)
     except ValidationError as error:
         problems: dict[str, str] = {}
         for problem in error.errors(include_url=False):
-            where = ".".join(str(part) for part in problem.get("loc", ()) if not isinstance(part, int))
+            loc = list(problem.get("loc", ()))
+            if len(loc) >= 2 and str(loc[0]) in row_of and isinstance(loc[1], int):
+                loc[1] = row_of[str(loc[0])][loc[1]]  # beside the row as the form numbers it
+                where = ".".join(str(part) for part in loc)
+            else:
+                where = ".".join(str(part) for part in loc if not isinstance(part, int))
             problems.setdefault(where or "_form", str(problem.get("msg", "invalid")))
         return None, problems
     try:
         return model(**{name: getattr(checked, name) for name in type(checked).model_fields}), {}
     except InvalidInput as error:
         return None, {error.field: error.reason}
+
+
+def _whole_number(annotation: Any, raw: str) -> Any:
+    """A number input's text as the integer its field declares (the ledger's integers refuse text, as the API's
+    JSON does); anything else is left as typed, for the declaration to refuse with its own message."""
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    text = raw.strip()
+    if annotation is int and text.lstrip("-").isdigit() and len(text) <= 20:
+        return int(text)
+    return raw
 
 
 @cache

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -18,7 +19,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from api import i18n
-from api.charts import bar_chart, line_chart
 from api.deps import AsOf, ServicesDep, may_read, principal_of, programme_view, store_view
 from api.tokens import Principal
 from bootstrap import Services
@@ -26,6 +26,7 @@ from ledger.errors import InvalidInput
 from projections.audit import queries as audit_queries
 from projections.audit.answers import FundingAudit
 from projections.evaluation import queries as evaluation_queries
+from projections.evaluation.answers import Week
 from projections.status import queries as status_queries
 from projections.status.answers import ProgrammeStatus, Stage
 
@@ -63,6 +64,67 @@ def named(text: str | None, names: dict[str, str]) -> Markup:
 
 
 TEMPLATES.filters["named"] = named
+
+MONEY_FIGURES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "status": (("funds.",), frozenset()),
+    "audit": (
+        ("budget_lines.", "reconciliation.totals."),
+        frozenset(
+            {
+                "amount",
+                "from_balance",
+                "to_balance",
+                "balance",
+                "credits",
+                "debits",
+                "from_entries",
+                "spent",
+                "cash",
+                "in_kind",
+                "contributed",
+                "required",
+                "shortfall",
+                "allocated",
+                "disbursed",
+                "remaining",
+                "pending",
+            }
+        ),
+    ),
+    "evaluation": ((), frozenset({"spent", "disbursed", "cost_per_participant", "cost_per_participant_hour"})),
+}
+"""The published figures held in minor units (docs/figures.md), by answer: the paths they start with, or their
+last part (`entries[…].amount`, `costs.spent`). The pages show them in the currency's major unit."""
+
+
+def is_money(answer: str, figure: str) -> bool:
+    prefixes, leaves = MONEY_FIGURES.get(answer, ((), frozenset()))
+    leaf = figure.rsplit(".", 1)[-1]
+    return figure.startswith(prefixes) or ("." in figure and leaf in leaves) or figure in leaves
+
+
+def figure_value(words: i18n.Words, currency: str, answer: str, figure: str, value: Any) -> str:
+    """A figure as the reader reads it: money in the major unit with the locale's marks, numbers with its
+    decimal mark and grouping, a missing value as a dash, anything else as it is."""
+    if value is None:
+        return "\u2013"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int) and is_money(answer, figure):
+        return words.money(value, currency)
+    if isinstance(value, int | float):
+        return words.number(value)
+    return str(value)
+
+
+TEMPLATES.globals["figure_value"] = figure_value
+
+
+def programme_currency(services: Services, slug: str) -> str:
+    """The programme's currency, for the pages that show its money."""
+    with programme_view(services, slug, AsOf(position=None, time=None, day=None, wait_for=None)) as (db, pid):
+        status = status_queries.programme_status(db, pid)
+    return status.programme.currency if status else "NOK"
 
 
 def _language_links(request: Request) -> list[tuple[str, str, str]]:
@@ -212,58 +274,7 @@ def programme_page(
         status = status_queries.programme_status(db, programme_id)
         weekly = evaluation_queries.weekly_series(db, programme_id)
     words = i18n.Words(i18n.choose(request))
-    charts: list[Markup] = []
-    if status is not None:
-        pipeline, money, currency = status.pipeline, status.funds, status.programme.currency
-        cap, target = pipeline.cap, pipeline.target
-        limits = (
-            ((words("chart.cap_and_target"), cap, "#b35900"),)
-            if cap and cap == target
-            else ((words("chart.cap"), cap, "#b35900"), (words("chart.target"), target, "#1a7f37"))
-        )
-        nothing = words("chart.nothing")
-        charts = [
-            line_chart(
-                words("chart.recruitment"),
-                [(words.day(w.week), w.cumulative.companies_joined) for w in weekly],
-                "recruitment",
-                limits,
-                nothing,
-            ),
-            bar_chart(
-                words("chart.funds", currency=currency),
-                [
-                    (words("granted").lower(), float(words.major(money.granted, currency))),
-                    (words("allocated").lower(), float(words.major(money.allocated, currency))),
-                    (words("disbursed").lower(), float(words.major(money.disbursed, currency))),
-                    (words("spent").lower(), float(words.major(money.spent, currency))),
-                ],
-                "funds",
-                nothing,
-            ),
-            bar_chart(
-                words("chart.sessions"),
-                [
-                    (words("bar.sessions_held"), len(status.sessions.held)),
-                    (words("bar.sessions_upcoming"), len(status.sessions.upcoming)),
-                    (words("bar.attendances"), status.training.attendances),
-                    (
-                        words("bar.participant_hours"),
-                        status.training.participant_hours + status.activities.participant_hours,
-                    ),
-                    (words("bar.activities_held"), status.activities.held),
-                    (words("bar.activity_participants"), status.activities.participants),
-                ],
-                "sessions",
-                nothing,
-            ),
-            bar_chart(
-                words("chart.target_groups"),
-                [(group.value, count) for group, count in status.participants.by_target_group.items()],
-                "target-groups",
-                nothing,
-            ),
-        ]
+    charts = status_charts(status, weekly, words) if status is not None else []
     return render(
         request,
         "status.html",
@@ -274,10 +285,65 @@ def programme_page(
         slug=slug,
         status=status,
         charts=charts,
+        chart_data=chart_data(charts),
         stages=[stage.value for stage in Stage],
         as_of_date=as_of_date,
         suffix=_suffix(as_of_date),
     )
+
+
+def status_charts(status: ProgrammeStatus, weekly: list[Week], words: i18n.Words) -> list[dict[str, Any]]:
+    """The status page's four charts, each a title, its points (label, value, the value as the reader reads it)
+    and what ECharts needs to draw it (static/charts.js); the page shows the same points as a table, which is
+    all a reader without scripts gets. Every value is one of the answer's figures, converted only for showing
+    (money in the major unit)."""
+    pipeline, money, currency = status.pipeline, status.funds, status.programme.currency
+    cap, target = pipeline.cap, pipeline.target
+    if cap and cap == target:
+        limits = [{"name": words("chart.cap_and_target"), "value": cap}]
+    else:
+        limits = [{"name": words(key), "value": value} for key, value in (("chart.cap", cap), ("chart.target", target))
+                  if value]  # fmt: skip
+
+    def bars(chart_id: str, title: str, points: list[tuple[str, float, str]]) -> dict[str, Any]:
+        return {"id": chart_id, "title": title, "kind": "bar", "horizontal": True, "points": points,
+                "x": [label for label, _, _ in points],
+                "series": [{"name": title, "data": [value for _, value, _ in points],
+                            "shown": [shown for _, _, shown in points]}]}  # fmt: skip
+
+    money_figures = (("granted", money.granted), ("allocated", money.allocated), ("disbursed", money.disbursed),
+                     ("spent", money.spent))  # fmt: skip
+    funds = [(words(key).lower(), figure) for key, figure in money_figures]
+    hours = status.training.participant_hours + status.activities.participant_hours
+    training = [
+        (words("bar.sessions_held"), len(status.sessions.held)),
+        (words("bar.sessions_upcoming"), len(status.sessions.upcoming)),
+        (words("bar.attendances"), status.training.attendances),
+        (words("bar.participant_hours"), hours),
+        (words("bar.activities_held"), status.activities.held),
+        (words("bar.activity_participants"), status.activities.participants),
+    ]
+    joined = [(words.day(w.week), w.cumulative.companies_joined) for w in weekly]
+    return [
+        {"id": "recruitment", "title": words("chart.recruitment"), "kind": "line", "limits": limits,
+         "points": [(day, count, words.number(count)) for day, count in joined], "x_name": words("week"),
+         "x": [day for day, _ in joined],
+         "series": [{"name": words("companies_joined"), "data": [count for _, count in joined],
+                     "shown": [words.number(count) for _, count in joined]}]},
+        bars("funds", words("chart.funds", currency=currency),
+             [(label, float(words.major(figure, currency)), words.money(figure, currency)) for label, figure in funds]),
+        bars("sessions", words("chart.sessions"), [(label, value, words.number(value)) for label, value in training]),
+        bars("target-groups", words("chart.target_groups"),
+             [(words.option(group), count, words.number(count))
+              for group, count in status.participants.by_target_group.items()]),
+    ]  # fmt: skip
+
+
+def chart_data(charts: list[dict[str, Any]]) -> Markup:
+    """The charts as JSON for static/charts.js, in a script element no browser runs; `<` escaped."""
+    data = {chart["id"]: {k: v for k, v in chart.items() if k != "points"} for chart in charts}
+    text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
+    return Markup('<script type="application/json" id="chart-data">{}</script>').format(Markup(text))
 
 
 def account_names(audit: FundingAudit, status: ProgrammeStatus | None, words: i18n.Words) -> dict[str, str]:
@@ -334,6 +400,7 @@ def audit_page(
         slug=slug,
         audit=audit,
         names=account_names(audit, status, words),
+        stopped_targets={stop.target_id for stop in audit.payment_stops if stop.lifted_by is None},
         currency=status.programme.currency if status else "NOK",
         as_of_date=as_of_date,
         recorded_by=recorded_by,

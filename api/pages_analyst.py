@@ -19,7 +19,7 @@ from openpyxl import Workbook
 
 from api import i18n
 from api.deps import AsOf, ServicesDep, may_read, programme_view
-from api.pages import page_principal, render
+from api.pages import page_principal, programme_currency, render
 from api.routes.revisions import figure_provenance
 from bootstrap import Services
 from projections.evaluation import queries as evaluation_queries
@@ -120,7 +120,7 @@ def provenance_page(
     found = figure_provenance(slug, services, principal, moment, answer, figure)
     return render(
         request, "provenance.html", "provenance", principal=principal, services=services, slug=slug,
-        provenance=found, as_of_date=as_of_date,
+        provenance=found, as_of_date=as_of_date, currency=programme_currency(services, slug),
     )  # fmt: skip
 
 

@@ -16,25 +16,37 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import forms, i18n
 from api.deps import AsOf, ServicesDep, may_read, may_write, programme_view
-from api.pages import check_csrf, page_principal, render
+from api.pages import account_names, check_csrf, named, page_principal, render
 from bootstrap import Services
 from ledger.application import Ctx
 from ledger.commands import (
     AnalyseCompanyNeeds,
+    ApprovePayment,
+    CancelPayment,
     Command,
+    ConfirmPayment,
     HoldActivity,
     HoldOnboarding,
     HoldSession,
     JoinCompany,
+    LiftPaymentStop,
     PresentCompany,
+    RecordAttendance,
+    RecordCashContribution,
+    RecordInKindContribution,
     RegisterCompany,
+    RegisterParticipant,
     ReportExpenditure,
+    RequestPayment,
     SetCompanyGoals,
+    StopPayments,
     WithdrawCompany,
 )
 from ledger.commands.companies import CompanyCommand
 from ledger.commands.funds import FundsCommand
 from ledger.errors import InvalidInput, LedgerError, NotFound, VersionConflict
+from projections.audit import queries as audit_queries
+from projections.audit.answers import EntryKind, FundingAudit, PaymentState
 from projections.status import queries as status_queries
 from projections.status.answers import ProgrammeCompany, ProgrammeStatus, Stage
 
@@ -50,12 +62,24 @@ FORMS: dict[str, type[Command]] = {
         SetCompanyGoals,
         AnalyseCompanyNeeds,
         WithdrawCompany,
+        RegisterParticipant,
         HoldSession,
+        RecordAttendance,
         HoldActivity,
         ReportExpenditure,
+        RequestPayment,
+        ApprovePayment,
+        ConfirmPayment,
+        CancelPayment,
+        StopPayments,
+        LiftPaymentStop,
+        RecordCashContribution,
+        RecordInKindContribution,
     )
 }
-"""The everyday facts a coordinator records on a page, by the command's stable name."""
+"""The everyday facts recorded on a page, by the command's stable name: the coordinators' and the money steps a
+funder's payment routine asks for (approval, confirmation, cancellation, stops and lifts, contributions), which
+the API lets a coordinator's token take (the funder's token reads)."""
 
 SORTS = ("name", "stage", "presented_on", "joined_on", "onboarded_on")
 
@@ -151,20 +175,41 @@ def training_page(
     )
 
 
-def _choices(status: ProgrammeStatus, command: type[Command]) -> dict[str, list[tuple[str, str]]]:
+def _choices(
+    status: ProgrammeStatus, command: type[Command], audit: FundingAudit, words: i18n.Words
+) -> dict[str, list[tuple[str, str]]]:
     """The things a form's fields name, by name: companies (all for a presentation, those in the programme for
-    the later stages), modules, sessions still to be held."""
+    the later stages and a participant's registration), modules, sessions (still to be held; held, for the
+    attendance), allocations and grants by the party they name, payments still pending."""
     choices: dict[str, list[tuple[str, str]]] = {}
-    if issubclass(command, CompanyCommand) and command is not PresentCompany:  # presented: any registered company
+    if (issubclass(command, CompanyCommand) and command is not PresentCompany) or command is RegisterParticipant:
         choices["org_number"] = [
-            (c.org_number, f"{c.name or c.org_number} ({c.stage.value})") for c in status.companies
+            (c.org_number, f"{c.name or c.org_number} ({words.option(c.stage)})") for c in status.companies
         ]
     titles = {m.module_id: m.title for m in status.modules}
     choices["module_id"] = [(m.module_id, m.title) for m in status.modules]
+    sessions = status.sessions.held if command is RecordAttendance else status.sessions.upcoming
     choices["session_id"] = [
-        (s.session_id, f"{titles.get(s.module_id, '')} · {s.starts_on.isoformat()} · {s.place}")
-        for s in status.sessions.upcoming
+        (s.session_id, f"{titles.get(s.module_id, '')} · {words.day(s.starts_on)} · {s.place}") for s in sessions
     ]
+    names = account_names(audit, status, words)
+    currency = status.programme.currency
+    grants = [(e.grant_id, names.get(f"grant:{e.grant_id}", e.grant_id)) for e in audit.entries
+              if e.kind == EntryKind.GRANT and e.grant_id]  # fmt: skip
+    allocations = {
+        e.allocation_id: names.get(f"allocation:{e.allocation_id}", e.allocation_id)
+        for e in audit.entries
+        if e.allocation_id and e.kind == EntryKind.ALLOCATION
+    }
+    choices["grant_id"] = grants
+    choices["allocation_id"] = list(allocations.items())
+    choices["target_id"] = [*grants, *allocations.items()]
+    choices["payment_id"] = [
+        (p.payment_id, f"{named(p.recipient, names)} · {words.money(p.amount, currency)} · {words.day(p.requested_on)}"
+         + (f" · {words('audit.approved')} {p.approved_by}" if p.approved_by else ""))
+        for p in audit.payments
+        if p.state == PaymentState.PENDING
+    ]  # fmt: skip
     return choices
 
 
@@ -172,7 +217,7 @@ def _expected_version(services: Services, slug: str, command: type[Command]) -> 
     """The version of what the command changes, when the form can know it: the programme for a company's
     stage, the programme's funds for money. (A new company, a module's session or an activity is guarded by the
     idempotency key alone.)"""
-    if issubclass(command, CompanyCommand):
+    if issubclass(command, CompanyCommand) or command is RegisterParticipant:
         return int(services.ledger.programme(slug).version)
     if issubclass(command, FundsCommand):
         return int(services.ledger.funds(slug).version)
@@ -200,7 +245,12 @@ def _form_page(
 ) -> HTMLResponse:
     principal = page_principal(request, services)
     words = i18n.Words(i18n.choose(request))
-    status = _status(services, slug)
+    moment = AsOf(position=None, time=None, day=None, wait_for=None)
+    with programme_view(services, slug, moment) as (db, programme_id):
+        status = status_queries.programme_status(db, programme_id)
+        audit = audit_queries.funding_audit(db, programme_id)
+    if status is None:
+        raise NotFound("programme", slug)
     version = _expected_version(services, slug, command)
     return render(
         request,
@@ -215,7 +265,7 @@ def _form_page(
         command=command.command,
         purpose=(command.__doc__ or "").split("\n\n")[0],
         inputs=forms.inputs(
-            command, words, values, problems, leave_out=("programme",), choices=_choices(status, command)
+            command, words, values, problems, leave_out=("programme",), choices=_choices(status, command, audit, words)
         ),
         problem=problem,
         idempotency_key=str(uuid.uuid4()),

@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 
 from api import i18n
 from api.deps import ServicesDep, may_read
-from api.pages import check_csrf, page_principal, render
+from api.pages import check_csrf, page_principal, programme_currency, render
 from api.routes.reads import ReceiptBody
 from api.routes.revisions import report
 from bootstrap import Services
@@ -89,5 +89,5 @@ def _report_since(slug: str, request: Request, services: Services, text: str, cs
     revisions = report(services, slug, (receipt.position, None), (None, None), None) if verification.ok else None
     return render(
         request, "report.html", "report", principal=principal, services=services, slug=slug,
-        receipt=receipt, verification=verification, revisions=revisions,
+        receipt=receipt, verification=verification, revisions=revisions, currency=programme_currency(services, slug),
     )  # fmt: skip

@@ -185,6 +185,20 @@ class CoFinancing(Answer):
     periods: list[CoFinancingPeriod]
 
 
+class RecipientFunds(Answer):
+    """One recipient's money across its allocations: allocated (disbursed + outstanding), disbursed, spent, and
+    what remains to be paid of it."""
+
+    recipient_kind: RecipientKind | None
+    recipient: str
+    allocations: int
+    allocated: int
+    disbursed: int
+    spent: int
+    remaining: int
+    pending: int
+
+
 class Account(Answer):
     programme_id: str
     account: str  # kind:id, e.g. grant:<id>, allocation:<id>, funder:<name>, disbursed:<allocation id>
@@ -225,3 +239,4 @@ class FundingAudit(Answer):
     payments: list[Payment]
     payment_stops: list[PaymentStop]
     co_financing: list[CoFinancing]
+    recipients: list[RecipientFunds]

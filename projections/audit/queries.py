@@ -19,6 +19,7 @@ from projections.audit.answers import (
     Payment,
     PaymentState,
     PaymentStop,
+    RecipientFunds,
     ReconciledAccount,
     Reconciliation,
     Totals,
@@ -122,7 +123,46 @@ def funding_audit(db: Connection, programme_id: str, funder: str | None = None) 
         payments=payments,
         payment_stops=payment_stops_of(db, programme_id, entries if funder is not None else None),
         co_financing=[grant for grant in co_financing(db, programme_id) if funder is None or grant.funder == funder],
+        recipients=recipients_of(db, programme_id, payments, entries, only_shown=funder is not None),
     )
+
+
+def recipients_of(
+    db: Connection, programme_id: str, payments: list[Payment], entries: list[AuditEntry], *, only_shown: bool
+) -> list[RecipientFunds]:
+    """Per recipient (in the order first allocated to), its allocations' balances: outstanding (`remaining`) and
+    disbursed from the accounts, spent from the allocations, pending from the payments (for one funder, the
+    allocations of its grants)."""
+    balances = {
+        r.account: r.balance
+        for r in db.execute(select(audit_accounts).where(audit_accounts.c.programme_id == programme_id))
+    }
+    pending: dict[str, int] = defaultdict(int)
+    for payment in payments:
+        if payment.state == PaymentState.PENDING:
+            pending[payment.allocation_id] += payment.amount
+    first: dict[str, int] = {}
+    for entry in entries:
+        if entry.allocation_id is not None:
+            first.setdefault(entry.allocation_id, entry.position)
+    rows = db.execute(select(audit_allocations).where(audit_allocations.c.programme_id == programme_id)).all()
+    by: dict[tuple[str | None, str], dict[str, int]] = {}
+    for row in sorted(rows, key=lambda r: (first.get(r.allocation_id, 0), r.allocation_id)):
+        if only_shown and row.allocation_id not in first:
+            continue
+        figures = by.setdefault(
+            (row.recipient_kind, row.recipient or ""),
+            {"allocations": 0, "disbursed": 0, "spent": 0, "remaining": 0, "pending": 0},
+        )
+        figures["allocations"] += 1
+        figures["remaining"] += balances.get(f"allocation:{row.allocation_id}", 0)
+        figures["disbursed"] += balances.get(f"disbursed:{row.allocation_id}", 0)
+        figures["spent"] += row.spent
+        figures["pending"] += pending[row.allocation_id]
+    return [
+        RecipientFunds(recipient_kind=kind, recipient=recipient, allocated=f["remaining"] + f["disbursed"], **f)
+        for (kind, recipient), f in by.items()
+    ]
 
 
 def payment_stops_of(db: Connection, programme_id: str, shown: list[AuditEntry] | None = None) -> list[PaymentStop]:

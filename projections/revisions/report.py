@@ -58,7 +58,7 @@ PARTICIPANT_DATA = (
 
 # In a list of things, the field that names each one, so a figure keeps its name when the list grows.
 NAMED_BY = ("org_number", "group_id", "module_id", "session_id", "activity_id", "participant_id", "entry_id",
-            "grant_id", "allocation_id", "account", "week", "period", "name")  # fmt: skip
+            "grant_id", "allocation_id", "account", "week", "period", "name", "recipient")  # fmt: skip
 
 Figures = dict[str, JsonValue]
 

@@ -13,6 +13,7 @@ import shutil
 import socket
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,13 +26,20 @@ from selenium.webdriver.chrome.service import Service
 
 import scenarios
 from api.app import create_app
+from api.deps import AsOf, programme_view
 from api.tokens import Role
+from ledger.application import Ctx
+from ledger.commands import EnrolParticipants, RegisterParticipant, RequestPayment
+from projections.status import queries as status_queries
 from storage.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from selenium.webdriver.remote.webdriver import WebDriver
+
+    from bootstrap import Services
+    from scenarios import Loaded
 
 CHROMIUM = os.environ.get("LEDGER_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("LEDGER_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -79,6 +87,10 @@ class Served:
     coordinator: str
     admin: str = ""
     funder: str = ""
+    money_funder: str = ""  # a funder of Kongsberg (a payment awaiting approval) and Smart kompetens (co-financing)
+    trainer: str = ""  # a coordinator of Viken digital, whose sessions are held
+    session: tuple[str, str] = ("", "")  # a held session of Viken digital: module id, session id
+    attendees: tuple[str, ...] = ()  # participants enrolled in its module, none of them recorded as attending
 
 
 @pytest.fixture(scope="session")
@@ -90,12 +102,17 @@ def served(
     store = tmp_path_factory.mktemp("browser-store") / "ledger.sqlite3"
     app = create_app(Settings(database_url=f"sqlite:///{store}"))
     services = app.state.services
-    scenarios.load_all(services.ledger)
+    loaded = scenarios.load_all(services.ledger)
     services.projector.run_once()
+    session, attendees = _money_and_attendance(services, loaded)
     _, analyst = services.tokens.create(Role.ANALYST, "analyst@browser-test")
     _, coordinator = services.tokens.create(Role.COORDINATOR, "coordinator@browser-test", [scenarios.SLUGS["fremtid"]])
     _, admin = services.tokens.create(Role.ADMIN, "admin@browser-test")
     _, funder = services.tokens.create(Role.FUNDER, "funder@browser-test", [scenarios.SLUGS["fremtid"]])
+    _, money_funder = services.tokens.create(
+        Role.FUNDER, "esf@browser-test", [scenarios.SLUGS["kongsberg"], scenarios.SLUGS["smart_kompetens"]]
+    )
+    _, trainer = services.tokens.create(Role.COORDINATOR, "trainer@browser-test", [scenarios.SLUGS["viken"]])
 
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -107,12 +124,37 @@ def served(
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_caught_up(base_url, analyst, thread)
-        yield Served(base_url, analyst, coordinator, admin, funder)
+        yield Served(base_url, analyst, coordinator, admin, funder, money_funder, trainer, session, attendees)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         listener.close()
         services.ledger.close()
+
+
+def _money_and_attendance(services: Services, loaded: dict[str, Loaded]) -> tuple[tuple[str, str], tuple[str, ...]]:
+    """A payment awaiting approval in Kongsberg; in Viken digital, eight participants registered and enrolled in
+    the module of its first held session, with no attendance recorded yet."""
+    kongsberg, viken = scenarios.SLUGS["kongsberg"], scenarios.SLUGS["viken"]
+    services.ledger.handle(
+        Ctx(actor="okonomi@browser-test"),
+        RequestPayment(programme=kongsberg, allocation_id=loaded["kongsberg"].ids["offer_2"], amount=25_000_000),
+    )
+    services.projector.run_once()
+    with programme_view(services, viken, AsOf(position=None, time=None, day=None, wait_for=None)) as (db, pid):
+        status = status_queries.programme_status(db, pid)
+    assert status is not None
+    held = status.sessions.held[0]
+    company = next(c.org_number for c in status.companies if c.stage.value in ("joined", "onboarded"))
+    people = tuple(str(uuid.uuid4()) for _ in range(8))
+    ctx = Ctx(actor="trainer@browser-test")
+    for pid_ in people:
+        services.ledger.handle(
+            ctx, RegisterParticipant(programme=viken, org_number=company, target_group="employed", participant_id=pid_)
+        )
+    services.ledger.handle(ctx, EnrolParticipants(programme=viken, module_id=held.module_id, participant_ids=people))
+    services.projector.run_once()
+    return (held.module_id, held.session_id), people
 
 
 def _wait_until_caught_up(base_url: str, token: str, thread: threading.Thread) -> None:

@@ -1,7 +1,7 @@
 """The web pages in a real headless Chromium: logging in through the form, the programme list, the FREMtid status
-page with its four SVG charts and its figures now and as of a past date, the funding audit with running balances
-and the reconciliation line, a phone and a desktop width without horizontal scrolling, and nothing loaded from
-outside 127.0.0.1. Screenshots of the status page go to test-artifacts/."""
+page with its four ECharts charts (and their tables) and its figures now and as of a past date, the funding audit
+with running balances and the reconciliation line, a phone and a desktop width without horizontal scrolling, and
+nothing loaded from outside 127.0.0.1. Screenshots of the status page go to test-artifacts/."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.support.wait import WebDriverWait
 
 from scenarios import SLUGS, fremtid
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.remote.webelement import WebElement
 
 CSS = "css selector"  # selenium's By.CSS_SELECTOR, spelled out so this module imports without selenium
 FREMTID = f"/programmes/{fremtid.SLUG}"
@@ -160,47 +162,68 @@ def test_the_four_charts_render_with_bars_and_a_line(browser: WebDriver, served:
     browser.get(f"{served.base_url}{FREMTID}")
 
     for chart in CHARTS:
-        svg = browser.find_element(CSS, f"svg[data-chart='{chart}']")
+        svg = _chart_svg(browser, chart)
         assert svg.is_displayed(), chart
         assert svg.size["width"] > 0 and svg.size["height"] > 0, (chart, svg.size)
-    line = browser.find_element(CSS, "svg[data-chart=recruitment] polyline")
-    box = browser.execute_script("const b = arguments[0].getBBox(); return [b.width, b.height]", line)
-    assert box[0] > 0 and box[1] > 0
-    assert len((line.get_attribute("points") or "").split()) > 2
-    assert "cap and target 40" in browser.find_element(CSS, "svg[data-chart=recruitment]").text
+    assert len(_series(browser, "recruitment")) > 2
+    recruitment = _chart_svg(browser, "recruitment")
+    assert "cap and target 40" in recruitment.text
+    assert "Companies joined (cumulative)" in recruitment.text  # the title; the legend names the series
     funds = _bars(browser, "funds")
     assert funds == {"granted": 6_000_000, "allocated": 5_600_000, "disbursed": 550_000, "spent": 507_000}
+    assert _series(browser, "funds") == list(funds.values())  # the chart draws what the table shows
     widths = _bar_widths(browser, "funds")
-    assert widths["granted"] > widths["allocated"] > widths["disbursed"] > widths["spent"] > 0
+    assert widths[0] > widths[1] > widths[2] > widths[3] > 0
     assert _bars(browser, "target-groups") == {"employed": 40}
-    assert _bar_widths(browser, "target-groups")["employed"] > 0
+    assert _bar_widths(browser, "target-groups")[0] > 0
     sessions = _bars(browser, "sessions")
     assert sessions["sessions held"] == 0 and sessions["activities held"] == 4
-    assert sessions["activity participants"] == 132 and _bar_widths(browser, "sessions")["activities held"] > 0
+    assert sessions["activity participants"] == 132 and _bar_widths(browser, "sessions")[4] > 0
+    node = browser.find_element(CSS, "div.chart[data-chart=funds]")
+    ActionChains(browser).move_to_element(node).perform()
+    _wait_for(browser, lambda: "NOK" in browser.find_element(CSS, "div.chart[data-chart=funds]").text)
 
 
-def _bar_rows(browser: WebDriver, chart: str) -> list[tuple[str, float, float]]:
-    """(label, data-value, drawn width in CSS pixels) for each bar of a bar chart."""
-    rows = browser.execute_script(
-        "return Array.from(arguments[0].querySelectorAll('rect[data-value]')).map(r => "
-        "[r.previousElementSibling.textContent, Number(r.dataset.value), r.getBoundingClientRect().width])",
-        browser.find_element(CSS, f"svg[data-chart='{chart}']"),
+def _chart_svg(browser: WebDriver, chart: str) -> WebElement:
+    _wait_for(browser, lambda: browser.find_elements(CSS, f"div.chart[data-chart='{chart}'] svg"))
+    return browser.find_element(CSS, f"div.chart[data-chart='{chart}'] svg")
+
+
+def _series(browser: WebDriver, chart: str) -> list[float]:
+    """The first series ECharts draws in a chart."""
+    _chart_svg(browser, chart)
+    data = browser.execute_script(
+        "return echarts.getInstanceByDom(arguments[0]).getOption().series[0].data",
+        browser.find_element(CSS, f"div.chart[data-chart='{chart}']"),
     )
-    return [(str(label), float(value), float(width)) for label, value, width in rows]
+    return [float(v) for v in data]
 
 
 def _bars(browser: WebDriver, chart: str) -> dict[str, float]:
-    return {label: value for label, value, _ in _bar_rows(browser, chart)}
+    """The chart's table beside it (what a reader without scripts gets): label -> value."""
+    rows = browser.find_elements(CSS, f"table[data-testid='chart-table-{chart}'] tbody tr")
+    return {
+        row.find_element(CSS, "th").text: float(row.find_element(CSS, "td").get_attribute("data-value") or "nan")
+        for row in rows
+    }
 
 
-def _bar_widths(browser: WebDriver, chart: str) -> dict[str, float]:
-    return {label: width for label, _, width in _bar_rows(browser, chart)}
+def _bar_widths(browser: WebDriver, chart: str) -> list[float]:
+    """Each bar's drawn length in CSS pixels, on the chart's own scale."""
+    _chart_svg(browser, chart)
+    widths = browser.execute_script(
+        "const c = echarts.getInstanceByDom(arguments[0]);"
+        "return c.getOption().series[0].data.map((v, i) =>"
+        " c.convertToPixel({seriesIndex: 0}, [v, i])[0] - c.convertToPixel({seriesIndex: 0}, [0, i])[0]);",
+        browser.find_element(CSS, f"div.chart[data-chart='{chart}']"),
+    )
+    return [float(w) for w in widths]
 
 
 def test_picking_an_as_of_date_shows_the_ledger_on_that_day(browser: WebDriver, served: Served) -> None:
     log_in(browser, served, served.coordinator)
     browser.get(f"{served.base_url}{FREMTID}")
-    recruited_now = browser.find_element(CSS, "svg[data-chart=recruitment] polyline").get_attribute("points")
+    recruited_now = _series(browser, "recruitment")
 
     pick_as_of_date(browser, "2021-06-23")
 
@@ -213,7 +236,7 @@ def test_picking_an_as_of_date_shows_the_ledger_on_that_day(browser: WebDriver, 
     assert card(browser, "participants") == "28"
     assert card(browser, "activities-held") == "0"
     assert _bars(browser, "funds") == {"granted": 6_000_000, "allocated": 5_600_000, "disbursed": 400_000, "spent": 0}
-    assert browser.find_element(CSS, "svg[data-chart=recruitment] polyline").get_attribute("points") != recruited_now
+    assert _series(browser, "recruitment") != recruited_now
 
     pick_as_of_date(browser, "2021-05-01")
 
@@ -322,7 +345,7 @@ def test_the_status_page_charts_fit_the_screen_and_a_screenshot_is_saved(
 
     inner_width = browser.execute_script("return window.innerWidth")
     for chart in CHARTS:
-        svg = browser.find_element(CSS, f"svg[data-chart='{chart}']")
+        svg = _chart_svg(browser, chart)
         rect = browser.execute_script("const r = arguments[0].getBoundingClientRect(); return [r.left, r.right]", svg)
         assert 0 <= rect[0] < rect[1] <= inner_width, (chart, rect, inner_width)
         outside = browser.execute_script(

@@ -16,6 +16,7 @@ import pytest
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
+import scenarios
 from tests.browser.conftest import PHONE, Served
 from tests.browser.test_pages import full_page_screenshot
 
@@ -134,7 +135,7 @@ def test_the_coordinator_records_a_presentation_and_a_joining_and_the_pipeline_m
     assert browser.find_element(CSS, "[data-testid=recorded]").is_displayed()
 
     browser.get(f"{served.base_url}{FREMTID}/companies?q={org}")
-    assert browser.find_element(CSS, "[data-testid=stage-now]").text == "joined"
+    assert browser.find_element(CSS, "[data-testid=stage-now]").text == {"nb": "med", "en": "joined"}[language]
     check(browser, "coordinator-companies", language, width)
     browser.get(f"{served.base_url}{FREMTID}")
     assert int(browser.find_element(CSS, "[data-testid=companies-active]").text) == joined_before + 1
@@ -178,3 +179,69 @@ def test_the_analyst_opens_a_figure_s_events(browser: WebDriver, served: Served,
     changes = [int(td.text) for td in browser.find_elements(CSS, "table[data-testid=contributions] td:last-child")]
     assert sum(changes) == joined
     check(browser, "analyst-provenance", language, width)
+
+
+KONGSBERG = f"/programmes/{scenarios.SLUGS['kongsberg']}"
+SMART = f"/programmes/{scenarios.SLUGS['smart_kompetens']}"
+VIKEN = f"/programmes/{scenarios.SLUGS['viken']}"
+ATTENDEES = {case: index * 2 for index, case in enumerate(CASES)}
+"""Each walk records two of the participants enrolled for it: its own, so no walk meets another's attendance."""
+
+
+@pytest.mark.parametrize(("language", "width"), CASES)
+def test_the_funder_sees_pending_payments_and_co_financing(
+    browser: WebDriver, served: Served, language: str, width: str
+) -> None:
+    walk(browser, served, served.money_funder, language, width)
+    browser.get(f"{served.base_url}{KONGSBERG}/audit")
+
+    waiting = browser.find_element(CSS, "table[data-testid=payments] tr[data-testid=payment-pending]")
+    assert "okonomi@browser-test" in waiting.text
+    assert re.search(r"250[\s\u00a0.,]000", waiting.text), waiting.text
+    assert browser.find_element(CSS, "table[data-testid=recipients]").is_displayed()
+    assert not re.search(r"[0-9a-f]{8}[-…]", browser.find_element(CSS, "table[data-testid=payments]").text)
+    check(browser, "funder-payments", language, width)
+    browser.get(f"{served.base_url}{SMART}/audit")
+    shortfall = browser.find_element(CSS, "table[data-testid=co-financing] [data-testid=shortfall]")
+    assert shortfall.is_displayed() and shortfall.text
+    check(browser, "funder-co-financing", language, width)
+
+
+@pytest.mark.parametrize(("language", "width"), CASES)
+def test_the_coordinator_records_attendance_through_the_form(
+    browser: WebDriver, served: Served, language: str, width: str
+) -> None:
+    module_id, session_id = served.session
+    first = ATTENDEES[(language, width)]
+    walk(browser, served, served.trainer, language, width)
+    before = _attended(browser, session_id)
+    browser.get(f"{served.base_url}{VIKEN}/record/record_attendance")
+    check(browser, "coordinator-attendance", language, width)
+
+    submit_form(
+        browser,
+        "form[data-testid=record-form]",
+        {
+            "module_id": module_id,
+            "session_id": session_id,
+            "attendance.0.participant_id": served.attendees[first],
+            "attendance.0.minutes": "90",
+            "attendance.3.participant_id": served.attendees[first + 1],
+            "attendance.3.minutes": "60",
+        },
+    )
+
+    wait(browser, lambda: "recorded=" in browser.current_url)
+    assert browser.find_element(CSS, "[data-testid=recorded]").is_displayed()
+    check(browser, "coordinator-attendance-recorded", language, width)
+    assert _attended(browser, session_id) == (before[0] + 2, before[1] + 150)
+
+
+def _attended(browser: WebDriver, session_id: str) -> tuple[int, int]:
+    status = json.loads(
+        browser.execute_async_script(
+            f"const done = arguments[arguments.length - 1];fetch('/api{VIKEN}').then(r => r.text()).then(done);"
+        )
+    )
+    session = next(s for s in status["sessions"]["held"] if s["session_id"] == session_id)
+    return session["attendees"], session["attended_minutes"]

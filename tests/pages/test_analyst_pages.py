@@ -86,3 +86,18 @@ def test_the_xlsx_holds_the_same_figures_as_numbers(analyst: TestClient) -> None
 
     assert Decimal(str(cells["costs.spent"])) == Decimal(spent) / 100
     assert isinstance(cells["funnel.joined"], int)
+
+
+def test_the_provenance_of_money_shows_the_major_unit_with_the_locale_decimal_mark(analyst: TestClient) -> None:
+    spent = analyst.get(f"/api{SMART}/evaluation").json()["costs"]["spent"]
+
+    swedish = analyst.get(f"{SMART}/provenance", params={"figure": "costs.spent", "lang": "sv"}).text
+    english = analyst.get(f"{SMART}/provenance", params={"answer": "status", "figure": "funds.granted", "lang": "en"})
+
+    kronor, ore = divmod(spent, 100)
+    shown = f"{kronor:,}".replace(",", "\u00a0") + f",{ore:02d}\u00a0kr"
+    assert by_testid(swedish, "figure-value") == [f"Siffran: {shown}"]
+    changes = re.findall(r'<td class="num" data-label="Ändring">([^<]*)</td>', swedish)
+    assert changes and all(c.endswith("\u00a0kr") and "," in c for c in changes)
+    granted = analyst.get(f"/api{SMART}").json()["funds"]["granted"]
+    assert by_testid(english.text, "figure-value") == [f"The figure: SEK\u00a0{granted // 100:,}.{granted % 100:02d}"]

@@ -6,6 +6,7 @@ each problem beside its field; erasure asked twice, recorded once on a double cl
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING
 
@@ -252,3 +253,27 @@ def test_an_erasure_with_a_malformed_id_says_so_beside_the_field(app: FastAPI) -
 
     assert refused.status_code == 422
     assert by_testid(refused.text, "error-participant_id") == ["must be a UUID"]
+
+
+def test_the_status_charts_are_echarts_data_from_the_answer_with_a_table_for_no_script(app: FastAPI) -> None:
+    client = logged_in(app, Role.COORDINATOR, ["fremtid"])
+    funds = client.get("/api/programmes/fremtid").json()["funds"]
+
+    page = client.get(FREMTID, params={"lang": "nb"}).text
+
+    assert "<svg" not in page
+    assert '<script src="/static/vendor/echarts/echarts.min.js"></script>' in page
+    found = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', page, flags=re.S)
+    assert found is not None
+    data = json.loads(found.group(1))
+    assert set(data) == {"recruitment", "funds", "sessions", "target-groups"}
+    assert data["funds"]["series"][0]["data"] == [
+        funds[k] / 100 for k in ("granted", "allocated", "disbursed", "spent")
+    ]
+    assert data["funds"]["x"] == [i18n.NB[k].lower() for k in ("granted", "allocated", "disbursed", "spent")]
+    assert data["recruitment"]["limits"] == [{"name": "tak og mål", "value": 40}]
+    assert data["recruitment"]["x"][0].endswith("2021")  # the weeks as Bokmål writes a date
+    table = page.split('data-testid="chart-table-funds"')[1].split("</table>")[0]
+    shown = re.findall(r'<td class="num" data-value="[^"]+">([^<]*)</td>', table)
+    assert shown[0] == i18n.Words("nb").money(funds["granted"], "NOK") and ",00" in shown[0]
+    assert "tak og mål 40" in page.split('data-testid="chart-table-recruitment"')[1].split("</caption>")[0]
