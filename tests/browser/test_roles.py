@@ -245,3 +245,24 @@ def _attended(browser: WebDriver, session_id: str) -> tuple[int, int]:
     )
     session = next(s for s in status["sessions"]["held"] if s["session_id"] == session_id)
     return session["attendees"], session["attended_minutes"]
+
+
+@pytest.mark.parametrize(("language", "width"), CASES)
+def test_the_funder_reads_the_claims_per_half_year_and_opens_a_claims_lines(
+    browser: WebDriver, served: Served, language: str, width: str
+) -> None:
+    """Smart kompetens' half-years, closed and sealed, their claims with who took each step; the lines behind a
+    claim open without a script (a details element), the flat rate for indirect costs among them."""
+    walk(browser, served, served.money_funder, language, width)
+    browser.get(f"{served.base_url}{SMART}/claims")
+    half_year = browser.find_element(CSS, "section[data-testid='period-2019-H2']")
+    assert half_year.find_element(CSS, "[data-testid=sealed]").is_displayed()
+    rows = half_year.find_elements(CSS, "table[data-testid=claims] tr[data-testid='claim-2019-H2']")
+    esf = next(row for row in rows if "ESF" in row.text)
+    assert "utbetalning@esf-radet" in esf.text
+    details = esf.find_element("xpath", "following-sibling::tr[1]//details")
+    details.find_element(CSS, "summary").click()
+    lines = details.find_element(CSS, "table")
+    wait(browser, lines.is_displayed)
+    assert "15" in lines.text and any(word in lines.text for word in ("fast sats", "flat rate"))
+    check(browser, "funder-claims", language, width)
