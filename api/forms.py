@@ -80,6 +80,13 @@ def _record_of(annotation: Any) -> type[BaseModel] | None:
     return item if isinstance(item, type) and issubclass(item, BaseModel) else None
 
 
+def _hint(words: i18n.Words, name: str) -> str:
+    """A described field's declared hint in the reader's language (`hint.<last part>`); none where no language
+    has one (a test requires one for every described field of a form)."""
+    key = f"hint.{[part for part in name.split('.') if not part.isdigit()][-1]}"
+    return i18n.CATALOGUE[words.language].get(key, "")
+
+
 def _label(words: i18n.Words, name: str) -> str:
     """A field's declared label: by its last part (`decision.reference`: `field.decision.reference`, else
     `field.reference`; a row's `attendance.0.minutes`: `field.minutes`)."""
@@ -133,7 +140,7 @@ def _inputs_of(
         kind="text",
         required=required,
         value=values.get(name, default),
-        hint=info.description or "",
+        hint=_hint(words, name) if info.description else "",
         limits=limits,
         error=problems.get(name, ""),
     )

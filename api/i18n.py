@@ -449,6 +449,44 @@ EN: dict[str, str] = {
     "enum.EntryKind.in_kind_rate": "in-kind rate",
     "enum.EntryKind.cash_contribution": "cash contribution",
     "enum.EntryKind.in_kind_contribution": "in-kind contribution",
+    "hint.effective_on": "The day it took effect, if not today",
+    "hint.org_number": "Norwegian: 9 digits; Swedish: 10 digits",
+    "hint.participant_id": "Leave empty: the ledger gives a pseudonymous id",
+    "hint.amount": "In kroner, with øre after the decimal mark",
+    "hint.expires_on": "The last day it may be approved or paid",
+    "hint.payment_id": "Leave empty: the ledger gives an id",
+    "hint.target_id": "The grant or the allocation",
+    "purpose.register_company": "Register a company once; it can then take part in several programmes.",
+    "purpose.present_company": "The programme was presented to the company (on site, on Teams...).",
+    "purpose.join_company": "The company joined (the programme's cap on companies is enforced).",
+    "purpose.hold_onboarding": "The onboarding meeting was held.",
+    "purpose.set_company_goals": "The company set its own goals.",
+    "purpose.analyse_company_needs": "The company's competence needs were analysed.",
+    "purpose.withdraw_company": "The company withdrew from the programme.",
+    "purpose.register_participant": (
+        "Register a participant of a joined company. The ledger keeps a pseudonymous id; a missing ESF "
+        "attribute is allowed (the participant then counts in totals only)."
+    ),
+    "purpose.hold_session": "The session was held.",
+    "purpose.record_attendance": "Who attended a held session, and for how many minutes.",
+    "purpose.hold_activity": "The activity was held, for named participants or for a counted group.",
+    "purpose.report_expenditure": "Report expenditure against an allocation for a period.",
+    "purpose.request_payment": (
+        "Request a payment from an allocation: the amount is reserved until the payment is confirmed as paid, "
+        "cancelled or expires."
+    ),
+    "purpose.approve_payment": "Approve a requested payment; another person confirms it as paid.",
+    "purpose.confirm_payment": "Confirm a requested payment as paid (not by the person who approved it).",
+    "purpose.cancel_payment": "Cancel a pending payment, with the reason: its reservation ends.",
+    "purpose.stop_payments": (
+        "A funder's decision stops payments from a grant or from one allocation: no payment passes while stopped."
+    ),
+    "purpose.lift_payment_stop": "Lift the payment stop on a grant or an allocation, by a decision.",
+    "purpose.record_cash_contribution": "A co-financing contribution in cash to a grant, for a reporting period.",
+    "purpose.record_in_kind_contribution": (
+        "A co-financing contribution in kind: participants' attended time, valued at the grant's in-kind rate "
+        "on its day."
+    ),
 }
 
 NB: dict[str, str] = {
@@ -872,6 +910,46 @@ NB: dict[str, str] = {
     "enum.EntryKind.in_kind_rate": "sats for naturalytelser",
     "enum.EntryKind.cash_contribution": "kontantbidrag",
     "enum.EntryKind.in_kind_contribution": "naturalbidrag",
+    "hint.effective_on": "Dagen det fikk virkning, hvis ikke i dag",
+    "hint.org_number": "Norsk: 9 sifre; svensk: 10 sifre",
+    "hint.participant_id": "La stå tomt: hovedboken gir en pseudonym id",
+    "hint.amount": "I kroner, med øre etter desimaltegnet",
+    "hint.expires_on": "Siste dag den kan godkjennes eller betales",
+    "hint.payment_id": "La stå tomt: hovedboken gir en id",
+    "hint.target_id": "Tilskuddet eller tildelingen",
+    "purpose.register_company": "Registrer en bedrift én gang; den kan så delta i flere programmer.",
+    "purpose.present_company": "Programmet ble presentert for bedriften (på stedet, på Teams ...).",
+    "purpose.join_company": "Bedriften ble med (programmets tak på antall bedrifter håndheves).",
+    "purpose.hold_onboarding": "Bli kjent-møtet ble holdt.",
+    "purpose.set_company_goals": "Bedriften satte sine egne mål.",
+    "purpose.analyse_company_needs": "Bedriftens kompetansebehov ble kartlagt.",
+    "purpose.withdraw_company": "Bedriften trakk seg fra programmet.",
+    "purpose.register_participant": (
+        "Registrer en deltaker fra en bedrift som er med. Hovedboken holder en pseudonym id; en manglende "
+        "ESF-opplysning er tillatt (deltakeren telles da bare i totalene)."
+    ),
+    "purpose.hold_session": "Samlingen ble holdt.",
+    "purpose.record_attendance": "Hvem som deltok på en holdt samling, og i hvor mange minutter.",
+    "purpose.hold_activity": "Aktiviteten ble holdt, for navngitte deltakere eller for en telt gruppe.",
+    "purpose.report_expenditure": "Rapporter kostnader mot en tildeling for en periode.",
+    "purpose.request_payment": (
+        "Be om en utbetaling fra en tildeling: beløpet reserveres til utbetalingen er bekreftet betalt, "
+        "avbrutt eller utløpt."
+    ),
+    "purpose.approve_payment": "Godkjenn (attester) en anmodet utbetaling; en annen person bekrefter den som betalt.",
+    "purpose.confirm_payment": "Bekreft en anmodet utbetaling som betalt (ikke av den som godkjente den).",
+    "purpose.cancel_payment": "Avbryt en ventende utbetaling, med begrunnelse: reservasjonen opphører.",
+    "purpose.stop_payments": (
+        "En tilskuddsgivers vedtak stanser utbetalinger fra et tilskudd eller en tildeling: ingen utbetaling "
+        "går mens stansen gjelder."
+    ),
+    "purpose.lift_payment_stop": "Opphev utbetalingsstansen på et tilskudd eller en tildeling, ved vedtak.",
+    "purpose.record_cash_contribution": (
+        "Et kontant bidrag til medfinansieringen av et tilskudd, for en rapporteringsperiode."
+    ),
+    "purpose.record_in_kind_contribution": (
+        "Et bidrag i form av deltakernes tid til medfinansieringen, verdsatt etter tilskuddets sats den dagen."
+    ),
 }
 
 SV: dict[str, str] = {
@@ -1296,6 +1374,44 @@ SV: dict[str, str] = {
     "enum.EntryKind.in_kind_rate": "sats för bidrag in natura",
     "enum.EntryKind.cash_contribution": "kontantbidrag",
     "enum.EntryKind.in_kind_contribution": "bidrag in natura",
+    "hint.effective_on": "Dagen det gällde från, om inte i dag",
+    "hint.org_number": "Norskt: 9 siffror; svenskt: 10 siffror",
+    "hint.participant_id": "Lämna tomt: huvudboken ger ett pseudonymt id",
+    "hint.amount": "I kronor, med ören efter decimaltecknet",
+    "hint.expires_on": "Sista dagen den kan godkännas eller betalas",
+    "hint.payment_id": "Lämna tomt: huvudboken ger ett id",
+    "hint.target_id": "Stödet eller tilldelningen",
+    "purpose.register_company": "Registrera ett företag en gång; det kan sedan delta i flera program.",
+    "purpose.present_company": "Programmet presenterades för företaget (på plats, på Teams ...).",
+    "purpose.join_company": "Företaget gick med (programmets tak för antal företag gäller).",
+    "purpose.hold_onboarding": "Uppstartsmötet hölls.",
+    "purpose.set_company_goals": "Företaget satte sina egna mål.",
+    "purpose.analyse_company_needs": "Företagets kompetensbehov analyserades.",
+    "purpose.withdraw_company": "Företaget lämnade programmet.",
+    "purpose.register_participant": (
+        "Registrera en deltagare från ett företag som är med. Huvudboken har ett pseudonymt id; en saknad "
+        "ESF-uppgift är tillåten (deltagaren räknas då bara i totalerna)."
+    ),
+    "purpose.hold_session": "Tillfället hölls.",
+    "purpose.record_attendance": "Vilka som deltog i ett hållet tillfälle, och hur många minuter.",
+    "purpose.hold_activity": "Aktiviteten hölls, för namngivna deltagare eller för en räknad grupp.",
+    "purpose.report_expenditure": "Redovisa kostnader mot en tilldelning för en period.",
+    "purpose.request_payment": (
+        "Begär en utbetalning från en tilldelning: beloppet reserveras tills utbetalningen bekräftats, "
+        "avbrutits eller löpt ut."
+    ),
+    "purpose.approve_payment": "Godkänn (attestera) en begärd utbetalning; en annan person bekräftar den som betald.",
+    "purpose.confirm_payment": "Bekräfta en begärd utbetalning som betald (inte av den som godkände den).",
+    "purpose.cancel_payment": "Avbryt en väntande utbetalning, med skäl: reservationen upphör.",
+    "purpose.stop_payments": (
+        "En finansiärs beslut stoppar utbetalningar från ett stöd eller en tilldelning: ingen utbetalning "
+        "sker under stoppet."
+    ),
+    "purpose.lift_payment_stop": "Häv utbetalningsstoppet för ett stöd eller en tilldelning, genom beslut.",
+    "purpose.record_cash_contribution": "En kontant medfinansiering till ett stöd, för en redovisningsperiod.",
+    "purpose.record_in_kind_contribution": (
+        "Medfinansiering i form av deltagarnas tid, värderad enligt stödets sats den dagen."
+    ),
 }
 
 CATALOGUE: dict[str, dict[str, str]] = {"en": EN, "nb": NB, "sv": SV}

@@ -263,7 +263,7 @@ def _form_page(
         slug=slug,
         status=status,
         command=command.command,
-        purpose=(command.__doc__ or "").split("\n\n")[0],
+        purpose=words(f"purpose.{command.command}"),
         inputs=forms.inputs(
             command, words, values, problems, leave_out=("programme",), choices=_choices(status, command, audit, words)
         ),

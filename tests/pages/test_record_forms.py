@@ -218,6 +218,21 @@ def _reachable(model: type[BaseModel], prefix: str = "") -> tuple[list[str], set
     return names, enums
 
 
+def _described(model: type[BaseModel]) -> set[str]:
+    """The fields of a form (nested models' too) that carry a description: the form shows each one's hint."""
+    found: set[str] = set()
+    for name, info in model.model_fields.items():
+        if name == "programme":
+            continue
+        if info.description:
+            found.add(name)
+        for inner in (info.annotation, *get_args(info.annotation)):
+            for candidate in (inner, *get_args(inner)):
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                    found |= _described(candidate)
+    return found
+
+
 def declared(catalogue: dict[str, str], name: str) -> bool:
     """A label for the input `name` as the form builder looks it up (whole name, else its last part)."""
     return f"field.{name}" in catalogue or f"field.{name.split('.')[-1]}" in catalogue
@@ -226,10 +241,12 @@ def declared(catalogue: dict[str, str], name: str) -> bool:
 def test_every_field_and_option_of_every_form_has_a_label_in_every_language() -> None:
     fields: set[str] = set()
     enums: set[type[Enum]] = {Stage}  # the companies' stage, named in the company choices
+    described: set[str] = set()
     for command in FORMS.values():
         names, found = _reachable(command)
         fields |= set(names)
         enums |= found
+        described |= _described(command)
     missing = []
     for language in i18n.LANGUAGES:
         catalogue = i18n.CATALOGUE[language]
@@ -238,6 +255,8 @@ def test_every_field_and_option_of_every_form_has_a_label_in_every_language() ->
             f"{language}: {i18n.option_key(m)}" for e in enums for m in e if i18n.option_key(m) not in catalogue
         ]
         missing += [f"{language}: command.{name}" for name in FORMS if f"command.{name}" not in catalogue]
+        missing += [f"{language}: purpose.{name}" for name in FORMS if f"purpose.{name}" not in catalogue]
+        missing += [f"{language}: hint.{name}" for name in sorted(described) if f"hint.{name}" not in catalogue]
     assert len(fields) > 30 and len(enums) >= 8
     assert not missing, missing
 
