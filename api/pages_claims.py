@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
 from api import i18n
 from api.deps import AsOf, ServicesDep, may_read
@@ -20,22 +21,22 @@ from api.pages import page_principal, render
 from api.routes.reporting import claims_at
 from bootstrap import Services
 from projections.claims.answers import Claims
-from projections.status import queries as status_queries
+from projections.schema import programmes
 
 router = APIRouter(include_in_schema=False)
 
 FIGURES = ("actual", "unit_costs", "flat_rates", "lump_sums", "adjustments", "eligible", "advances_cleared",
            "payable")  # fmt: skip
-"""The claim's money figures, in the order the page and the download show them."""
+"""The claim's money figures, in the order the download gives them."""
 
 
 def _claims(services: Services, slug: str, as_of_date: date | None) -> tuple[Claims, str]:
+    """The claims and the programme's currency."""
     moment = AsOf(position=None, time=None, day=as_of_date, wait_for=None)
     answer = claims_at(services, slug, moment)
     with services.views.connect() as db:
-        programme_id = services.answers.programme_id(db, slug)
-        status = status_queries.programme_status(db, programme_id) if programme_id else None
-    return answer, status.programme.currency if status else "NOK"
+        currency = db.execute(select(programmes.c.currency).where(programmes.c.slug == slug)).scalar()
+    return answer, currency or "NOK"
 
 
 @router.get("/programmes/{slug}/claims", response_class=HTMLResponse)
@@ -51,7 +52,7 @@ def claims_page(
     for claim in answer.claims:
         periods.setdefault(claim.period, []).append(claim)
     return render(request, "claims.html", "claims", principal=principal, services=services, slug=slug,
-                  answer=answer, periods=periods, currency=currency, figures=FIGURES, as_of_date=as_of_date,
+                  answer=answer, periods=periods, currency=currency, as_of_date=as_of_date,
                   suffix=f"?as_of_date={as_of_date.isoformat()}" if as_of_date else "")  # fmt: skip
 
 

@@ -23,8 +23,6 @@ from ledger.events import reporting as ev
 if TYPE_CHECKING:
     from datetime import date
 
-CLAIM_STEPS = ("drafted", "submitted", "approved", "paid")
-
 
 class Reporting(LedgerAggregate):
     TOPIC = "ledger:Reporting"

@@ -52,7 +52,7 @@ def _in_force(settings: list[Setting], day: date) -> Setting | None:
     return max(earlier, key=lambda s: (s.day, s.position)) if earlier else None
 
 
-class Programme:
+class ProgrammeFacts:
     """The facts of one programme up to a position, read once, in log order, for the figures at every seal."""
 
     def __init__(self, rows: list[Row], frequency: periods.Frequency, first: periods.Period) -> None:
@@ -211,7 +211,7 @@ def claims(slug: str, rows: list[Row], position: int, effective_by: date | None 
         return Claims(programme=slug, frequency=None, position=position, claims=[])
     frequency = periods.Frequency(calendars[-1]["kind"])
     first = periods.period_of(calendars[-1]["starts_on"], frequency)
-    programme = Programme(rows, frequency, first)
+    programme = ProgrammeFacts(rows, frequency, first)
     closings = [r for r in rows if r["event"] == "PeriodClosed"]
 
     # the figures at each seal, and now
@@ -246,7 +246,7 @@ def claims(slug: str, rows: list[Row], position: int, effective_by: date | None 
 
 
 def _lines(
-    programme: Programme,
+    programme: ProgrammeFacts,
     period: str,
     current: dict[LineKey, Figure],
     before: dict[LineKey, Figure] | None,
@@ -277,7 +277,7 @@ def _order(key: LineKey) -> tuple[str, str, str, str, int]:
     return (key[0], key[1], key[2].value, key[3] or "", key[4] or 0)
 
 
-def _line(programme: Programme, key: LineKey, figure: Figure, *, adjustment: bool) -> ClaimLine:
+def _line(programme: ProgrammeFacts, key: LineKey, figure: Figure, *, adjustment: bool) -> ClaimLine:
     origin, allocation, component, basis, rate = key
     return ClaimLine(
         component=component,

@@ -14,30 +14,21 @@ import pytest
 from fastapi.testclient import TestClient
 
 import scenarios
-from api.app import create_app
 from api.tokens import Role
-from storage.settings import Settings
 from tests.pages.test_pages import by_testid
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from fastapi import FastAPI
 
 SMART = f"/programmes/{scenarios.SLUGS['smart_kompetens']}"
 
 
 @pytest.fixture(scope="module")
-def analyst(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    store = tmp_path_factory.mktemp("analyst-pages") / "ledger.sqlite3"
-    app: FastAPI = create_app(Settings(database_url=f"sqlite:///{store}", run_projector=False))
-    scenarios.load_all(app.state.services.ledger)
-    app.state.services.projector.run_once()
+def analyst(app: FastAPI) -> TestClient:
     _, token = app.state.services.tokens.create(Role.ANALYST, "analyst@pages-test")
     client = TestClient(app)
     client.post("/login", data={"token": token})
-    yield client
-    app.state.services.ledger.close()
+    return client
 
 
 def test_the_evaluation_shows_the_api_answer_and_each_figure_opens_into_its_events(analyst: TestClient) -> None:

@@ -10,30 +10,15 @@ from typing import TYPE_CHECKING
 import pytest
 from fastapi.testclient import TestClient
 
-import scenarios
-from api.app import create_app
 from api.tokens import Role
 from ledger.commands import JoinCompany, RegisterCompany
-from storage.settings import Settings
 from tests.pages.test_pages import by_testid
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from fastapi import FastAPI
 
 FREMTID = "/programmes/fremtid"
 ORG = "NO923609016"
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    store = tmp_path_factory.mktemp("coordinator-pages") / "ledger.sqlite3"
-    made = create_app(Settings(database_url=f"sqlite:///{store}", run_projector=False))
-    scenarios.load_all(made.state.services.ledger)
-    made.state.services.projector.run_once()
-    yield made
-    made.state.services.ledger.close()
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from fastapi.testclient import TestClient
 
-import scenarios
 from api import i18n
-from api.app import create_app
 from api.tokens import Role
 from ledger.application import Ctx
 from ledger.commands import (
@@ -24,27 +22,14 @@ from ledger.commands import (
     ReviseCap,
     StopPayments,
 )
-from storage.settings import Settings
 from tests.pages.test_pages import by_testid, csrf
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from fastapi import FastAPI
 
 FREMTID = "/programmes/fremtid"
 KONGSBERG = "kongsberg-kompetanseloft"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{8}…")
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    store = tmp_path_factory.mktemp("funder-pages") / "ledger.sqlite3"
-    made = create_app(Settings(database_url=f"sqlite:///{store}", run_projector=False))
-    made.state.loaded = scenarios.load_all(made.state.services.ledger)
-    made.state.services.projector.run_once()
-    yield made
-    made.state.services.ledger.close()
 
 
 @pytest.fixture(scope="module")

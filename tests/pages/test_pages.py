@@ -16,28 +16,13 @@ from sqlalchemy import select
 
 import scenarios
 from api import i18n
-from api.app import create_app
 from api.tokens import Role
 from projections.schema import participants
-from storage.settings import Settings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
-
     from fastapi import FastAPI
 
 FREMTID = "/programmes/fremtid"
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    store: Path = tmp_path_factory.mktemp("pages") / "ledger.sqlite3"
-    made = create_app(Settings(database_url=f"sqlite:///{store}", run_projector=False))
-    scenarios.load_all(made.state.services.ledger)
-    made.state.services.projector.run_once()
-    yield made
-    made.state.services.ledger.close()
 
 
 def logged_in(app: FastAPI, role: Role, programmes: list[str] | None = None) -> TestClient:

@@ -14,35 +14,20 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-import scenarios
 from api import forms, i18n
-from api.app import create_app
 from api.pages_coordinator import FORMS
 from api.tokens import Role
 from ledger.application import Ctx
 from ledger.commands import EnrolParticipants
 from ledger.commands.modules import Attended
 from projections.status.answers import Stage
-from storage.settings import Settings
 from tests.pages.test_pages import by_testid
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from fastapi import FastAPI
 
 VIKEN = "viken-digital"
 BASE = f"/programmes/{VIKEN}"
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    store = tmp_path_factory.mktemp("record-forms") / "ledger.sqlite3"
-    made = create_app(Settings(database_url=f"sqlite:///{store}", run_projector=False))
-    made.state.loaded = scenarios.load_all(made.state.services.ledger)
-    made.state.services.projector.run_once()
-    yield made
-    made.state.services.ledger.close()
 
 
 def logged_in(app: FastAPI, actor: str, slug: str = "fremtid") -> TestClient:
