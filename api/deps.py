@@ -19,8 +19,8 @@ from bootstrap import Services
 from ledger.application import Ctx
 from ledger.errors import InvalidInput, NotFound
 from ledger.values import MAX_POSITION, Slug
-from projections.as_of import position_at, programme_as_of, store_at
-from projections.days import as_of_day
+from projections.as_of import position_at
+from projections.days import as_of_versions
 
 # Dependencies that do no I/O are `async`: FastAPI runs a synchronous one in its thread pool, and each such hop
 # cost a request about as much CPU as a cached answer (docs/performance.md).
@@ -132,15 +132,20 @@ class AsOf:
 async def as_of(
     as_of_position: Annotated[int | None, Query(ge=0, le=MAX_POSITION, description="As of this log position")] = None,
     as_of_time: Annotated[datetime | None, Query(description="As of this recorded time (ISO 8601)")] = None,
-    as_of_date: Annotated[date | None, Query(description="As of this effective date")] = None,
+    as_of_date: Annotated[
+        date | None,
+        Query(
+            description="As of this effective date (alone: as the ledger stands now; "
+            "with a position or a time: as it stood then)"
+        ),
+    ] = None,
     wait_for: Annotated[
         int | None,
         Query(ge=0, le=MAX_POSITION, description="Wait (up to 5 s) until the read models reach this log position"),
     ] = None,
 ) -> AsOf:
-    chosen = [x for x in (as_of_position, as_of_time, as_of_date) if x is not None]
-    if len(chosen) > 1:
-        raise InvalidInput("as_of", "give at most one of as_of_position, as_of_time, as_of_date")
+    if as_of_position is not None and as_of_time is not None:
+        raise InvalidInput("as_of", "give at most one of as_of_position and as_of_time (with as_of_date or not)")
     if as_of_time is not None and as_of_time.tzinfo is None:
         raise InvalidInput("as_of_time", "must carry a time zone, e.g. 2021-06-23T12:00:00Z")
     return AsOf(as_of_position, as_of_time, as_of_date, wait_for)
@@ -179,6 +184,13 @@ def _history_indexed(services: Services, moment: AsOf) -> None:
         raise HTTPException(503, f"the read models have not reached position {upto} yet; retry")
 
 
+def recorded_position(services: Services, moment: AsOf) -> int | None:
+    """The log position an answer stands at: the one given, the last recorded by the time given, or None (now)."""
+    if moment.time is not None:
+        return position_at(services.views, moment.time)
+    return moment.position
+
+
 @contextmanager
 def programme_view(services: Services, slug: str, moment: AsOf) -> Iterator[tuple[Connection, str]]:
     """A connection to one programme's read models, now or as of a moment, and the programme's id."""
@@ -194,18 +206,8 @@ def programme_view(services: Services, slug: str, moment: AsOf) -> Iterator[tupl
         with services.views.connect() as db:
             yield db, programme_id
         return
-    if moment.day is not None:
-        with as_of_day(services.views, moment.day) as db:
-            yield db, programme_id
-        return
-    engine = programme_as_of(
-        services.ledger, services.views, programme_id, position=moment.position, recorded_at=moment.time
-    )
-    try:
-        with engine.connect() as db:
-            yield db, programme_id
-    finally:
-        engine.dispose()
+    with as_of_versions(services.views, day=moment.day, position=recorded_position(services, moment)) as db:
+        yield db, programme_id
 
 
 def programme_answer(
@@ -254,16 +256,5 @@ def store_view(services: Services, moment: AsOf) -> Iterator[Connection]:
             yield db
         return
     _history_indexed(services, moment)
-    if moment.day is not None:
-        with as_of_day(services.views, moment.day) as db:
-            yield db
-        return
-    position = moment.position
-    if moment.time is not None:
-        position = position_at(services.views, moment.time)
-    engine = store_at(services.ledger, services.views, position or 0)
-    try:
-        with engine.connect() as db:
-            yield db
-    finally:
-        engine.dispose()
+    with as_of_versions(services.views, day=moment.day, position=recorded_position(services, moment)) as db:
+        yield db

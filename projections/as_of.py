@@ -1,28 +1,27 @@
-"""Any read model as of a past moment, by the same fold: the events up to a log position (or a recorded time)
-or with an effective date up to a day are folded into a throw-away in-memory database with the read models'
-tables, and the same queries answer from it.
+"""Any read model as of a past moment, by the fold: the events up to a log position (or a recorded time) or with
+an effective date up to a day are folded into a throw-away in-memory database with the read models' tables, and
+the same queries answer from it.
 
-For one programme only that programme's events are read (through the event index), plus those of the companies
-it deals with, so the cost does not grow with other programmes' events. As of a position the fold starts from the
-programme's last snapshot (projections/snapshots.py). The API answers as of an effective date from the versions by
-day (projections/days.py), not from here: the fold of what was in effect by a day is what they are tested against,
-and what provenance opens into events."""
+The API does not answer from here: it answers as of a position, a time or a date from the stored versions
+(projections/days.py), by query. The fold of the events up to a moment is the definition those are tested
+against, and what the revision report and provenance walk event by event. For one programme only that
+programme's events are read (through the event index), plus those of the companies it deals with, so the cost
+does not grow with other programmes' events."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from sqlalchemy import Engine, Select, create_engine, or_, select
+from sqlalchemy import Engine, Select, create_engine, insert, or_, select
 from sqlalchemy.pool import StaticPool
 
 from ledger.domain.company import Company
-from projections import snapshots
-from projections.days import in_effect_from
+from projections.days import SUFFIX, as_of_versions, in_effect_from
 from projections.facts import EventLog, Fact, fact_from, facts_from
 from projections.projector import READ_MODELS
 from projections.rows import SqlRows
-from projections.schema import event_index, metadata, programme_companies
+from projections.schema import TABLES, event_index, metadata, programme_companies
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -145,46 +144,25 @@ def programme_as_of(
 
 
 def programme_at(ledger: EventLog, views: Engine, programme_id: str, position: int | None) -> Engine:
-    """The programme's read models at a log position (None: the head): its last snapshot at or before it and
-    the programme's events after the snapshot (projections/snapshots.py)."""
+    """The programme's read models at a log position (None: the head), folded from its events up to there."""
     upto = position if position is not None else (ledger.recorder.max_notification_id() or 0)
-    with views.connect() as db:
-        found = snapshots.last_at_or_before(db, programme_id, upto)
-    memory = memory_views()
-    after = 0
-    if found is not None:
-        after, copied = found
-        with memory.begin() as db:
-            snapshots.restore(db, copied)
-    return fold_into(memory, programme_facts(ledger, views, programme_id, upto, after))
+    return fold_into_memory(programme_facts(ledger, views, programme_id, upto))
 
 
-def store_at(ledger: EventLog, views: Engine, position: int) -> Engine:
-    """Every programme's read models at a log position, each from its last snapshot at or before it and its
-    events after that (the companies' events once): the cost follows the programmes' rows and tails, not the log."""
-    with views.connect() as db:
-        launched = [
-            r.programme_id
-            for r in db.execute(
-                select(event_index.c.programme_id).where(
-                    event_index.c.originator_id == event_index.c.programme_id,
-                    event_index.c.version == 1,
-                    event_index.c.position <= position,
-                )
-            )
-        ]
+def programme_rows_at(views: Engine, programme_id: str, position: int) -> Engine:
+    """An in-memory database holding the programme's rows of the read models kept by day, and every company's,
+    as they stood at a log position: copied from the stored versions (no replay), to fold later events into."""
     memory = memory_views()
-    tails: dict[int, Fact] = {}
-    for programme_id in launched:
-        with views.connect() as db:
-            found = snapshots.last_at_or_before(db, programme_id, position)
-        after = 0
-        if found is not None:
-            after, copied = found
-            with memory.begin() as db:
-                snapshots.restore(db, copied)
-        tails.update((f.position, f) for f in programme_facts(ledger, views, programme_id, position, after))
-    return fold_into(memory, [tails[p] for p in sorted(tails)], AS_OF_MODELS)
+    with as_of_versions(views, position=position) as db, memory.begin() as copy:
+        for name in [n for n in TABLES if n.endswith(SUFFIX)]:
+            live = TABLES[name.removesuffix(SUFFIX)]
+            query = select(live)
+            if "programme_id" in live.c:
+                query = query.where(live.c.programme_id == programme_id)
+            rows = [dict(r) for r in db.execute(query).mappings()]
+            if rows:
+                copy.execute(insert(live), rows)
+    return memory
 
 
 def in_effect(fact: Fact, day: date) -> bool:

@@ -21,7 +21,21 @@ from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, Connection, Date, Index, Table, and_, bindparam, delete, insert, select, text, tuple_
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    Index,
+    Integer,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.sql.schema import ColumnDefault
 
 from ledger.events import CompanyRegistered
@@ -40,6 +54,9 @@ ALWAYS = date.min
 """The day from which a fact in effect whatever its date counts (a company's registration)."""
 
 SUFFIX = "_by_day"
+SUPERSEDED = "_superseded"
+"""`T_by_day_superseded`: the versions of `T_by_day` that a later event replaced, each with the positions between
+which it was the current one: the recorded axis (see `as_of_versions`)."""
 
 
 def in_effect_from(fact: Fact) -> date:
@@ -63,17 +80,38 @@ def day_table(name: str) -> Table:
         default = live.c[column.name].default
         if isinstance(default, ColumnDefault):
             column.default = ColumnDefault(default.arg)
-    columns += [Column("day_from", Date, primary_key=True), Column("day_to", Date)]
+    columns += [
+        Column("day_from", Date, primary_key=True),
+        Column("day_to", Date),
+        Column("pos_from", Integer, nullable=False),  # the event that made this version the current one
+    ]
     table = Table(name + SUFFIX, metadata, *columns)
     for i, index in enumerate(live.indexes):
         Index(f"ix_{table.name}_{i}", *[table.c[c.name] for c in index.columns])
+    TABLES[table.name] = table
+    _superseded_table(table)
+    return table
+
+
+def _superseded_table(versions: Table) -> Table:
+    """The superseded versions of a by-day table: its columns, and `pos_to`, the event that replaced each."""
+    columns: list[Column[Any]] = [
+        Column(c.name, c.type, primary_key=c.primary_key or c.name == "pos_from", nullable=c.nullable,
+               autoincrement=False)
+        for c in versions.columns
+    ]  # fmt: skip
+    columns.append(Column("pos_to", Integer, nullable=False))
+    table = Table(versions.name + SUPERSEDED, metadata, *columns)
+    Index(f"ix_{table.name}_pos_to", table.c.pos_to)
     TABLES[table.name] = table
     return table
 
 
 def day_tables(model: ReadModel) -> tuple[str, ...]:
-    """The by-day tables of a read model kept by day (none for the others)."""
-    return tuple(day_table(t).name for t in model.tables) if model.by_day else ()
+    """The by-day tables of a read model kept by day, and their superseded versions (none for the others)."""
+    if not model.by_day:
+        return ()
+    return tuple(name for t in model.tables for name in (day_table(t).name, day_table(t).name + SUPERSEDED))
 
 
 Steps = list[tuple[date, "Row | None"]]
@@ -84,15 +122,24 @@ _MISSING = object()
 
 class DayVersions:
     """The by-day tables of one transaction: versions read once per batch (and kept between batches, as
-    `SqlRows` keeps rows), changed in memory, written back by `flush` as the difference to what was read."""
+    `SqlRows` keeps rows), changed in memory, written back by `flush` as the difference to what was read.
+
+    Both time axes. Each version carries the position of the event that made it current (`pos_from`); a
+    version an event replaces is kept, with that event's position as its `pos_to`, in the superseded table. So
+    the versions of every day as they stood after any event remain: as of position P and day D, a row is the
+    version valid on D with pos_from <= P, current or superseded after P."""
 
     KEEP = 20_000
 
     def __init__(self) -> None:
         self.connection: Connection | None = None
         self._steps: dict[tuple[str, Key], Steps] = {}
-        self._stored: dict[tuple[str, Key], Steps] = {}  # as the tables hold them
+        self._since: dict[tuple[str, Key], dict[date, int]] = {}  # pos_from of each current version, by day_from
+        self._stored: dict[tuple[str, Key], dict[date, dict[str, Any]]] = {}  # the versions as the tables hold them
         self._dirty: set[tuple[str, Key]] = set()
+        self._superseded: dict[str, list[dict[str, Any]]] = {}  # by table: versions replaced, not yet written
+        # the versions, before it, of the rows the event being applied changes
+        self._before: dict[tuple[str, Key], dict[date, dict[str, Any]]] = {}
         self.empty = False  # the tables were just emptied (a rebuild): a row not in memory has no versions
 
     def bind(self, connection: Connection) -> DayVersions:
@@ -102,8 +149,11 @@ class DayVersions:
     def forget(self) -> None:
         """Drop everything cached (after a rollback, or when another projector may have written)."""
         self._steps.clear()
+        self._since.clear()
         self._stored.clear()
         self._dirty.clear()
+        self._superseded.clear()
+        self._before.clear()
         self.empty = False  # what is not in memory must be looked up again
 
     # --- applying an event -----------------------------------------------------------------------------------
@@ -117,6 +167,7 @@ class DayVersions:
         if live is not None and all(self._next_change(address, first) is None for address in live.read):
             for address, row in live.writes.items():
                 self._set(address, row, first, None)
+            self._superseded_by(fact.position)
             return
         runs: list[tuple[date, date | None, dict[tuple[str, Key], Row | None]]] = []
         day: date | None = first
@@ -129,6 +180,22 @@ class DayVersions:
         for start, end, writes in runs:  # all computed from the rows before the fact: now write them
             for address, row in writes.items():
                 self._set(address, row, start, end)
+        self._superseded_by(fact.position)
+
+    def _superseded_by(self, position: int) -> None:
+        """The event at `position` was applied: each version it replaced is superseded there, and each version it
+        made is current from there."""
+        for address, before in self._before.items():
+            after = _versions(self._steps[address])
+            since = self._since.setdefault(address, {})
+            for day_from, version in before.items():
+                if after.get(day_from) != version:
+                    replaced = {**version, "pos_from": since.pop(day_from), "pos_to": position}
+                    self._superseded.setdefault(address[0], []).append(replaced)
+            for day_from, version in after.items():
+                if before.get(day_from) != version:
+                    since[day_from] = position
+        self._before.clear()
 
     def prefetch(self, addresses: Iterable[tuple[str, Key]]) -> None:
         """Read the versions of many rows at once (a query per table and 500 rows, not one per row): those a
@@ -150,33 +217,35 @@ class DayVersions:
                 for version in self.connection.execute(select(t).where(where)).mappings():
                     found[tuple(version[c.name] for c in columns)].append(version)
             for key, versions in found.items():
-                self._remember((table, key), sorted(versions, key=lambda v: v["day_from"]))
+                self._remember((table, key), versions)
 
     def _load(self, address: tuple[str, Key]) -> Steps:
         steps = self._steps.get(address)
         if steps is not None:
             return steps
         if self.empty:
-            self._steps[address], self._stored[address] = [], []
+            self._steps[address], self._stored[address], self._since[address] = [], {}, {}
             return self._steps[address]
         table, key = address
         assert self.connection is not None
         t = TABLES[table + SUFFIX]
         condition = and_(*[t.c[c] == v for c, v in zip(key_columns(table), key, strict=True)])
-        found = self.connection.execute(select(t).where(condition).order_by(t.c.day_from)).mappings()
-        return self._remember(address, list(found))
+        return self._remember(address, list(self.connection.execute(select(t).where(condition)).mappings()))
 
     def _remember(self, address: tuple[str, Key], versions: list[Any]) -> Steps:
-        """Steps from a row's stored versions, in day order."""
+        """Steps from a row's stored versions (current ones), in day order."""
+        names = [c.name for c in TABLES[address[0] + SUFFIX].columns]
+        stored = {v["day_from"]: {n: v[n] for n in names} for v in versions}
         steps: Steps = []
-        for version in versions:
-            row = {c.name: version[c.name] for c in TABLES[address[0]].columns}
-            steps.append((version["day_from"], row))
+        for day_from in sorted(stored):
+            version = stored[day_from]
+            steps.append((day_from, {c.name: version[c.name] for c in TABLES[address[0]].columns}))
             if version["day_to"] is not None:
                 steps.append((version["day_to"], None))
         steps = _normal(steps)
         self._steps[address] = steps
-        self._stored[address] = list(steps)
+        self._stored[address] = stored
+        self._since[address] = {day_from: v["pos_from"] for day_from, v in stored.items()}
         return steps
 
     def at(self, address: tuple[str, Key], day: date) -> Row | None:
@@ -192,6 +261,8 @@ class DayVersions:
     def _set(self, address: tuple[str, Key], row: Row | None, start: date, end: date | None) -> None:
         """The row from `start` until `end` (None: every later day); the steps outside are kept as they were."""
         steps = self._load(address)
+        if address not in self._before:
+            self._before[address] = _versions(steps)
         i = bisect.bisect_left(steps, start, key=_day)
         j = len(steps) if end is None else bisect.bisect_left(steps, end, key=_day)
         replacement: Steps = [(start, row)]
@@ -211,13 +282,15 @@ class DayVersions:
     # --- writing back --------------------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Write the versions changed since they were read: deleted, changed and new ones."""
+        """Write the versions changed since they were read (current ones deleted, changed and new) and the
+        versions superseded since."""
         assert self.connection is not None
         by_table: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
         for address in self._dirty:
             table, key = address
-            old = _versions(self._stored.get(address, []))
-            new = _versions(self._steps[address])
+            old = self._stored.get(address, {})
+            since = self._since[address]
+            new = {d: {**v, "pos_from": since[d]} for d, v in _versions(self._steps[address]).items()}
             gone, added = by_table.setdefault(table, ([], []))
             keys = dict(zip(key_columns(table), key, strict=True))
             for day_from, version in old.items():
@@ -226,7 +299,7 @@ class DayVersions:
             for day_from, version in new.items():
                 if old.get(day_from) != version:
                     added.append(version)
-            self._stored[address] = list(self._steps[address])
+            self._stored[address] = new
         for table, (gone, added) in by_table.items():
             t = TABLES[table + SUFFIX]
             if gone:
@@ -234,6 +307,9 @@ class DayVersions:
                 self.connection.execute(delete(t).where(and_(*[t.c[c] == bindparam(f"k_{c}") for c in names])), gone)
             if added:
                 self.connection.execute(insert(t), added)
+        for table, replaced in self._superseded.items():
+            self.connection.execute(insert(TABLES[table + SUFFIX + SUPERSEDED]), replaced)
+        self._superseded.clear()
         self._dirty.clear()
         if len(self._steps) > self.KEEP:
             self.forget()
@@ -325,24 +401,39 @@ def _versions(steps: Steps) -> dict[date, dict[str, Any]]:
 
 @contextmanager
 def as_of_day(views: Engine, day: date) -> Iterator[Connection]:
-    """A connection on which the read models' tables are the versions valid on `day`: each table kept by day is
-    a temporary view of the same name over its versions, and the connection's statements name the temporary
-    schema. The answers' queries read only tables kept by day, and answer unchanged."""
+    """A connection on which the read models' tables are the versions valid on `day` (see `as_of_versions`)."""
+    with as_of_versions(views, day=day) as db:
+        yield db
+
+
+@contextmanager
+def as_of_versions(views: Engine, day: date | None = None, position: int | None = None) -> Iterator[Connection]:
+    """A connection on which the read models' tables are as they were: as of an effective day (the versions valid
+    that day; None: the latest, after every fact), as they stood at a log position (None: now), or both. Each
+    table kept by day is a temporary view of the same name over its versions, and the connection's statements
+    name the temporary schema. The answers' queries read only tables kept by day, and answer unchanged."""
     with views.connect() as db:
         live_schema = (db.get_execution_options().get("schema_translate_map") or {}).get(None)
         quote = db.dialect.identifier_preparer.quote
         temporary = "pg_temp" if db.dialect.name == "postgresql" else "temp"
         where = f"{quote(live_schema)}." if live_schema else ("main." if temporary == "temp" else "")
+        # a date object's own text and integers: nothing a client wrote
+        valid = "day_to IS NULL" if day is None else (
+            f"day_from <= '{day.isoformat()}' AND (day_to IS NULL OR day_to > '{day.isoformat()}')"
+        )  # fmt: skip
         created: list[str] = []
         with db.begin():
-            iso = day.isoformat()  # a date object's own text: nothing a client wrote
             for versions in [t for name, t in TABLES.items() if name.endswith(SUFFIX)]:
                 name = versions.name.removesuffix(SUFFIX)
                 columns = ", ".join(quote(c.name) for c in TABLES[name].columns)
-                source = (
-                    f"SELECT {columns} FROM {where}{quote(versions.name)} "
-                    f"WHERE day_from <= '{iso}' AND (day_to IS NULL OR day_to > '{iso}')"
-                )
+                source = f"SELECT {columns} FROM {where}{quote(versions.name)} WHERE {valid}"
+                if position is not None:
+                    at = int(position)
+                    superseded = quote(versions.name + SUPERSEDED)
+                    source = (
+                        f"{source} AND pos_from <= {at} UNION ALL SELECT {columns} FROM {where}{superseded} "
+                        f"WHERE pos_to > {at} AND pos_from <= {at} AND {valid}"
+                    )
                 db.execute(text(f"CREATE TEMPORARY VIEW {quote(name)} AS {source}"))
                 created.append(name)
         try:

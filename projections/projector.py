@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import Connection, Engine, delete, func, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, MetaData, Table, delete, insert, inspect, select, update
 from sqlalchemy.exc import OperationalError
 
-from projections import snapshots as snapshot_store
 from projections.audit.fold import READ_MODEL as AUDIT
 from projections.claims.fold import READ_MODEL as CLAIMS
 from projections.days import DayVersions, Recorded, day_tables
@@ -30,8 +29,7 @@ from projections.facts import EventLog, Fact, fact_from
 from projections.folding import EVERY_PROGRAMME
 from projections.integrity.fold import READ_MODEL as INTEGRITY
 from projections.rows import SqlRows
-from projections.schema import TABLES, event_index, metadata, positions, programme_changes, schemas, snapshots
-from projections.snapshots import SNAPSHOT_MODELS, snapshot_tables
+from projections.schema import TABLES, metadata, positions, programme_changes, schemas
 from projections.status.fold import READ_MODEL as STATUS
 
 if TYPE_CHECKING:
@@ -102,8 +100,6 @@ class Projector:
         self._rows = SqlRows()
         self._days = DayVersions()
         self._written: dict[str, int] = {}  # positions this projector last committed
-        self.snapshot_every = snapshot_store.SNAPSHOT_EVERY  # 0: none (a rebuild of some read models only)
-        self._since_snapshot: dict[str, int] = {}  # programme -> its events folded since its last snapshot
         with engine.begin() as db:
             _rebuild_changed_shapes(db)
             metadata.create_all(db)
@@ -238,13 +234,10 @@ class Projector:
             self._forget()  # someone else moved a position: rows kept from earlier batches may be stale
         rows = self._rows.bind(db)
         days = self._days.bind(db)
-        advanced: set[str] = set()
-        folded: dict[str, int] = {}  # programme -> its events folded in this batch
         for model in models:
             behind = current[model.name]
             if behind >= last:
                 continue
-            advanced.add(model.name)
             changed: dict[str, int] = {}
             by_day: list[tuple[Fact, Recorded]] = []  # each fact with what its live fold read and wrote
             for fact in facts:
@@ -257,8 +250,6 @@ class Projector:
                         programme_id = model.apply(fact, rows)
                     if programme_id is not None:
                         changed[programme_id] = fact.position
-                        if model.name == "status" and programme_id != EVERY_PROGRAMME:
-                            folded[programme_id] = folded.get(programme_id, 0) + 1
             days.prefetch(address for _, recorded in by_day for address in (*recorded.read, *recorded.writes))
             for fact, recorded in by_day:
                 days.apply(model, fact, recorded)
@@ -272,23 +263,6 @@ class Projector:
                 raise ConcurrentProjection(model.name)
         rows.flush()
         days.flush()
-        if self.snapshot_every and set(SNAPSHOT_MODELS) <= advanced:
-            self._snapshot_due(db, folded, last)
-
-    def _snapshot_due(self, db: Connection, folded: dict[str, int], last: int) -> None:
-        """Snapshot each programme that has had `snapshot_every` events since its last snapshot, as of `last`
-        (every snapshot model stands there: this transaction advanced them all)."""
-        tables = snapshot_tables({m.name: m.tables for m in READ_MODELS.values()})
-        for programme_id, count in folded.items():
-            since = self._since_snapshot.get(programme_id)
-            if since is None:  # first seen by this process: count from its last snapshot
-                since = _events_since(db, programme_id, snapshot_store.last_position(db, programme_id))
-            else:
-                since += count
-            if since >= self.snapshot_every:
-                snapshot_store.take(db, tables, programme_id, last)
-                since = 0
-            self._since_snapshot[programme_id] = since
 
     def wait_for(self, position: int, timeout: float = 5.0, interval: float = 0.05) -> bool:
         """Wait (bounded) until every read model has reached the position: read-your-writes. A stalled read
@@ -354,11 +328,7 @@ class Projector:
         solo = Projector(self.ledger, self.engine, chosen, self.batch_size)
         head = self.head()
         done = 0
-        if not set(SNAPSHOT_MODELS) <= set(chosen):
-            solo.snapshot_every = 0  # a snapshot holds all three: the others' rows may lag this rebuild's
         with self.engine.begin() as db:
-            if set(SNAPSHOT_MODELS) & set(chosen):
-                snapshot_store.forget_all(db)
             for name in chosen:
                 for table in stored_tables(READ_MODELS[name]):
                     db.execute(delete(TABLES[table]))
@@ -412,15 +382,6 @@ class Projector:
                 raise RebuildFailed(names, fact.position, fact.name, f"{type(error).__name__}: {error}") from None
 
 
-def _events_since(db: Connection, programme_id: str, position: int) -> int:
-    found = db.execute(
-        select(func.count())
-        .select_from(event_index)
-        .where(event_index.c.programme_id == programme_id, event_index.c.position > position)
-    ).scalar()
-    return int(found or 0)
-
-
 def _mark_changed(db: Connection, read_model: str, changed: dict[str, int]) -> None:
     """Advance the read model's change position of each programme the facts changed (see `programme_changes`)."""
     for programme_id, position in changed.items():
@@ -459,6 +420,8 @@ def _rebuild_changed_shapes(db: Connection) -> None:
     from position 0: the projector replays the log into the new shape."""
     schemas.create(db, checkfirst=True)
     existing = set(inspect(db).get_table_names())
+    if "view_snapshots" in existing:  # an earlier version's snapshots: answers as of a position are by query now
+        Table("view_snapshots", MetaData()).drop(db)
     if positions.name in existing:
         columns = {c["name"] for c in inspect(db).get_columns(positions.name)}
         if columns != set(positions.c.keys()):  # positions of an earlier shape: every read model starts again
@@ -475,8 +438,6 @@ def _rebuild_changed_shapes(db: Connection) -> None:
             log.warning("read model %s: its tables changed shape; rebuilding it from the log", model.name)
         for name in stored_tables(model):
             TABLES[name].drop(db, checkfirst=True)
-        if model.name in SNAPSHOT_MODELS and snapshots.name in existing:
-            snapshot_store.forget_all(db)  # copies of rows of the old shape
         if existing & {positions.name}:
             db.execute(delete(positions).where(positions.c.read_model == model.name))
         db.execute(delete(schemas).where(schemas.c.read_model == model.name))

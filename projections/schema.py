@@ -43,14 +43,6 @@ programme_changes = _table(
     Column("position", BigInteger, nullable=False),
     indexes=(("programme_id",),),
 )
-# a programme's rows in the status, audit and evaluation tables as they stood at a log position, taken every
-# SNAPSHOT_EVERY events of the programme: an answer as of a position folds only the events after the snapshot
-snapshots = _table(
-    "view_snapshots",
-    _key("programme_id"),
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
-    Column("rows", Text, nullable=False),  # JSON: table -> list of rows
-)
 # the shape of each read model's tables when they were built: another shape means rebuild them
 schemas = _table("view_schemas", _key("read_model"), Column("fingerprint", String(64), nullable=False))
 

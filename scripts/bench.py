@@ -62,14 +62,13 @@ from ledger.commands import (
     ScheduleSession,
 )
 from ledger.errors import RuleViolated
-from projections.as_of import programme_as_of, programme_facts, store_at
-from projections.days import as_of_day
+from projections.as_of import programme_facts
+from projections.days import as_of_day, as_of_versions
 from projections.revisions.report import revision_report
 from projections.status import queries
 from storage.open import open_ledger, open_projector, views_engine
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
 
     from projections.projector import Projector
 
@@ -865,7 +864,7 @@ def as_of_isolation(scale: Scale, reporter: Reporter, options: Options) -> dict[
 @dataclass
 class HistoryStore:
     """A SQLite store whose programme "subject" holds about `events` events (`fill_store`), then other programmes,
-    with every read model caught up (so the snapshots an answer as of a position starts from are there)."""
+    with every read model caught up (and its versions, which the answers as of a moment read)."""
 
     app: Ledger
     projector: Projector
@@ -889,7 +888,7 @@ def history_store(
                 fill_store(app, reporter, other_events, slug=f"other-{i}")
             projector = open_projector(app, url)
             try:
-                with reporter.task("setup: the projector catches up (snapshots)", 1) as advance:
+                with reporter.task("setup: the projector catches up", 1) as advance:
                     projector.run_once()
                     advance(1)
                 yield HistoryStore(app, projector, path, events_table(app), str(app.programme("subject").id),
@@ -962,34 +961,19 @@ def raw_log_read(store: HistoryStore) -> Iterator[Callable[[], int]]:
 
 
 def dashboard_as_of(store: HistoryStore, **moment: Any) -> None:
-    """The programme's dashboard (its status) as of a moment: `position=` (a snapshot and a tail) or
-    `effective_on=` (the read models' versions of that day)."""
-    if "effective_on" in moment:
-        with as_of_day(store.projector.reader, moment["effective_on"]) as db:
-            queries.programme_status(db, store.programme_id)
-        return
-    engine = programme_as_of(store.app, store.projector.engine, store.programme_id, **moment)
-    try:
-        with engine.connect() as db:
-            queries.programme_status(db, store.programme_id)
-    finally:
-        engine.dispose()
+    """The programme's dashboard (its status) as of a moment, from the stored versions: `position=` (as it stood
+    at a log position) or `effective_on=` (the versions valid that day)."""
+    day, position = moment.get("effective_on"), moment.get("position")
+    with as_of_versions(store.projector.reader, day=day, position=position) as db:
+        queries.programme_status(db, store.programme_id)
 
 
-def list_as_of_day(store: HistoryStore, day: date) -> None:
-    with as_of_day(store.projector.reader, day) as db:
+def list_as_of(store: HistoryStore, day: date | None = None, position: int | None = None) -> None:
+    with as_of_versions(store.projector.reader, day=day, position=position) as db:
         queries.list_programmes(db)
 
 
-def programme_list(engine: Engine) -> None:
-    try:
-        with engine.connect() as db:
-            queries.list_programmes(db)
-    finally:
-        engine.dispose()
-
-
-POSITION_BACK = 300  # an answer as of a position asks for the head less this: a snapshot and a tail behind it
+POSITION_BACK = 300  # an answer as of a position asks for the head less this
 
 
 def _dashboards_ms(store: HistoryStore) -> dict[str, float]:
@@ -1003,9 +987,9 @@ def _dashboards_ms(store: HistoryStore) -> dict[str, float]:
 
 @metric("as_of_speed")
 def as_of_speed(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
-    """Raw read and decode of a programme's events over its dashboard as of an effective date (a fold of its
-    events in effect by the day); the line also carries the dashboard as of a log position (from the last
-    snapshot at or before it and the events after) and its ratio against the same raw read. Target ratio >= 1."""
+    """Raw read and decode of a programme's events over its dashboard as of an effective date (the versions valid
+    that day); the line also carries the dashboard as of a log position (the versions as they stood there) and its
+    ratio against the same raw read. Target ratio >= 1."""
     with history_store(options, reporter, scale.as_of_events) as store, raw_programme_read(store) as raw:
         raw_ms = median_ms(raw)
         rows = raw()
@@ -1044,7 +1028,7 @@ def as_of_growth(scale: Scale, reporter: Reporter, options: Options) -> dict[str
 def as_of_all_speed(scale: Scale, reporter: Reporter, options: Options) -> dict[str, Any]:
     """Raw read and decode of the whole log over the programme list as of an effective date across all programmes
     (`as_of_day`: the versions of that day); the line also carries the list as of a log position
-    (`store_at`: each programme's last snapshot and its tail) and its ratio against the same raw read. The store
+    (the versions as they stood there) and its ratio against the same raw read. The store
     holds the as-of programme and `as_of_others` programmes of a quarter of its events each. Target ratio >= 1."""
     others, other_events = scale.as_of_others, scale.as_of_events // 4
     with (
@@ -1054,8 +1038,8 @@ def as_of_all_speed(scale: Scale, reporter: Reporter, options: Options) -> dict[
         raw_ms = median_ms(raw)
         rows = raw()
         position = max(store.head - POSITION_BACK, 1)
-        effective_ms = median_ms(lambda: list_as_of_day(store, date.today()))
-        position_ms = median_ms(lambda: programme_list(store_at(store.app, store.projector.engine, position)))
+        effective_ms = median_ms(lambda: list_as_of(store, day=date.today()))
+        position_ms = median_ms(lambda: list_as_of(store, position=position))
     return result("as_of_all_speed", raw_ms, "ms", effective_ms, 1.0, scale=scale.name, log_events=rows,
                   programmes=1 + others, raw_ms=figure(raw_ms, 1), effective_date_ms=figure(effective_ms, 1),
                   position_ms=figure(position_ms, 1), position=f"head - {POSITION_BACK}",

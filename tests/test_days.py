@@ -1,7 +1,9 @@
 """Answers as of an effective date from the read models' versions by day (projections/days.py) are those of
 folding, in log order, every event in effect by that day: over random histories with back-dated facts, projector
 batch sizes, on SQLite and PostgreSQL, after a rebuild too; and as of a day after every fact they are the live
-answers."""
+answers. The same on the recorded axis: as of a log position, and of a position and a day together, the versions
+(current and superseded) give the answers of folding the events recorded up to the position (in effect by the
+day)."""
 
 from __future__ import annotations
 
@@ -16,15 +18,14 @@ from sqlalchemy import func, select
 from projections.as_of import programme_as_of, store_as_of
 from projections.audit.queries import funding_audit
 from projections.catalogue.queries import catalogue
-from projections.days import as_of_day, day_table
+from projections.days import as_of_day, as_of_versions, day_table
 from projections.evaluation.queries import evaluation
 from projections.projector import READ_MODELS
 from projections.status.queries import list_programmes, programme_id_for, programme_status
 from tests.test_projection_properties import DAYS, SLUGS, Driver, Step, histories, opened, postgres_store, sqlite_store
-from tests.test_snapshots import answers
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, Engine
 
     from ledger.application import Ledger
     from projections.projector import Projector
@@ -32,6 +33,11 @@ if TYPE_CHECKING:
 
 def answers_on(db: Connection, programme_id: str) -> tuple[object, ...]:
     return programme_status(db, programme_id), funding_audit(db, programme_id), evaluation(db, programme_id)
+
+
+def answers(engine: Engine, programme_id: str) -> tuple[object, ...]:
+    with engine.connect() as db:
+        return answers_on(db, programme_id)
 
 
 def check_every_day(ledger: Ledger, projector: Projector, days: list[date]) -> None:
@@ -60,6 +66,22 @@ def check_every_day(ledger: Ledger, projector: Projector, days: list[date]) -> N
             assert answers_on(by_day, programme_id) == answers_on(live, programme_id), (slug, "after every fact")
 
 
+def check_positions(ledger: Ledger, projector: Projector, moments: list[tuple[int, date | None]]) -> None:
+    views = projector.reader
+    for position, day in moments:
+        replayed = store_as_of(ledger, position=position, effective_on=day)
+        try:
+            with as_of_versions(views, day=day, position=position) as stood, replayed.connect() as folded:
+                assert list_programmes(stood) == list_programmes(folded), (position, day)
+                assert catalogue(stood, None, None, None) == catalogue(folded, None, None, None), (position, day)
+                for slug in SLUGS:
+                    programme_id = programme_id_for(folded, slug)
+                    if programme_id is not None:
+                        assert answers_on(stood, programme_id) == answers_on(folded, programme_id), (slug, position)
+        finally:
+            replayed.dispose()
+
+
 def versions(projector: Projector) -> int:
     with projector.engine.connect() as db:
         table = day_table("view_programmes")
@@ -74,8 +96,14 @@ def run_history(url: str, history: list[Step], batch: int, data: st.DataObject) 
         chosen = data.draw(st.lists(st.sampled_from(DAYS), min_size=1, max_size=4, unique=True), label="days")
         days = sorted({*chosen, DAYS[0] - timedelta(days=1), DAYS[-1]})
         check_every_day(ledger, projector, days)
+        head = ledger.recorder.max_notification_id() or 0
+        positions = data.draw(st.lists(st.integers(0, head), min_size=1, max_size=3, unique=True), label="positions")
+        moments: list[tuple[int, date | None]] = [(p, None) for p in positions]
+        moments += [(p, data.draw(st.sampled_from(DAYS), label="day")) for p in positions]
+        check_positions(ledger, projector, moments)
         projector.rebuild(list(READ_MODELS))
         check_every_day(ledger, projector, days[:2])
+        check_positions(ledger, projector, [moments[0], moments[-1]])
 
 
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)

@@ -1,7 +1,7 @@
 """The revision report: a programme's published figures at two moments of the log, every figure that differs, and
 the events recorded between the moments that changed each (docs/figures.md, "Revision report").
 
-The programme's read models are restored at the first moment (its last snapshot and the events after it), then the
+The programme's read models are copied as they stood at the first moment (from the stored versions), then the
 events recorded between the moments are folded one at a time, each answer compared before and after: so each
 figure names exactly the events that moved it, back-dated ones included, and a figure moved and moved back is not
 a change."""
@@ -26,7 +26,7 @@ from ledger.events import (
     ParticipantReentered,
     ParticipantRegistered,
 )
-from projections.as_of import fold_into, position_at, programme_at, programme_facts
+from projections.as_of import fold_into, position_at, programme_facts, programme_rows_at
 from projections.audit import queries as audit
 from projections.claims.queries import claims_as_of
 from projections.evaluation import queries as evaluation
@@ -115,7 +115,7 @@ def revision_report(
         raise InvalidInput("since", f"{len(between)} events of the programme lie between the moments; a report "
                            f"walks at most {MAX_EVENTS}: give a first moment at or after position {fits}")  # fmt: skip
     answers = answers_of(programme_id, funder)
-    memory = programme_at(ledger, views, programme_id, since)  # its last snapshot and the events after it
+    memory = programme_rows_at(views, programme_id, since)
     try:
         start = figures_of(memory, answers, funder)
         current = start

@@ -283,9 +283,15 @@ def test_as_of_reads_show_the_old_figures(client: TestClient, tokens: Tokens) ->
     assert [p["slug"] for p in listed] == [PROGRAMME_A]
     # before the launch the programme did not exist
     assert client.get(BASE, headers=auth(tokens.funder), params={"as_of_position": 0}).status_code == 404
-    # at most one as-of; a time needs a zone
-    both = client.get(BASE, headers=auth(tokens.funder), params={"as_of_position": 1, "as_of_date": "2021-01-01"})
-    assert (both.status_code, both.json()["field"]) == (422, "as_of")
+    # both axes at once: as the ledger stood at the launch, what was in effect on a day (the cap is in force
+    # whatever the day it is asked about)
+    both = read(client, tokens.funder, BASE, as_of_position=first["position"], as_of_date="2030-01-01")
+    assert both["pipeline"]["cap"] == 2
+    # at most one recorded moment; a time needs a zone
+    two = client.get(
+        BASE, headers=auth(tokens.funder), params={"as_of_position": 1, "as_of_time": "2021-06-23T12:00:00Z"}
+    )
+    assert (two.status_code, two.json()["field"]) == (422, "as_of")
     naive = client.get(BASE, headers=auth(tokens.funder), params={"as_of_time": "2021-06-23T12:00:00"})
     assert (naive.status_code, naive.json()["field"]) == (422, "as_of_time")
 
