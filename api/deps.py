@@ -155,6 +155,13 @@ AsOfDep = Annotated[AsOf, Depends(as_of)]
 
 
 def caught_up(services: Services, moment: AsOf) -> None:
+    reshaping = services.projector.reshaping
+    if reshaping:  # tables of an earlier version's shape: no answer until the new ones are built
+        reached, head = min((services.projector.rebuilding.get(n, (0, 0)) for n in reshaping), default=(0, 0))
+        progress = f" ({reached} of {head} events)" if head else ""
+        raise HTTPException(
+            503, f"the read models {', '.join(sorted(reshaping))} are being rebuilt for this version{progress}; retry"
+        )
     if moment.wait_for is not None and moment.wait_for > services.projector.head():
         # a position no command has been given yet: waiting cannot help, say so at once
         raise InvalidInput("wait_for", f"position {moment.wait_for} is beyond the log head")

@@ -138,6 +138,9 @@ class ReadModel:
     tables: tuple[str, ...]
     apply: Apply
     by_day: bool = False  # also kept as versions by effective day (projections/days.py)
+    version: int = 1
+    """The fold's version: raise it when the fold writes other rows from the same events, and the read model is
+    rebuilt from the log when the ledger next starts (`Projector.rebuild_outdated`)."""
 
 
 def bump(rows: Rows, table: str, key: dict[str, Any], **deltas: int) -> Row:

@@ -100,8 +100,12 @@ class Projector:
         self._rows = SqlRows()
         self._days = DayVersions()
         self._written: dict[str, int] = {}  # positions this projector last committed
+        self.rebuilding: dict[str, tuple[int, int]] = {}  # read model -> (position reached, head) while rebuilt
+        self.reshaping: set[str] = set()  # of those, the ones whose stored tables are of an earlier shape
         with engine.begin() as db:
-            _rebuild_changed_shapes(db)
+            self.outdated = _outdated(db)
+            self.reshaping = {name for name, why in self.outdated.items() if why == "shape"}
+            self.rebuilding = dict.fromkeys(self.outdated, (0, 0))
             metadata.create_all(db)
             known = {r.read_model for r in db.execute(select(positions.c.read_model))}
             for model in READ_MODELS.values():
@@ -147,8 +151,9 @@ class Projector:
 
     def run_once(self, progress: Progress | None = None) -> int:
         """Fold every event not yet applied, batch by batch; returns how many events were read. A read model
-        whose fold fails on an event stalls there (see `Stall`); the others go on."""
-        done = 0
+        whose fold fails on an event stalls there (see `Stall`); the others go on. Read models built by an
+        earlier version (another shape or fold) are rebuilt first (`rebuild_outdated`)."""
+        done = self.rebuild_outdated()
         while True:
             running = self._running()
             if not running:
@@ -318,20 +323,62 @@ class Projector:
 
     # --- rebuilding ----------------------------------------------------------------------------------------
 
-    def rebuild(self, names: str | Iterable[str], progress: Progress | None = None) -> int:
+    def rebuild_outdated(self) -> int:
+        """Rebuild the read models built by an earlier version of the ledger: their tables of another shape, or
+        their fold of another version (`ReadModel.version`). Each is rebuilt in one transaction, so readers go on
+        with the previous tables until the new ones commit; while a read model's tables change shape, the API
+        answers 503 for it (`reshaping`), naming the progress. Progress is logged."""
+        if not self.outdated:
+            return 0
+        names = [m.name for m in self.models if m.name in self.outdated]
+        if not names:
+            return 0
+        self.reshaping = {name for name in names if self.outdated[name] == "shape"}
+        self.rebuilding = dict.fromkeys(names, (0, self.head()))
+        logged = [0.0]
+
+        def progress(reached: int, head: int) -> None:
+            self.rebuilding = dict.fromkeys(names, (reached, head))
+            if time.monotonic() - logged[0] >= 5 or reached >= head:
+                logged[0] = time.monotonic()
+                log.warning("rebuilding %s: %d of %d events", ", ".join(names), reached, head)
+
+        log.warning("read models %s were built by an earlier version: rebuilding them from the log", names)
+        try:
+            done = self.rebuild(names, progress, reshape=bool(self.reshaping))
+        except RebuildFailed as failed:  # the previous tables stay; the read models stall, naming the event
+            log.error("%s", failed)
+            self.outdated = {}
+            for name in names:
+                self._stall(READ_MODELS[name], failed.position, failed.event, f"rebuild: {failed.error}")
+            self.rebuilding = {}
+            return 0
+        self.outdated, self.rebuilding, self.reshaping = {}, {}, set()
+        return done
+
+    def rebuild(self, names: str | Iterable[str], progress: Progress | None = None, reshape: bool = False) -> int:
         """Empty read models and replay the whole log into them, in batches (one pass over the log however many
         are rebuilt; memory bounded by the batch), all in one transaction. Readers go on reading the previous
         read models until it commits (SQLite's WAL and PostgreSQL's MVCC show them the last committed state), so
         none sees a half-built one; a rebuild that fails (an event it cannot apply, a crash, a kill) rolls back
-        and leaves the previous read models, stalls included, in place: `RebuildFailed` names the event."""
+        and leaves the previous read models, stalls included, in place: `RebuildFailed` names the event.
+        `reshape`: drop the tables and create them in the current shape first (in the same transaction). The
+        shape and fold the read models are built with are recorded when it commits."""
         chosen = [names] if isinstance(names, str) else list(names)
         solo = Projector(self.ledger, self.engine, chosen, self.batch_size)
         head = self.head()
         done = 0
         with self.engine.begin() as db:
             for name in chosen:
-                for table in stored_tables(READ_MODELS[name]):
-                    db.execute(delete(TABLES[table]))
+                model = READ_MODELS[name]
+                for table in stored_tables(model):
+                    if reshape:
+                        TABLES[table].drop(db, checkfirst=True)
+                        TABLES[table].create(db)
+                    else:
+                        db.execute(delete(TABLES[table]))
+                db.execute(delete(schemas).where(schemas.c.read_model == name))
+                db.execute(insert(schemas).values(read_model=name, fingerprint=fingerprint(model)))
                 db.execute(
                     update(positions)
                     .where(positions.c.read_model == name)
@@ -405,40 +452,50 @@ def programme_changed_at(db: Connection, programme_id: str) -> tuple[tuple[str, 
 
 
 def fingerprint(model: ReadModel) -> str:
-    """The shape of a read model's tables: names, columns, types, keys and indexes."""
+    """The shape of a read model's tables (names, columns, types, keys and indexes) and its fold's version."""
     shape = []
     for name in sorted(stored_tables(model)):
         table = TABLES[name]
         columns = [(c.name, str(c.type), c.primary_key, c.nullable) for c in table.columns]
         indexes = sorted(tuple(c.name for c in index.columns) for index in table.indexes)
         shape.append((name, columns, indexes))
-    return hashlib.sha256(repr(shape).encode()).hexdigest()
+    return hashlib.sha256(repr((shape, model.version)).encode()).hexdigest()
 
 
-def _rebuild_changed_shapes(db: Connection) -> None:
-    """A read model whose tables were built in another shape (by an earlier version) is dropped and starts again
-    from position 0: the projector replays the log into the new shape."""
+def _outdated(db: Connection) -> dict[str, str]:
+    """The read models built by an earlier version, each with why: "shape" (a stored table is missing or has
+    other columns than now: the tables must be made again) or "fold" (the same tables, another fold version or
+    other keys or indexes: the rows must be made again). A read model never built is created and caught up
+    from the log as usual: it has nothing to keep serving meanwhile."""
     schemas.create(db, checkfirst=True)
-    existing = set(inspect(db).get_table_names())
+    inspector = inspect(db)
+    schema = (db.get_execution_options().get("schema_translate_map") or {}).get(None)  # PostgreSQL's, if any
+    existing = set(inspector.get_table_names(schema=schema))
     if "view_snapshots" in existing:  # an earlier version's snapshots: answers as of a position are by query now
         Table("view_snapshots", MetaData()).drop(db)
     if positions.name in existing:
-        columns = {c["name"] for c in inspect(db).get_columns(positions.name)}
+        columns = {c["name"] for c in inspector.get_columns(positions.name, schema=schema)}
         if columns != set(positions.c.keys()):  # positions of an earlier shape: every read model starts again
             log.warning("read-model positions changed shape; rebuilding every read model from the log")
             positions.drop(db)
             db.execute(delete(schemas))
-            existing.discard(positions.name)
+            for model in READ_MODELS.values():
+                for name in stored_tables(model):
+                    TABLES[name].drop(db, checkfirst=True)
+            existing = set()
     built = {r.read_model: r.fingerprint for r in db.execute(select(schemas))}
+    outdated: dict[str, str] = {}
     for model in READ_MODELS.values():
-        shape = fingerprint(model)
-        if built.get(model.name) == shape:
+        if built.get(model.name) == fingerprint(model):
             continue
-        if model.name in built or existing & set(model.tables):
-            log.warning("read model %s: its tables changed shape; rebuilding it from the log", model.name)
-        for name in stored_tables(model):
-            TABLES[name].drop(db, checkfirst=True)
-        if existing & {positions.name}:
-            db.execute(delete(positions).where(positions.c.read_model == model.name))
-        db.execute(delete(schemas).where(schemas.c.read_model == model.name))
-        db.execute(insert(schemas).values(read_model=model.name, fingerprint=shape))
+        tables = stored_tables(model)
+        if model.name not in built and not existing & set(tables):  # never built: made now, caught up as usual
+            db.execute(insert(schemas).values(read_model=model.name, fingerprint=fingerprint(model)))
+            continue
+        same = all(
+            name in existing
+            and {c["name"] for c in inspector.get_columns(name, schema=schema)} == set(TABLES[name].c.keys())
+            for name in tables
+        )
+        outdated[model.name] = "fold" if same else "shape"
+    return outdated

@@ -7,7 +7,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from ledger.application import Ctx, Ledger
 from ledger.commands import CorrectCompany, HoldForumMeeting, RegisterCompany
@@ -15,7 +15,7 @@ from projections import projector as projector_module
 from projections.facts import Fact, fact_from
 from projections.folding import ReadModel
 from projections.projector import READ_MODELS, ConcurrentProjection, Projector, RebuildFailed
-from projections.schema import TABLES
+from projections.schema import TABLES, schemas
 from storage.open import open_projector, views_engine
 from storage.settings import StoreLocation
 from tests.test_projection_properties import (
@@ -375,3 +375,42 @@ def test_a_rebuild_is_invisible_until_done_and_a_failed_one_leaves_the_read_mode
     monkeypatch.setitem(READ_MODELS, "status", status)
     assert small.rebuild("status") == ledger.recorder.max_notification_id()
     assert _rows_of(reader, "status") == before and projector.positions() == positions_before
+
+
+# --- read models built by an earlier version ---------------------------------------------------------------------
+
+
+def built_by_an_earlier_version(projector: Projector, change: str) -> None:
+    """What an earlier version of the ledger left: the status read model's fold of another version (its recorded
+    fingerprint differs and a row is not what this fold writes), or one of its tables of another shape."""
+    with projector.engine.begin() as db:
+        db.execute(update(schemas).where(schemas.c.read_model == "status").values(fingerprint="an earlier fold"))
+        db.execute(update(TABLES["view_programmes"]).values(name="as an earlier fold wrote it"))
+        if change == "shape":
+            TABLES["view_programmes_by_day_superseded"].drop(db)
+
+
+@pytest.mark.parametrize("change", ["fold", "shape"])
+def test_a_read_model_built_by_an_earlier_version_is_rebuilt_at_start_up(
+    ledger: Ledger, projector: Projector, store_url: str, change: str
+) -> None:
+    record(ledger)
+    projector.run_once()
+    built_by_an_earlier_version(projector, change)
+
+    started = open_projector(ledger, store_url)
+    try:
+        assert started.outdated == {"status": change}
+        assert started.reshaping == ({"status"} if change == "shape" else set())
+        with started.reader.connect() as db:  # until it is rebuilt, readers see the previous rows
+            assert db.execute(select(TABLES["view_programmes"].c.name)).scalars().all() != []
+        started.run_once()
+        assert (started.outdated, started.reshaping, started.rebuilding) == ({}, set(), {})
+        assert_matches_the_plain_fold(ledger, started)
+        again = open_projector(ledger, store_url)
+        try:
+            assert again.outdated == {}
+        finally:
+            again.dispose()
+    finally:
+        started.dispose()
