@@ -31,7 +31,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
-    insert,
     select,
     text,
     tuple_,
@@ -39,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.schema import ColumnDefault
 
 from ledger.events import CompanyRegistered
+from projections.bulk import insert_rows
 from projections.rows import Key, Row, Rows, key_of
 from projections.schema import TABLES, key_columns, metadata
 
@@ -139,7 +139,7 @@ class DayVersions:
         self._dirty: set[tuple[str, Key]] = set()
         self._superseded: dict[str, list[dict[str, Any]]] = {}  # by table: versions replaced, not yet written
         # the versions, before it, of the rows the event being applied changes
-        self._before: dict[tuple[str, Key], dict[date, dict[str, Any]]] = {}
+        self._before: dict[tuple[str, Key], dict[date, tuple[Row, date | None]]] = {}
         self.empty = False  # the tables were just emptied (a rebuild): a row not in memory has no versions
 
     def bind(self, connection: Connection) -> DayVersions:
@@ -186,14 +186,17 @@ class DayVersions:
         """The event at `position` was applied: each version it replaced is superseded there, and each version it
         made is current from there."""
         for address, before in self._before.items():
-            after = _versions(self._steps[address])
+            after = _spans(self._steps[address])
             since = self._since.setdefault(address, {})
-            for day_from, version in before.items():
-                if after.get(day_from) != version:
-                    replaced = {**version, "pos_from": since.pop(day_from), "pos_to": position}
+            for day_from, (row, day_to) in before.items():
+                now = after.get(day_from)
+                if now is None or now[1] != day_to or (now[0] is not row and now[0] != row):
+                    replaced = {**row, "day_from": day_from, "day_to": day_to, "pos_from": since.pop(day_from),
+                                "pos_to": position}  # fmt: skip
                     self._superseded.setdefault(address[0], []).append(replaced)
-            for day_from, version in after.items():
-                if before.get(day_from) != version:
+            for day_from, (row, day_to) in after.items():
+                then = before.get(day_from)
+                if then is None or then[1] != day_to or (then[0] is not row and then[0] != row):
                     since[day_from] = position
         self._before.clear()
 
@@ -262,7 +265,7 @@ class DayVersions:
         """The row from `start` until `end` (None: every later day); the steps outside are kept as they were."""
         steps = self._load(address)
         if address not in self._before:
-            self._before[address] = _versions(steps)
+            self._before[address] = _spans(steps)
         i = bisect.bisect_left(steps, start, key=_day)
         j = len(steps) if end is None else bisect.bisect_left(steps, end, key=_day)
         replacement: Steps = [(start, row)]
@@ -305,10 +308,9 @@ class DayVersions:
             if gone:
                 names = [*key_columns(table), "day_from"]
                 self.connection.execute(delete(t).where(and_(*[t.c[c] == bindparam(f"k_{c}") for c in names])), gone)
-            if added:
-                self.connection.execute(insert(t), added)
+            insert_rows(self.connection, t, added)
         for table, replaced in self._superseded.items():
-            self.connection.execute(insert(TABLES[table + SUFFIX + SUPERSEDED]), replaced)
+            insert_rows(self.connection, TABLES[table + SUFFIX + SUPERSEDED], replaced)
         self._superseded.clear()
         self._dirty.clear()
         if len(self._steps) > self.KEEP:
@@ -384,6 +386,16 @@ def _normal(steps: Steps) -> Steps:
             continue
         merged.append((day, row))
     return merged
+
+
+def _spans(steps: Steps) -> dict[date, tuple[Row, date | None]]:
+    """The versions of steps as (row, day_to) by day_from, sharing the steps' rows (which are never changed in
+    place: a step's row is replaced, not updated)."""
+    found: dict[date, tuple[Row, date | None]] = {}
+    for i, (day, row) in enumerate(steps):
+        if row is not None:
+            found[day] = (row, steps[i + 1][0] if i + 1 < len(steps) else None)
+    return found
 
 
 def _versions(steps: Steps) -> dict[date, dict[str, Any]]:

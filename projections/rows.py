@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, select
 
+from projections.bulk import insert_rows, update_rows
 from projections.schema import TABLES, key_columns
 
 Row = dict[str, Any]
@@ -151,19 +152,8 @@ class SqlRows:
                     inserts.append(row)
             for key in deletes:
                 self.connection.execute(delete(t).where(and_(*[t.c[c] == v for c, v in zip(cols, key, strict=True)])))
-            if updates:
-                statement = (
-                    update(t)
-                    .where(and_(*[t.c[c] == bindparam(f"k_{c}") for c in cols]))
-                    .values({c.name: bindparam(f"v_{c.name}") for c in t.columns if c.name not in cols})
-                )
-                params = [
-                    {**{f"k_{c}": r[c] for c in cols}, **{f"v_{n}": v for n, v in r.items() if n not in cols}}
-                    for r in updates
-                ]
-                self.connection.execute(statement, params)
-            if inserts:
-                self.connection.execute(insert(t), inserts)
+            update_rows(self.connection, t, updates)
+            insert_rows(self.connection, t, inserts)
         self._keep()
         self._batch.clear()
         self._in_db.clear()
