@@ -69,7 +69,6 @@ from projections.status import queries
 from storage.open import open_ledger, open_projector, views_engine
 
 if TYPE_CHECKING:
-
     from projections.projector import Projector
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
