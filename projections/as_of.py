@@ -140,11 +140,6 @@ def programme_as_of(
         facts = programme_facts(ledger, views, programme_id, position, effective_by=effective_on)
         facts = [f for f in facts if in_effect(f, effective_on)]  # its companies' too
         return fold_into_memory(facts)
-    return programme_at(ledger, views, programme_id, position)
-
-
-def programme_at(ledger: EventLog, views: Engine, programme_id: str, position: int | None) -> Engine:
-    """The programme's read models at a log position (None: the head), folded from its events up to there."""
     upto = position if position is not None else (ledger.recorder.max_notification_id() or 0)
     return fold_into_memory(programme_facts(ledger, views, programme_id, upto))
 
